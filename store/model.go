@@ -1,0 +1,214 @@
+package store
+
+import (
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// This file holds the domain types shared by the store and its callers.
+// Handlers turn them into the JSON shapes of SPEC §4.
+
+// ImageRef names an uploaded image stored in GridFS under Key (a content
+// hash) with its variants; Width and Height are the original's.
+type ImageRef struct {
+	Key    string `bson:"key"`
+	Ext    string `bson:"ext"` // extension of the stored original: jpg, png, gif, webp
+	Width  int    `bson:"width"`
+	Height int    `bson:"height"`
+}
+
+// IsZero reports whether no image is set.
+func (r ImageRef) IsZero() bool { return r.Key == "" }
+
+// User is an account. Email is kept lower-cased.
+type User struct {
+	ID       bson.ObjectID `bson:"_id"`
+	Email    string        `bson:"email"`
+	Nickname string        `bson:"nickname"`
+	// NicknameKey is the lower-cased nickname: the unique index on it
+	// keeps "Kim" and "kim" from both being taken.
+	NicknameKey  string    `bson:"nickname_key"`
+	PasswordHash []byte    `bson:"password_hash"`
+	Avatar       ImageRef  `bson:"avatar,omitempty"`
+	Message      string    `bson:"message"`
+	CreatedAt    time.Time `bson:"created_at"`
+	// Deleting marks an account whose cascade has started; it is hidden
+	// everywhere and the cascade is finished by ResumeDeletions.
+	Deleting bool `bson:"deleting,omitempty"`
+}
+
+// Card is the public face of a user in lists and on pins and comments.
+type Card struct {
+	ID       bson.ObjectID
+	Nickname string
+	Avatar   ImageRef
+}
+
+// Card returns the user's card.
+func (u *User) Card() Card { return Card{ID: u.ID, Nickname: u.Nickname, Avatar: u.Avatar} }
+
+// NewUser is what sign-up sends.
+type NewUser struct {
+	Email, Nickname, Password string
+}
+
+// Profile is a user as others see it, with counts.
+type Profile struct {
+	Card
+	Message        string
+	PinCount       int64
+	FollowerCount  int64
+	FollowingCount int64
+	IsFollowing    bool // the viewer follows this user
+}
+
+// FollowState answers a follow or unfollow.
+type FollowState struct {
+	Following     bool
+	FollowerCount int64
+}
+
+// Group is a pin group (board), seen only by its owner.
+type Group struct {
+	ID        bson.ObjectID `bson:"_id"`
+	OwnerID   bson.ObjectID `bson:"owner_id"`
+	Title     string        `bson:"title"`
+	Content   string        `bson:"content"`
+	Image     ImageRef      `bson:"image"`
+	CreatedAt time.Time     `bson:"created_at"`
+	UpdatedAt time.Time     `bson:"updated_at"`
+	Deleting  bool          `bson:"deleting,omitempty"`
+}
+
+// GroupView is a group with its pin count.
+type GroupView struct {
+	Group
+	PinCount int64
+}
+
+// GroupInput creates a group.
+type GroupInput struct {
+	Title, Content string
+}
+
+// GroupPatch changes a group; nil fields are kept.
+type GroupPatch struct {
+	Title, Content *string
+	Image          *ImageRef
+}
+
+// Pin is an image with a title and text, in one of its author's groups.
+type Pin struct {
+	ID        bson.ObjectID `bson:"_id"`
+	AuthorID  bson.ObjectID `bson:"author_id"`
+	GroupID   bson.ObjectID `bson:"group_id"`
+	Title     string        `bson:"title"`
+	Content   string        `bson:"content"`
+	Image     ImageRef      `bson:"image"`
+	CreatedAt time.Time     `bson:"created_at"`
+	UpdatedAt time.Time     `bson:"updated_at"`
+	Deleting  bool          `bson:"deleting,omitempty"`
+}
+
+// PinCounts are recounted from likes, bookmarks and comments.
+type PinCounts struct {
+	Likes, Bookmarks, Comments int64
+}
+
+// PinView is a pin hydrated for a viewer.
+type PinView struct {
+	Pin
+	Author         Card
+	Counts         PinCounts
+	LikedByMe      bool
+	BookmarkedByMe bool
+}
+
+// PinInput creates a pin.
+type PinInput struct {
+	Title, Content string
+	GroupID        bson.ObjectID
+}
+
+// PinPatch changes a pin; nil fields are kept (an edit without a new image
+// keeps the old one).
+type PinPatch struct {
+	Title, Content *string
+	GroupID        *bson.ObjectID
+	Image          *ImageRef
+}
+
+// PinQuery selects pins for the grid: all (newest first), optionally
+// searched by Query in title and content.
+type PinQuery struct {
+	Query    string
+	AuthorID bson.ObjectID // when set, only this author's pins
+}
+
+// LikeState answers a like toggle.
+type LikeState struct {
+	Liked     bool
+	LikeCount int64
+}
+
+// BookmarkState answers a bookmark toggle.
+type BookmarkState struct {
+	Bookmarked    bool
+	BookmarkCount int64
+}
+
+// Comment is a comment on a pin.
+type Comment struct {
+	ID        bson.ObjectID `bson:"_id"`
+	PinID     bson.ObjectID `bson:"pin_id"`
+	AuthorID  bson.ObjectID `bson:"author_id"`
+	Content   string        `bson:"content"`
+	CreatedAt time.Time     `bson:"created_at"`
+}
+
+// CommentView is a comment with its author's card.
+type CommentView struct {
+	Comment
+	Author Card
+}
+
+// Notification kinds.
+const (
+	NotifyFollow  = "follow"
+	NotifyLike    = "like"
+	NotifyComment = "comment"
+	NotifyNewPin  = "new_pin"
+)
+
+// Notification is persisted per recipient.
+type Notification struct {
+	ID          bson.ObjectID  `bson:"_id"`
+	RecipientID bson.ObjectID  `bson:"recipient_id"`
+	Kind        string         `bson:"kind"`
+	ActorID     bson.ObjectID  `bson:"actor_id"`
+	PinID       *bson.ObjectID `bson:"pin_id,omitempty"`
+	Read        bool           `bson:"read"`
+	CreatedAt   time.Time      `bson:"created_at"`
+}
+
+// PinStub is what a notification shows of its pin.
+type PinStub struct {
+	ID    bson.ObjectID
+	Title string
+	Image ImageRef
+}
+
+// NotificationView is a notification with its actor and pin hydrated.
+type NotificationView struct {
+	Notification
+	Actor Card
+	Pin   *PinStub // nil for follows, or when the pin is gone
+}
+
+// Delivery is a notification just created, for the live layer: who gets
+// it, what it shows and their unread count after it.
+type Delivery struct {
+	View        NotificationView
+	UnreadCount int64
+}

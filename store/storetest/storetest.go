@@ -1,0 +1,95 @@
+// Package storetest gives tests a real MongoDB-compatible database: the
+// server at MONGODB_URI when set, otherwise one embedded FerretDB per test
+// binary in a temporary directory. Each test gets its own database, dropped
+// when the test ends.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"mypinterest/store"
+)
+
+var (
+	once    sync.Once
+	uri     string
+	dir     string
+	emb     *store.Embedded
+	initErr error
+)
+
+// URI returns the address of the shared test server, starting the embedded
+// one on first use.
+func URI(tb testing.TB) string {
+	tb.Helper()
+	once.Do(func() {
+		if u := os.Getenv("MONGODB_URI"); u != "" {
+			uri = u
+			return
+		}
+		dir, initErr = os.MkdirTemp("", "mypinterest-ferretdb-")
+		if initErr != nil {
+			return
+		}
+		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+		emb, initErr = store.StartEmbedded(dir, "", logger)
+		if initErr == nil {
+			uri = emb.URI()
+		}
+	})
+	if initErr != nil {
+		tb.Fatalf("storetest: start database: %v", initErr)
+	}
+	return uri
+}
+
+// Main runs the tests of a package and then stops the embedded server and
+// removes its files. Call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if emb != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = emb.Stop(ctx)
+		cancel()
+	}
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// DBName returns a database name no other test uses.
+func DBName() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "test_" + hex.EncodeToString(b)
+}
+
+// New opens a Store on a fresh database dropped at the end of the test.
+func New(tb testing.TB, opts ...store.Options) *store.Store {
+	tb.Helper()
+	var o store.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := store.Open(ctx, URI(tb), DBName(), o)
+	if err != nil {
+		tb.Fatalf("storetest: open: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = s.Database().Drop(ctx)
+		_ = s.Close(ctx)
+	})
+	return s
+}
