@@ -10,12 +10,16 @@ import (
 // Handlers turn them into the JSON shapes of SPEC §4.
 
 // ImageRef names an uploaded image stored in GridFS under Key (a content
-// hash) with its variants; Width and Height are the original's.
+// hash) with its variants; Width and Height are the original's. The media
+// package derives every file name from these fields alone.
 type ImageRef struct {
 	Key    string `bson:"key"`
-	Ext    string `bson:"ext"` // extension of the stored original: jpg, png, gif, webp
+	Ext    string `bson:"ext"` // extension of the stored original: jpg or png
 	Width  int    `bson:"width"`
 	Height int    `bson:"height"`
+	// Alpha marks an image with transparency, whose variants are PNG
+	// rather than JPEG.
+	Alpha bool `bson:"alpha,omitempty"`
 }
 
 // IsZero reports whether no image is set.

@@ -41,8 +41,9 @@ type Store struct {
 	users, follows, groups, pins, comments *mongo.Collection
 	likes, bookmarks, notifications        *mongo.Collection
 
-	cache *cache
-	opts  Options
+	cache  *cache
+	images *imageCache // GridFS files by name; see image.go
+	opts   Options
 	// onInvalidate, when set, is told of every local invalidation so that
 	// other instances can drop the same keys.
 	onInvalidate func(keys []string)
@@ -94,6 +95,7 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 		bookmarks:     db.Collection("bookmarks"),
 		notifications: db.Collection("notifications"),
 		cache:         newCache(ttl, 200_000),
+		images:        newImageCache(imageCacheBytes),
 		opts:          opts,
 	}
 }

@@ -1,0 +1,297 @@
+// Package hub is the live layer: WebSocket connections, topic subscriptions
+// and the fan-out of pre-encoded event frames, across instances through a
+// Broker. It knows topics as strings and messages as []byte; it imports
+// neither the store nor the handlers.
+package hub
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"hash/fnv"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultSendQueue        = 256
+	DefaultMaxSubscriptions = 64
+	DefaultReadLimit        = 4096
+	DefaultPingInterval     = 25 * time.Second
+	DefaultWriteTimeout     = 10 * time.Second
+)
+
+// Config configures a Hub. Zero values take the defaults above.
+type Config struct {
+	// Authenticate returns the user id (ObjectID hex) of the request, or ""
+	// for an anonymous connection. Nil means every connection is anonymous.
+	Authenticate func(*http.Request) string
+	// AllowedOrigins are browser origins accepted besides the request's own
+	// host, as full origins ("https://example.com") or host patterns
+	// ("*.example.com", matched by path.Match).
+	AllowedOrigins []string
+	// SendQueue is the number of frames queued per connection; a connection
+	// whose queue is full is closed with StatusSlowConsumer.
+	SendQueue int
+	// MaxSubscriptions caps the topics of one connection.
+	MaxSubscriptions int
+	// ReadLimit caps a client frame in bytes; a larger one closes the
+	// connection with StatusMessageTooBig.
+	ReadLimit int64
+	// PingInterval is the keepalive period; a pong must come back within
+	// WriteTimeout or the connection is dropped.
+	PingInterval time.Duration
+	// WriteTimeout bounds every write, ping and close frame.
+	WriteTimeout time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Stats are the hub's counters since New, for /metrics.
+type Stats struct {
+	Connections     int64  // open WebSocket connections
+	Subscriptions   int64  // (connection, topic) pairs
+	Published       uint64 // Publish calls the broker accepted
+	PublishErrors   uint64 // Publish calls the broker refused
+	Delivered       uint64 // frames queued to a connection by the fan-out
+	Dropped         uint64 // frames not queued because the connection was full or closing
+	SlowDisconnects uint64 // connections closed with StatusSlowConsumer
+}
+
+// Hub accepts WebSocket connections (ServeHTTP), indexes them by topic and
+// fans out every message its Broker delivers.
+type Hub struct {
+	cfg            Config
+	log            *slog.Logger
+	broker         Broker
+	originPatterns []string
+	shards         [numShards]shard
+
+	mu      sync.Mutex         // guards conns and closing
+	conns   map[*conn]struct{} // every registered connection
+	closing bool               // Shutdown has begun: no new connections
+	wg      sync.WaitGroup     // one per registered connection, Done when both its goroutines are gone
+
+	connections, subscriptions                   atomic.Int64
+	published, publishErrors, delivered, dropped atomic.Uint64
+	slowDisconnects                              atomic.Uint64
+}
+
+const numShards = 32
+
+// shard is one slice of the topic index. The fan-out holds mu for reading
+// while it walks a topic's set; only a connection's read goroutine writes
+// (subscribe, unsubscribe, disconnect).
+type shard struct {
+	mu     sync.RWMutex
+	topics map[string]map[*conn]struct{}
+}
+
+// New returns a Hub delivering what broker hands it and starts the broker.
+// The hub owns the broker from now on: Shutdown closes it.
+func New(broker Broker, cfg Config) *Hub {
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = DefaultSendQueue
+	}
+	if cfg.MaxSubscriptions <= 0 {
+		cfg.MaxSubscriptions = DefaultMaxSubscriptions
+	}
+	if cfg.ReadLimit <= 0 {
+		cfg.ReadLimit = DefaultReadLimit
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = DefaultPingInterval
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	h := &Hub{
+		cfg:            cfg,
+		log:            cfg.Logger,
+		broker:         broker,
+		originPatterns: originPatterns(cfg.AllowedOrigins),
+		conns:          make(map[*conn]struct{}),
+	}
+	for i := range h.shards {
+		h.shards[i].topics = make(map[string]map[*conn]struct{})
+	}
+	broker.Start(h.deliver)
+	return h
+}
+
+// originPatterns turns configured origins into the host patterns
+// websocket.AcceptOptions.OriginPatterns matches against the Origin's host.
+func originPatterns(origins []string) []string {
+	out := make([]string, 0, len(origins))
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		} else if o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// ErrNewline is returned by Publish for a message containing '\n': the
+// writer joins queued messages with newlines, so one must not contain any
+// (encoding/json output never does).
+var ErrNewline = errors.New("hub: message contains a newline")
+
+// Publish sends msg, a complete pre-encoded frame, to every subscriber of
+// topic on every instance, through the broker. An error means nobody got it;
+// callers log and count it rather than fail the request that caused it.
+func (h *Hub) Publish(ctx context.Context, topic string, msg []byte) error {
+	if bytes.IndexByte(msg, '\n') >= 0 {
+		h.publishErrors.Add(1)
+		return ErrNewline
+	}
+	if err := h.broker.Publish(ctx, topic, msg); err != nil {
+		h.publishErrors.Add(1)
+		return err
+	}
+	h.published.Add(1)
+	return nil
+}
+
+func (h *Hub) shard(topic string) *shard {
+	f := fnv.New32a()
+	_, _ = f.Write([]byte(topic))
+	return &h.shards[f.Sum32()%numShards]
+}
+
+// deliver is the broker's callback: it queues msg, shared and never copied,
+// on every local subscriber of topic. It never blocks: a full queue marks
+// that connection slow and closes it, everyone else is unaffected.
+func (h *Hub) deliver(topic string, msg []byte) {
+	s := h.shard(topic)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for c := range s.topics[topic] {
+		if c.enqueue(msg) {
+			h.delivered.Add(1)
+		} else {
+			h.dropped.Add(1)
+		}
+	}
+}
+
+// subscribe takes a broker reference on topic, adds c to topic's set and
+// queues the ack under the shard lock, so that no event of topic reaches c
+// before its "subscribed" frame.
+func (h *Hub) subscribe(c *conn, topic string) error {
+	if err := h.broker.Subscribe(topic); err != nil {
+		return err
+	}
+	s := h.shard(topic)
+	s.mu.Lock()
+	set := s.topics[topic]
+	if set == nil {
+		set = make(map[*conn]struct{})
+		s.topics[topic] = set
+	}
+	set[c] = struct{}{}
+	c.enqueue(ackMsg("subscribed", topic))
+	s.mu.Unlock()
+	h.subscriptions.Add(1)
+	return nil
+}
+
+// unsubscribe removes c from topic's set.
+func (h *Hub) unsubscribe(c *conn, topic string) {
+	s := h.shard(topic)
+	s.mu.Lock()
+	if set := s.topics[topic]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(s.topics, topic)
+		}
+	}
+	s.mu.Unlock()
+	h.subscriptions.Add(-1)
+	if err := h.broker.Unsubscribe(topic); err != nil {
+		h.log.Warn("broker unsubscribe failed", "topic", topic, "err", err)
+	}
+}
+
+// Stats returns the current counters.
+func (h *Hub) Stats() Stats {
+	return Stats{
+		Connections:     h.connections.Load(),
+		Subscriptions:   h.subscriptions.Load(),
+		Published:       h.published.Load(),
+		PublishErrors:   h.publishErrors.Load(),
+		Delivered:       h.delivered.Load(),
+		Dropped:         h.dropped.Load(),
+		SlowDisconnects: h.slowDisconnects.Load(),
+	}
+}
+
+// register adds c unless Shutdown has begun; the WaitGroup is added under
+// the same lock Shutdown takes, so Wait never races an Add.
+func (h *Hub) register(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.conns[c] = struct{}{}
+	h.wg.Add(1)
+	h.connections.Add(1)
+	return true
+}
+
+func (h *Hub) unregister(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+	h.connections.Add(-1)
+	h.wg.Done()
+}
+
+// Shutdown stops accepting connections, sends every connection a close frame
+// with StatusGoingAway and waits for their goroutines. When ctx ends first,
+// the remaining connections are cut without waiting for the close handshake
+// and ctx's error is returned. Finally the broker is closed.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+
+	for _, c := range conns {
+		c.closeWith(websocket.StatusGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		for _, c := range conns {
+			c.cancel() // closes the TCP connection: every goroutine on it returns
+		}
+		<-done
+	}
+	if cerr := h.broker.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

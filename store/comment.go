@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// maxCommentRunes is the longest comment, in characters.
+const maxCommentRunes = 2000
+
+// CreateComment adds author's comment to pin. It returns the pin too, so
+// that the caller can notify the pin's author.
+func (s *Store) CreateComment(ctx context.Context, pin, author bson.ObjectID, content string) (*CommentView, *Pin, error) {
+	c := Comment{ID: bson.NewObjectID(), PinID: pin, AuthorID: author, Content: strings.TrimSpace(content)}
+	f := Fields{}
+	limitRunes(f, "content", c.Content, true, maxCommentRunes)
+	if err := f.Err(); err != nil {
+		return nil, nil, err
+	}
+	p, err := s.loadPin(ctx, pin)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.CreatedAt = msNow()
+	if _, err := s.comments.InsertOne(ctx, c); err != nil {
+		return nil, nil, mapErr(err)
+	}
+	if err := s.keepIfPinAlive(ctx, s.comments, c.ID, pin); err != nil {
+		return nil, nil, err
+	}
+	s.invalidate("pc:" + pin.Hex())
+	cards, err := s.FindCards(ctx, []bson.ObjectID{author})
+	if err != nil {
+		return nil, nil, err
+	}
+	card, ok := cards[author]
+	if !ok {
+		// The author is being deleted; their cascade removes the comment.
+		return nil, nil, ErrNotFound
+	}
+	return &CommentView{Comment: c, Author: card}, &p, nil
+}
+
+// FindComments lists the comments of pin, oldest first, with their
+// authors' cards fetched in one query for the whole page.
+func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p Page) ([]CommentView, *string, error) {
+	after, limit, err := p.normalize()
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.loadPin(ctx, pin); err != nil {
+		return nil, nil, err
+	}
+	filter := bson.D{{Key: "pin_id", Value: pin}}
+	if !after.IsZero() {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+	}
+	cur, err := s.comments.Find(ctx, filter,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit+1)))
+	if err != nil {
+		return nil, nil, err
+	}
+	var list []Comment
+	if err := cur.All(ctx, &list); err != nil {
+		return nil, nil, err
+	}
+	list, next := nextCursor(list, limit, func(c Comment) bson.ObjectID { return c.ID })
+	authors := make([]bson.ObjectID, len(list))
+	for i, c := range list {
+		authors[i] = c.AuthorID
+	}
+	cards, err := s.FindCards(ctx, authors)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]CommentView, 0, len(list))
+	for _, c := range list {
+		// A missing card is an account deletion in progress: hide its
+		// comments until the cascade removes them.
+		if card, ok := cards[c.AuthorID]; ok {
+			out = append(out, CommentView{Comment: c, Author: card})
+		}
+	}
+	return out, next, nil
+}
+
+// DeleteComment deletes comment id if actor wrote it, and returns it so
+// that the caller can tell the pin's watchers.
+func (s *Store) DeleteComment(ctx context.Context, id, actor bson.ObjectID) (*Comment, error) {
+	var c Comment
+	if err := s.comments.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+		return nil, mapErr(err)
+	}
+	if c.AuthorID != actor {
+		return nil, ErrForbidden
+	}
+	res, err := s.comments.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "author_id", Value: actor}})
+	if err != nil {
+		return nil, err
+	}
+	if res.DeletedCount == 0 {
+		// A concurrent delete (or the pin's cascade) got there first.
+		return nil, ErrNotFound
+	}
+	s.invalidate("pc:" + c.PinID.Hex())
+	return &c, nil
+}

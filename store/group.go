@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Text limits of groups and pins, in characters (runes, so that Hangul
+// counts one per syllable).
+const (
+	maxTitleRunes   = 50
+	maxContentRunes = 5000
+)
+
+// cascadeBatch bounds how many pins one cascade step deletes with $in.
+const cascadeBatch = 500
+
+// limitRunes records why v is refused for field: empty when required, or
+// longer than max characters.
+func limitRunes(f Fields, field, v string, required bool, max int) {
+	n := utf8.RuneCountInString(v)
+	switch {
+	case required && n == 0:
+		f.Add(field, "required")
+	case n > max:
+		f.Add(field, fmt.Sprintf("at most %d characters", max))
+	}
+}
+
+// CreateGroup validates and stores a new group of owner.
+func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in GroupInput, img ImageRef) (*GroupView, error) {
+	g := Group{
+		ID:      bson.NewObjectID(),
+		OwnerID: owner,
+		Title:   strings.TrimSpace(in.Title),
+		Content: strings.TrimSpace(in.Content),
+		Image:   img,
+	}
+	f := Fields{}
+	limitRunes(f, "title", g.Title, true, maxTitleRunes)
+	limitRunes(f, "content", g.Content, false, maxContentRunes)
+	if img.IsZero() {
+		f.Add("image", "required")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	g.CreatedAt = msNow()
+	g.UpdatedAt = g.CreatedAt
+	if _, err := s.groups.InsertOne(ctx, g); err != nil {
+		return nil, mapErr(err)
+	}
+	return &GroupView{Group: g}, nil
+}
+
+// loadGroup returns a visible group, cached under group:<id>.
+func (s *Store) loadGroup(ctx context.Context, id bson.ObjectID) (Group, error) {
+	return cached(s.cache, "group:"+id.Hex(), func() (Group, error) {
+		var g Group
+		err := s.groups.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting}).Decode(&g)
+		return g, mapErr(err)
+	})
+}
+
+// ownGroup returns group id if actor owns it: ErrNotFound when it is not
+// visible, ErrForbidden when it belongs to someone else. Groups are private,
+// so reads check ownership too.
+func (s *Store) ownGroup(ctx context.Context, id, actor bson.ObjectID) (Group, error) {
+	g, err := s.loadGroup(ctx, id)
+	if err != nil {
+		return g, err
+	}
+	if g.OwnerID != actor {
+		return g, ErrForbidden
+	}
+	return g, nil
+}
+
+// groupAlive reports whether group id exists, is owner's and is not being
+// deleted, reading the database (not the cache): CreatePin and UpdatePin
+// call it after writing to detect a concurrent group deletion.
+func (s *Store) groupAlive(ctx context.Context, id, owner bson.ObjectID) (bool, error) {
+	err := s.groups.FindOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "owner_id", Value: owner}, skipDeleting},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// FindGroup returns a group with its pin count; only its owner sees it.
+func (s *Store) FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*GroupView, error) {
+	g, err := s.ownGroup(ctx, id, viewer)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.groupPinCounts(ctx, []bson.ObjectID{id})
+	if err != nil {
+		return nil, err
+	}
+	return &GroupView{Group: g, PinCount: n[id]}, nil
+}
+
+// FindGroupsByOwner lists owner's groups, newest first, each with its pin
+// count: one find and at most one aggregation whatever their number.
+func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]GroupView, error) {
+	cur, err := s.groups.Find(ctx, bson.D{{Key: "owner_id", Value: owner}, skipDeleting},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+	if err != nil {
+		return nil, err
+	}
+	var groups []Group
+	if err := cur.All(ctx, &groups); err != nil {
+		return nil, err
+	}
+	ids := make([]bson.ObjectID, len(groups))
+	for i, g := range groups {
+		ids[i] = g.ID
+	}
+	counts, err := s.groupPinCounts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GroupView, len(groups))
+	for i, g := range groups {
+		out[i] = GroupView{Group: g, PinCount: counts[g.ID]}
+	}
+	return out, nil
+}
+
+// UpdateGroup applies p to group id if actor owns it.
+func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p GroupPatch) (*GroupView, error) {
+	if _, err := s.ownGroup(ctx, id, actor); err != nil {
+		return nil, err
+	}
+	f := Fields{}
+	set := bson.D{}
+	if p.Title != nil {
+		t := strings.TrimSpace(*p.Title)
+		limitRunes(f, "title", t, true, maxTitleRunes)
+		set = append(set, bson.E{Key: "title", Value: t})
+	}
+	if p.Content != nil {
+		c := strings.TrimSpace(*p.Content)
+		limitRunes(f, "content", c, false, maxContentRunes)
+		set = append(set, bson.E{Key: "content", Value: c})
+	}
+	if p.Image != nil {
+		if p.Image.IsZero() {
+			f.Add("image", "required")
+		}
+		set = append(set, bson.E{Key: "image", Value: *p.Image})
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	set = append(set, bson.E{Key: "updated_at", Value: msNow()})
+	var g Group
+	err := s.groups.FindOneAndUpdate(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "owner_id", Value: actor}, skipDeleting},
+		bson.D{{Key: "$set", Value: set}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&g)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	s.invalidate("group:" + id.Hex())
+	n, err := s.groupPinCounts(ctx, []bson.ObjectID{id})
+	if err != nil {
+		return nil, err
+	}
+	return &GroupView{Group: g, PinCount: n[id]}, nil
+}
+
+// DeleteGroup deletes group id, its pins and their cascades, if actor owns
+// it.
+func (s *Store) DeleteGroup(ctx context.Context, id, actor bson.ObjectID) error {
+	if _, err := s.ownGroup(ctx, id, actor); err != nil {
+		return err
+	}
+	return s.deleteGroupCascade(ctx, id)
+}
+
+// deleteGroupCascade deletes a group without a transaction: the group is
+// marked deleting (hidden at once), then all its pins, then each batch of
+// pins runs the pin cascade, and the group document goes last. Running it
+// again after a crash at any step finishes the job; on a group already
+// gone it only sweeps pins left behind.
+func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) error {
+	if _, err := s.groups.UpdateOne(ctx, bson.D{{Key: "_id", Value: groupID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
+		return err
+	}
+	s.invalidate("group:"+groupID.Hex(), "gc:"+groupID.Hex())
+	byGroup := bson.D{{Key: "group_id", Value: groupID}}
+	if _, err := s.pins.UpdateMany(ctx, byGroup,
+		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
+		return err
+	}
+	s.invalidate("first:pins")
+	if err := s.sweepPins(ctx, byGroup); err != nil {
+		return err
+	}
+	_, err := s.groups.DeleteOne(ctx, bson.D{{Key: "_id", Value: groupID}})
+	return err
+}
+
+// sweepPins runs the pin cascade over every pin matching filter, a batch
+// of cascadeBatch pins per round (a constant number of commands per batch,
+// not per pin). Each round deletes what it found, so the loop ends.
+func (s *Store) sweepPins(ctx context.Context, filter bson.D) error {
+	opts := options.Find().SetLimit(cascadeBatch).
+		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "author_id", Value: 1}, {Key: "group_id", Value: 1}})
+	for {
+		cur, err := s.pins.Find(ctx, filter, opts)
+		if err != nil {
+			return err
+		}
+		var batch []Pin
+		if err := cur.All(ctx, &batch); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := s.deletePins(ctx, batch); err != nil {
+			return err
+		}
+	}
+}
+
+// resumeGroupDeletions finishes every group cascade a crash interrupted.
+func (s *Store) resumeGroupDeletions(ctx context.Context) error {
+	cur, err := s.groups.Find(ctx, bson.D{{Key: "deleting", Value: true}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return err
+	}
+	var groups []Group
+	if err := cur.All(ctx, &groups); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if err := s.deleteGroupCascade(ctx, g.ID); err != nil {
+			return fmt.Errorf("store: resume deletion of group %s: %w", g.ID.Hex(), err)
+		}
+	}
+	return nil
+}
