@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"path/filepath"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
+
+	"mypinterest/handlers"
+	"mypinterest/hub"
+	"mypinterest/store"
+)
+
+// Main is the running program: started by Run, stopped by Close. End-to-end
+// tests start it on 127.0.0.1:0 and read Addr.
+type Main struct {
+	cfg    *Config
+	logger *slog.Logger
+
+	embedded *store.Embedded
+	store    *store.Store
+	redis    *redis.Client
+	broker   hub.Broker
+	hub      *hub.Hub
+	app      *fiber.App
+	ln       net.Listener
+	admin    *http.Server
+	served   chan error
+}
+
+// NewMain returns a program for cfg; nothing starts before Run.
+func NewMain(cfg *Config, logger *slog.Logger) *Main {
+	return &Main{cfg: cfg, logger: logger}
+}
+
+// Addr is the address the server listens on once Run has returned.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Run starts the database (embedded or connected), finishes any deletion a
+// crash interrupted, starts the live layer and serves HTTP in the
+// background. It returns once the listener is bound.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.cfg
+	uri := cfg.MongoURI
+	cacheTTL := time.Minute
+	if cfg.Embedded() {
+		dir := filepath.Join(cfg.DataDir, "db")
+		m.logger.Info("no MONGODB_URI: starting embedded FerretDB on SQLite", "dir", dir)
+		emb, err := store.StartEmbedded(dir, "", m.logger)
+		if err != nil {
+			return err
+		}
+		m.embedded, uri = emb, emb.URI()
+		// One instance sees every write, so local invalidation is exact.
+		cacheTTL = 10 * time.Minute
+	}
+	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	st, err := store.Open(openCtx, uri, cfg.MongoDB, store.Options{
+		CacheTTL:            cacheTTL,
+		AllowedEmailDomains: cfg.AllowedEmailDomains,
+	})
+	if err != nil {
+		return err
+	}
+	m.store = st
+	if err := st.ResumeDeletions(openCtx); err != nil {
+		return fmt.Errorf("finishing interrupted deletions: %w", err)
+	}
+
+	if cfg.RedisURL != "" {
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return &configError{"REDIS_URL", err.Error()}
+		}
+		m.redis = redis.NewClient(opt)
+		if err := m.redis.Ping(openCtx).Err(); err != nil {
+			// Serve anyway: HTTP works without Redis and live delivery
+			// comes back when it does.
+			m.logger.Warn("redis not reachable at start; live events wait for it", "err", err)
+		}
+		m.broker = shareInvalidations(hub.NewRedisBroker(m.redis, m.logger), st, m.logger)
+	} else {
+		m.broker = hub.NewMemoryBroker()
+	}
+
+	hcfg := handlers.Config{
+		JWTSecret:      cfg.JWTSecret,
+		CookieSecure:   cfg.CookieSecure,
+		AuthRateLimit:  cfg.AuthRateLimit,
+		Redis:          m.redis,
+		TrustedProxies: cfg.TrustedProxies,
+		Logger:         m.logger,
+	}
+	// One Sessions for HTTP and the hub: without Redis, revoked tokens
+	// live in its memory, and /ws must refuse them too.
+	sessions, err := handlers.NewSessions(hcfg, st)
+	if err != nil {
+		return err
+	}
+	m.hub = hub.New(m.broker, hub.Config{
+		Authenticate:   sessions.Authenticate,
+		AllowedOrigins: cfg.AllowedOrigins,
+		Logger:         m.logger,
+	})
+	app, err := handlers.New(hcfg, handlers.Deps{Store: st, Publisher: m.hub, WS: m.hub, Sessions: sessions})
+	if err != nil {
+		return err
+	}
+	m.app = app
+
+	if m.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return fmt.Errorf("listen on ADDR %s: %w", cfg.Addr, err)
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- app.Listener(m.ln) }()
+	m.logger.Info("serving", "addr", m.ln.Addr().String(), "embedded", cfg.Embedded(), "redis", cfg.RedisURL != "")
+	if cfg.AdminAddr != "" {
+		m.startAdmin()
+	}
+	return nil
+}
+
+// startAdmin serves pprof on the opt-in admin address only.
+func (m *Main) startAdmin() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	m.admin = &http.Server{Addr: m.cfg.AdminAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := m.admin.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.logger.Error("admin server", "err", err)
+		}
+	}()
+	m.logger.Info("pprof on admin address", "addr", m.cfg.AdminAddr)
+}
+
+// Close shuts down in reverse order of start: stop accepting and finish
+// in-flight requests, close every WebSocket with "going away", stop the
+// broker, then the database. It is bounded by SHUTDOWN_TIMEOUT.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if m.admin != nil {
+		errs = append(errs, m.admin.Shutdown(ctx))
+	}
+	if m.app != nil {
+		// Finish in-flight requests (and their publishes) first. Hijacked
+		// WebSockets are not Fiber's any more; the hub closes them next
+		// with "going away" so clients reconnect to another instance.
+		errs = append(errs, m.app.ShutdownWithContext(ctx))
+		if m.served != nil {
+			errs = append(errs, <-m.served)
+		}
+	}
+	if m.hub != nil {
+		errs = append(errs, m.hub.Shutdown(ctx))
+	}
+	if m.hub == nil && m.broker != nil {
+		// The hub owns (and closes) its broker once it exists.
+		errs = append(errs, m.broker.Close())
+	}
+	if m.redis != nil {
+		errs = append(errs, m.redis.Close())
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close(ctx))
+	}
+	if m.embedded != nil {
+		errs = append(errs, m.embedded.Stop(ctx))
+	}
+	return errors.Join(errs...)
+}

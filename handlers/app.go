@@ -1,0 +1,200 @@
+// Package handlers is the HTTP side of MyPinterest: the JSON API of SPEC §4
+// on Fiber, authentication, live-event publishing after each write, and
+// the mounts for images and the WebSocket hub.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/redis/go-redis/v9"
+
+	"mypinterest/store"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultTokenTTL       = 7 * 24 * time.Hour
+	DefaultIssuer         = "mypinterest"
+	DefaultBodyLimit      = 11 << 20 // an image of up to 10 MiB plus its form fields
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Connection timeouts of the server: long enough for a 10 MiB upload on a
+// slow link.
+const (
+	serverReadTimeout  = 2 * time.Minute
+	serverWriteTimeout = time.Minute
+	serverIdleTimeout  = 2 * time.Minute
+)
+
+// Config tunes the app; cmd fills it from the environment.
+type Config struct {
+	// JWTSecret signs session tokens (HS256); at least 32 bytes.
+	JWTSecret []byte
+	// TokenTTL is the lifetime of a token and of the session cookie.
+	TokenTTL time.Duration
+	// Issuer is the "iss" of every token, checked on the way in.
+	Issuer string
+	// CookieSecure marks the session cookie Secure (HTTPS deployments).
+	CookieSecure bool
+	// AuthRateLimit caps sign-up and log-in attempts per minute per client
+	// IP; 0 turns the limit off (load tests).
+	AuthRateLimit int
+	// Redis, when set, shares rate-limit counters and token revocations
+	// between instances and is checked by /readyz; nil = single instance.
+	Redis *redis.Client
+	// TrustedProxies are the addresses (IPs or CIDRs) whose
+	// X-Forwarded-For header is believed when finding the client IP.
+	TrustedProxies []string
+	// BodyLimit caps request bodies in bytes.
+	BodyLimit int
+	// RequestTimeout bounds the context of every request's store calls.
+	RequestTimeout time.Duration
+	// Logger receives internal errors and failed publishes.
+	Logger *slog.Logger
+	// OnPublishError, when set, is called once for every live event or
+	// notification that could not be delivered (a metrics hook).
+	OnPublishError func()
+}
+
+// Deps are the collaborators of the app.
+type Deps struct {
+	Store     *store.Store
+	Publisher Publisher
+	// WS is the WebSocket hub mounted at /ws; nil leaves /ws unrouted.
+	WS http.Handler
+	// Sessions, when set, is the verifier also given to the hub (see
+	// NewSessions); nil makes New build its own.
+	Sessions *Sessions
+}
+
+// Publisher delivers an encoded event frame to every subscriber of topic
+// on every instance (the hub).
+type Publisher interface {
+	Publish(ctx context.Context, topic string, msg []byte) error
+}
+
+// server holds what every handler needs. Handlers are its methods.
+type server struct {
+	cfg       Config
+	store     *store.Store
+	pub       Publisher
+	ws        http.Handler
+	log       *slog.Logger
+	tokens    *tokens
+	pageError pageErrorFunc // set by registerPages: non-API errors render as pages
+
+	limiterOnce sync.Once
+	limiter     fiber.Handler // see authLimiter
+}
+
+// New builds the Fiber app serving the JSON API, the pages, /media, /ws,
+// /healthz and /readyz.
+func New(cfg Config, deps Deps) (*fiber.App, error) {
+	sessions := deps.Sessions
+	if sessions == nil {
+		var err error
+		if sessions, err = NewSessions(cfg, deps.Store); err != nil {
+			return nil, err
+		}
+	}
+	cfg = withDefaults(cfg)
+	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens}
+	if s.store == nil {
+		return nil, errors.New("handlers: Deps.Store is required")
+	}
+	if s.pub == nil {
+		s.pub = discardPublisher{}
+	}
+
+	app := fiber.New(fiber.Config{
+		AppName:                 "mypinterest",
+		BodyLimit:               cfg.BodyLimit,
+		ErrorHandler:            s.handleError,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		// With validation, c.IP() is one address rather than the raw
+		// header; the rate limiter uses clientIP, which is stricter.
+		EnableIPValidation: true,
+		// Uploads are decoded from memory anyway; streaming would only
+		// move the size check later.
+		StreamRequestBody: false,
+		// Slow clients cannot hold connections forever. A hijacked
+		// WebSocket connection is exempt: fasthttp clears the deadlines
+		// when it hands the connection over (see wsadapt).
+		ReadTimeout:  serverReadTimeout,
+		WriteTimeout: serverWriteTimeout,
+		IdleTimeout:  serverIdleTimeout,
+	})
+	app.Use(requestid.New())
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(s.withTimeout)
+	app.Use(s.csrfMiddleware())
+	if err := s.routes(app); err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = DefaultIssuer
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return cfg
+}
+
+// withTimeout gives each request a context with a deadline, which every
+// store call receives through c.UserContext() (Fiber's default is
+// context.Background(), which never ends). The WebSocket upgrade is
+// exempt: its connection outlives any request deadline.
+func (s *server) withTimeout(c *fiber.Ctx) error {
+	if c.Path() == "/ws" {
+		return c.Next()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
+
+// logPanic logs a recovered panic with its request id; the recover
+// middleware then hands it to the error handler as a 500.
+func (s *server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(e))
+}
+
+// requestID returns the id the requestid middleware gave this request.
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals("requestid").(string)
+	return id
+}
+
+// discardPublisher stands in when no hub is wired (tools, some tests).
+type discardPublisher struct{}
+
+// Publish implements Publisher.
+func (discardPublisher) Publish(context.Context, string, []byte) error { return nil }

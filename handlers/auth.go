@@ -1,0 +1,195 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
+)
+
+// sessionCookie carries the token for browsers; API clients may send it
+// as a Bearer token instead.
+const sessionCookie = "session"
+
+// authState is what authenticate leaves in the request locals.
+type authState struct {
+	user    *store.User
+	session session
+	err     error // why a presented token was refused; nil when none was sent
+}
+
+type authKey struct{}
+
+// authenticate reads the token from the Authorization header or the
+// session cookie and, when it is valid, loads its user. It never fails the
+// request itself: public endpoints serve a refused token as anonymous, and
+// requireUser turns the refusal into a 401 where a user is needed.
+//
+// The user is loaded on every request (FindUserByID is cached), so that
+// the tokens of a deleted account stop working at once.
+func (s *server) authenticate(c *fiber.Ctx) error {
+	st := &authState{}
+	c.Locals(authKey{}, st)
+	raw, fromCookie := parseBearer(c.Get(fiber.HeaderAuthorization)), false
+	if raw == "" {
+		raw, fromCookie = c.Cookies(sessionCookie), true
+	}
+	if raw == "" {
+		return c.Next()
+	}
+	// A cookie rides along on cross-site requests too; SameSite=Lax stops
+	// most, and this stops the rest for anything that changes state.
+	if fromCookie && c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead &&
+		c.Get("Sec-Fetch-Site") == "cross-site" {
+		st.err = store.Errorf(store.EForbidden, "Cross-site request refused.")
+		return c.Next()
+	}
+	sess, err := s.tokens.verify(c.UserContext(), raw)
+	if err != nil {
+		st.err = err
+		return c.Next()
+	}
+	id, err := bson.ObjectIDFromHex(sess.UserID)
+	if err != nil {
+		st.err = errSignedOut
+		return c.Next()
+	}
+	u, err := s.store.FindUserByID(c.UserContext(), id)
+	switch {
+	case store.ErrorCode(err) == store.ENotFound:
+		st.err = errSignedOut
+	case err != nil:
+		return err
+	default:
+		st.user, st.session = u, sess
+	}
+	return c.Next()
+}
+
+func auth(c *fiber.Ctx) *authState {
+	if st, ok := c.Locals(authKey{}).(*authState); ok {
+		return st
+	}
+	return &authState{}
+}
+
+// viewer returns the signed-in user's id, or NilObjectID for anonymous
+// visitors (what the store expects for "nobody").
+func viewer(c *fiber.Ctx) bson.ObjectID {
+	if u := auth(c).user; u != nil {
+		return u.ID
+	}
+	return bson.NilObjectID
+}
+
+// requireUser returns the signed-in user, or the error that explains why
+// there is none (401 in the usual case).
+func requireUser(c *fiber.Ctx) (*store.User, error) {
+	st := auth(c)
+	if st.user != nil {
+		return st.user, nil
+	}
+	if st.err != nil {
+		return nil, st.err
+	}
+	return nil, errSignedOut
+}
+
+type signupRequest struct {
+	Email    string `json:"email"`
+	Nickname string `json:"nickname"`
+	Password string `json:"password"`
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// sessionJSON answers sign-up and log-in.
+type sessionJSON struct {
+	User  selfJSON `json:"user"`
+	Token string   `json:"token"`
+}
+
+func (s *server) handleSignup(c *fiber.Ctx) error {
+	var req signupRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.store.CreateUser(c.UserContext(), store.NewUser{Email: req.Email, Nickname: req.Nickname, Password: req.Password})
+	if err != nil {
+		return err
+	}
+	return s.startSession(c, u, http.StatusCreated)
+}
+
+func (s *server) handleLogin(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.store.Authenticate(c.UserContext(), req.Email, req.Password)
+	if err != nil {
+		return err
+	}
+	return s.startSession(c, u, http.StatusOK)
+}
+
+// startSession issues a token, sets it as the session cookie and answers
+// {user, token}.
+func (s *server) startSession(c *fiber.Ctx, u *store.User, status int) error {
+	tok, err := s.tokens.issue(u.ID.Hex())
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{
+		Name:     sessionCookie,
+		Value:    tok,
+		Path:     "/",
+		MaxAge:   int(s.cfg.TokenTTL / time.Second),
+		Expires:  time.Now().Add(s.cfg.TokenTTL),
+		Secure:   s.cfg.CookieSecure,
+		HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+	return c.Status(status).JSON(sessionJSON{User: selfView(u), Token: tok})
+}
+
+// handleLogout revokes the token that came with the request (on every
+// instance when revocations live in Redis) and clears the cookie. Logging
+// out without a valid session is still a 204: the outcome is the same.
+func (s *server) handleLogout(c *fiber.Ctx) error {
+	if st := auth(c); st.user != nil {
+		if err := s.tokens.revoke(c.UserContext(), st.session); err != nil {
+			return store.Errorf(store.EUnavailable, "Could not sign out; try again.")
+		}
+	}
+	s.clearSession(c)
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// clearSession tells the browser to drop the session cookie.
+func (s *server) clearSession(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name:     sessionCookie,
+		Value:    "",
+		Path:     "/",
+		MaxAge:   -1,
+		Expires:  time.Unix(0, 0),
+		Secure:   s.cfg.CookieSecure,
+		HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func (s *server) handleMe(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(selfView(u))
+}

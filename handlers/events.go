@@ -1,0 +1,102 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
+)
+
+// Event names and topics of SPEC §5.
+const (
+	evCommentCreated      = "comment.created"
+	evCommentDeleted      = "comment.deleted"
+	evPinLiked            = "pin.liked"
+	evPinUpdated          = "pin.updated"
+	evPinDeleted          = "pin.deleted"
+	evPinCreated          = "pin.created"
+	evProfileFollowers    = "profile.followers"
+	evNotificationCreated = "notification.created"
+
+	topicPins = "pins"
+)
+
+func pinTopic(id bson.ObjectID) string     { return "pin:" + id.Hex() }
+func userTopic(id bson.ObjectID) string    { return "user:" + id.Hex() }
+func profileTopic(id bson.ObjectID) string { return "profile:" + id.Hex() }
+
+// frame is one event as the hub sends it to clients. It is encoded here,
+// once per event, and the hub passes the bytes on untouched.
+type frame struct {
+	Type  string `json:"type"`
+	Topic string `json:"topic"`
+	Event string `json:"event"`
+	Data  any    `json:"data"`
+	TS    int64  `json:"ts"`
+}
+
+type idJSON struct {
+	ID string `json:"id"`
+}
+
+type pinLikedJSON struct {
+	PinID     string `json:"pin_id"`
+	LikeCount int64  `json:"like_count"`
+}
+
+type followersJSON struct {
+	UserID        string `json:"user_id"`
+	FollowerCount int64  `json:"follower_count"`
+}
+
+// publish sends event with data on topic. It runs after the store write
+// has committed; a failure is logged and counted but never fails the
+// request, since the write itself succeeded and clients re-sync over HTTP.
+func (s *server) publish(ctx context.Context, topic, event string, data any) {
+	msg, err := json.Marshal(frame{Type: "event", Topic: topic, Event: event, Data: data, TS: time.Now().UnixMilli()})
+	if err == nil {
+		err = s.pub.Publish(ctx, topic, msg)
+	}
+	if err != nil {
+		s.publishFailed("publish failed", "topic", topic, "event", event, "err", err)
+	}
+}
+
+// notify persists a notification for recipients and publishes each
+// delivery on its recipient's topic. Like publish, it never fails the
+// request that caused it.
+func (s *server) notify(ctx context.Context, kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients ...bson.ObjectID) {
+	ds, err := s.store.Notify(ctx, kind, actor, pin, recipients)
+	if err != nil {
+		s.publishFailed("notify failed", "kind", kind, "actor", actor.Hex(), "err", err)
+		return
+	}
+	s.deliver(ctx, ds)
+}
+
+// notifyFollowers tells every follower of actor about the new pin.
+func (s *server) notifyFollowers(ctx context.Context, actor, pin bson.ObjectID) {
+	ds, err := s.store.NotifyFollowers(ctx, actor, pin)
+	if err != nil {
+		s.publishFailed("notify followers failed", "actor", actor.Hex(), "pin", pin.Hex(), "err", err)
+		return
+	}
+	s.deliver(ctx, ds)
+}
+
+func (s *server) deliver(ctx context.Context, ds []store.Delivery) {
+	for _, d := range ds {
+		data := liveNotificationJSON{notificationJSON: notificationView(d.View), UnreadCount: d.UnreadCount}
+		s.publish(ctx, userTopic(d.View.RecipientID), evNotificationCreated, data)
+	}
+}
+
+func (s *server) publishFailed(msg string, args ...any) {
+	s.log.Warn(msg, args...)
+	if s.cfg.OnPublishError != nil {
+		s.cfg.OnPublishError()
+	}
+}

@@ -1,0 +1,276 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"mypinterest/media"
+	"mypinterest/public"
+	"mypinterest/store"
+)
+
+// This file holds what every server-rendered page shares: the templates,
+// the data a template receives, rendering, flash messages and the HTML
+// error page. The pages themselves are in pages_*.go.
+
+// view is the data of every page template. One flat struct keeps the
+// templates simple: a page fills the fields it shows and leaves the rest
+// zero.
+type view struct {
+	// Set by newView for every page.
+	Lang   string
+	Me     *store.User
+	Unread int64
+	CSRF   string
+	Flash  string
+	Path   string // this page's path and query, the target of "log in" and the language switch
+	Static string // prefix of the versioned static assets
+	Query  string // the search box
+	Topics []string
+
+	// Forms: the values to show again and a translated reason per field.
+	Form    map[string]string
+	Errors  map[string]string
+	Message string
+
+	// Lists of pins: the first page, its cursor, and the JSON API path the
+	// script fetches further pages from.
+	Pins    []store.PinView
+	Next    string
+	Source  string
+	MoreURL string // the no-JavaScript "More" link
+
+	Heading, Intro string
+	Status         int
+
+	Pin          *store.PinView
+	Comments     []store.CommentView
+	CommentsNext string
+	Profile      *store.Profile
+	Groups       []store.GroupView
+	Group        *store.GroupView
+	Notes        []store.NotificationView
+}
+
+// web serves the pages. It wraps the API's server, whose store, auth and
+// publishing helpers the pages share, and adds the parsed templates.
+type web struct {
+	*server
+	// tpl maps a language, then a page name, to its template; it is
+	// filled once at start-up and only read afterwards.
+	tpl map[string]map[string]*template.Template
+}
+
+// parsePages parses every template in every language. A parse error or a
+// page without its blocks is returned, which stops start-up.
+func parsePages() (map[string]map[string]*template.Template, error) {
+	shared := template.FuncMap{
+		"thumb":  thumbURL,
+		"detail": detailURL,
+		"avatar": avatarURL,
+		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join":   strings.Join,
+		"dict":   dict,
+	}
+	out := map[string]map[string]*template.Template{}
+	for _, lang := range languages {
+		ts, err := public.ParseTemplates(newTranslator(lang).funcs(shared))
+		if err != nil {
+			return nil, err
+		}
+		out[lang] = ts
+	}
+	return out, nil
+}
+
+// detailURL is the 736 px variant the detail page and srcset use.
+func detailURL(img store.ImageRef) string { return "/media/" + media.DetailName(img) }
+
+// dict builds a map from key, value pairs, so that a template can pass a
+// partial more than one value.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+// newView fills what every page shows: language, the signed-in user and
+// their unread count (for the badge), the CSRF token for the forms and
+// the flash message left by the previous request.
+func (w *web) newView(c *fiber.Ctx) (*view, error) {
+	v := &view{
+		Lang:   langOf(c),
+		Me:     auth(c).user,
+		CSRF:   csrfToken(c),
+		Path:   string(c.Request().URI().RequestURI()),
+		Static: "/static/v/" + public.Version(),
+		Query:  strings.TrimSpace(c.Query("q")),
+		Form:   map[string]string{},
+		Errors: map[string]string{},
+	}
+	if key := takeFlash(c); key != "" {
+		v.Flash = newTranslator(v.Lang).T("flash." + key)
+	}
+	if v.Me != nil {
+		v.Topics = append(v.Topics, userTopic(v.Me.ID))
+		// One small query: the first notification and the unread count.
+		_, unread, _, err := w.store.FindNotifications(c.UserContext(), v.Me.ID, store.Page{Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		v.Unread = unread
+	}
+	return v, nil
+}
+
+// t translates key in the language of v.
+func (v *view) t(key string) string { return newTranslator(v.Lang).T(key) }
+
+// fail records why a form was refused: a translated reason per field and
+// a general message. Errors that are not about fields are returned, for
+// the error page.
+func (v *view) fail(err error) error {
+	var se *store.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	tr := newTranslator(v.Lang)
+	switch se.Code {
+	case store.EInvalid, store.EConflict, store.EMalformed:
+		if len(se.Fields) == 0 && strings.Contains(se.Message, "image") {
+			// media reports a bad image without naming the field.
+			v.Errors["image"] = tr.T("err.image.invalid")
+		}
+	case store.ETooLarge:
+		v.Errors["image"] = tr.T("err.image.large")
+	case store.EUnsupported:
+		v.Errors["image"] = tr.T("err.image.unsupported")
+	default:
+		return err
+	}
+	for f, why := range se.Fields {
+		v.Errors[f] = tr.Err(why)
+	}
+	if len(v.Errors) == 0 {
+		v.Message = tr.Err(se.Message)
+	} else {
+		v.Message = tr.T("form.invalid")
+	}
+	return nil
+}
+
+// render writes page with v. It renders into a buffer first so that a
+// template failure becomes a clean 500 rather than half a page.
+func (w *web) render(c *fiber.Ctx, status int, page string, v *view) error {
+	t := w.tpl[v.Lang][page]
+	if t == nil {
+		return fmt.Errorf("pages: no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return fmt.Errorf("pages: render %s: %w", page, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	// Pages differ per user and carry a CSRF token: never share them.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// flashCookie carries a message key (never text) across one redirect.
+const flashCookie = "flash"
+
+// redirect sends the browser to target with a flash message (a key of
+// catalog under "flash."); 303 makes the browser follow with a GET.
+func (w *web) redirect(c *fiber.Ctx, target, flash string) error {
+	if flash != "" {
+		c.Cookie(&fiber.Cookie{
+			Name: flashCookie, Value: flash, Path: "/", MaxAge: 60,
+			HTTPOnly: true, Secure: w.cfg.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode,
+		})
+	}
+	if c.Get("X-Requested-With") == "XMLHttpRequest" {
+		// upload.js sends forms by XHR, which would follow a redirect
+		// itself and so use up the flash before the browser navigates.
+		// It gets the target instead and navigates on its own.
+		c.Set("X-Location", target)
+		return c.SendStatus(http.StatusNoContent)
+	}
+	return c.Redirect(target, http.StatusSeeOther)
+}
+
+// takeFlash returns the pending flash key and clears it.
+func takeFlash(c *fiber.Ctx) string {
+	key := c.Cookies(flashCookie)
+	if key == "" {
+		return ""
+	}
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0), HTTPOnly: true})
+	if _, ok := catalog[languages[0]]["flash."+key]; !ok {
+		return ""
+	}
+	return key
+}
+
+// localPath returns next when it is a path on this site, else "/": a
+// "next" parameter must not send anyone to another site after logging in.
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.HasPrefix(next, "/\\") || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return next
+}
+
+// renderError is the HTML error page, installed as server.pageError so
+// that every error outside /api on a page route is shown as a page.
+func (w *web) renderError(c *fiber.Ctx, status int, _ *store.Error) error {
+	if status == http.StatusUnauthorized && c.Method() == fiber.MethodGet {
+		// A page that needs a user sends visitors to log in and back.
+		return c.Redirect("/login?next="+url.QueryEscape(string(c.Request().URI().RequestURI())), http.StatusSeeOther)
+	}
+	v, err := w.newView(c)
+	if err != nil {
+		// The database is what failed: show the page without the badge.
+		v = &view{Lang: langOf(c), Me: auth(c).user, CSRF: csrfToken(c), Static: "/static/v/" + public.Version()}
+	}
+	key := fmt.Sprintf("error.%d", status)
+	if _, ok := catalog[languages[0]][key]; !ok {
+		key = "error.400"
+		if status >= 500 {
+			key = "error.500"
+		}
+	}
+	v.Status, v.Heading, v.Intro = status, v.t(key), v.t(key+".text")
+	return w.render(c, status, "error", v)
+}
+
+// registerStatic serves the assets: under a versioned prefix cached for a
+// year (the prefix changes with any file), and unversioned at /static for
+// the default avatar URL the API hands out, revalidated every time.
+func registerStatic(app *fiber.App) {
+	root := http.FS(public.Static())
+	app.Use("/static/v/"+public.Version(), func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		return c.Next()
+	}, filesystem.New(filesystem.Config{Root: root}))
+	app.Use("/static", filesystem.New(filesystem.Config{Root: root, MaxAge: 0}))
+}

@@ -1,0 +1,108 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"mypinterest/store"
+)
+
+// handleSignupPage shows the sign-up form.
+func (w *web) handleSignupPage(c *fiber.Ctx) error {
+	v, err := w.newView(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, "signup", v)
+}
+
+// handleSignupForm creates the account (and with it the profile), signs
+// the browser in and sends it to make a first group.
+func (w *web) handleSignupForm(c *fiber.Ctx) error {
+	v, err := w.newView(c)
+	if err != nil {
+		return err
+	}
+	in := store.NewUser{Email: c.FormValue("email"), Nickname: c.FormValue("nickname"), Password: c.FormValue("password")}
+	v.Form["email"], v.Form["nickname"] = in.Email, in.Nickname
+	u, err := w.store.CreateUser(c.UserContext(), in)
+	if err != nil {
+		if err := v.fail(err); err != nil {
+			return err
+		}
+		return w.render(c, http.StatusUnprocessableEntity, "signup", v)
+	}
+	if err := w.beginSession(c, u); err != nil {
+		return err
+	}
+	return w.redirect(c, "/groups/new", "welcome")
+}
+
+// handleLoginPage shows the log-in form; ?next= is where to go after.
+func (w *web) handleLoginPage(c *fiber.Ctx) error {
+	v, err := w.newView(c)
+	if err != nil {
+		return err
+	}
+	v.Form["next"] = localPath(c.Query("next"))
+	return w.render(c, http.StatusOK, "login", v)
+}
+
+// handleLoginForm checks the credentials; a mismatch re-renders the form
+// with one message that does not say which of the two was wrong.
+func (w *web) handleLoginForm(c *fiber.Ctx) error {
+	v, err := w.newView(c)
+	if err != nil {
+		return err
+	}
+	v.Form["email"], v.Form["next"] = c.FormValue("email"), localPath(c.FormValue("next"))
+	u, err := w.store.Authenticate(c.UserContext(), c.FormValue("email"), c.FormValue("password"))
+	if store.ErrorCode(err) == store.EUnauthorized {
+		v.Message = v.t("login.failed")
+		return w.render(c, http.StatusUnauthorized, "login", v)
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.beginSession(c, u); err != nil {
+		return err
+	}
+	return w.redirect(c, v.Form["next"], "loggedin")
+}
+
+// handleLogoutForm revokes the session token and clears the cookie.
+func (w *web) handleLogoutForm(c *fiber.Ctx) error {
+	if err := w.endSession(c); err != nil {
+		return err
+	}
+	return w.redirect(c, "/", "loggedout")
+}
+
+// beginSession issues a token as the session cookie, with the same
+// attributes the API's log-in sets.
+func (w *web) beginSession(c *fiber.Ctx, u *store.User) error {
+	tok, err := w.tokens.issue(u.ID.Hex())
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: tok, Path: "/",
+		MaxAge: int(w.cfg.TokenTTL / time.Second), Expires: time.Now().Add(w.cfg.TokenTTL),
+		Secure: w.cfg.CookieSecure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+	return nil
+}
+
+// endSession revokes the request's token, when it has a valid one, and
+// clears the cookie.
+func (w *web) endSession(c *fiber.Ctx) error {
+	if st := auth(c); st.user != nil {
+		if err := w.tokens.revoke(c.UserContext(), st.session); err != nil {
+			return store.Errorf(store.EUnavailable, "Could not sign out; try again.")
+		}
+	}
+	w.clearSession(c)
+	return nil
+}

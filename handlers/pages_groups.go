@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"mypinterest/store"
+)
+
+// Groups are private to their owner: the store answers 403 for anyone
+// else, which the error page shows.
+
+// handleGroupsPage lists the user's groups with their pin counts.
+func (w *web) handleGroupsPage(c *fiber.Ctx) error {
+	v, err := w.pinFormView(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, "groups", v)
+}
+
+// handleGroupPage shows a group and its pins.
+func (w *web) handleGroupPage(c *fiber.Ctx) error {
+	u, id, err := userAndID(c)
+	if err != nil {
+		return err
+	}
+	v, err := w.newView(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if v.Group, err = w.store.FindGroup(ctx, id, u.ID); err != nil {
+		return err
+	}
+	pins, next, err := w.store.FindGroupPins(ctx, id, u.ID, cursorPage(c))
+	if err != nil {
+		return err
+	}
+	v.setPins(pins, next, "/api/v1/groups/"+id.Hex()+"/pins")
+	return w.render(c, http.StatusOK, "group", v)
+}
+
+// handleNewGroup shows the empty group form.
+func (w *web) handleNewGroup(c *fiber.Ctx) error {
+	if _, err := requireUser(c); err != nil {
+		return err
+	}
+	v, err := w.newView(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, "group_form", v)
+}
+
+// handleCreateGroupForm stores the cover image and the group.
+func (w *web) handleCreateGroupForm(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	v, err := w.newView(c)
+	if err != nil {
+		return err
+	}
+	v.Form["title"], v.Form["content"] = c.FormValue("title"), c.FormValue("content")
+	g, err := func() (*store.GroupView, error) {
+		img, err := w.formImage(c)
+		if err != nil {
+			return nil, err
+		}
+		in := store.GroupInput{Title: c.FormValue("title"), Content: c.FormValue("content")}
+		return w.store.CreateGroup(c.UserContext(), u.ID, in, derefImage(img))
+	}()
+	if err != nil {
+		if err := v.fail(err); err != nil {
+			return err
+		}
+		return w.render(c, http.StatusUnprocessableEntity, "group_form", v)
+	}
+	return w.redirect(c, "/groups/"+g.ID.Hex(), "groupcreated")
+}
+
+// ownGroupForm loads the group for its edit form (403 for others).
+func (w *web) ownGroupForm(c *fiber.Ctx) (*view, error) {
+	u, id, err := userAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	v, err := w.newView(c)
+	if err != nil {
+		return nil, err
+	}
+	v.Group, err = w.store.FindGroup(c.UserContext(), id, u.ID)
+	return v, err
+}
+
+// handleEditGroup shows the group form filled in.
+func (w *web) handleEditGroup(c *fiber.Ctx) error {
+	v, err := w.ownGroupForm(c)
+	if err != nil {
+		return err
+	}
+	v.Form["title"], v.Form["content"] = v.Group.Title, v.Group.Content
+	return w.render(c, http.StatusOK, "group_form", v)
+}
+
+// handleUpdateGroupForm saves the group; an empty image field keeps the
+// cover.
+func (w *web) handleUpdateGroupForm(c *fiber.Ctx) error {
+	v, err := w.ownGroupForm(c)
+	if err != nil {
+		return err
+	}
+	title, content := c.FormValue("title"), c.FormValue("content")
+	v.Form["title"], v.Form["content"] = title, content
+	_, err = func() (*store.GroupView, error) {
+		img, err := w.formImage(c)
+		if err != nil {
+			return nil, err
+		}
+		patch := store.GroupPatch{Title: &title, Content: &content, Image: img}
+		return w.store.UpdateGroup(c.UserContext(), v.Group.ID, v.Me.ID, patch)
+	}()
+	if err != nil {
+		if err := v.fail(err); err != nil {
+			return err
+		}
+		return w.render(c, http.StatusUnprocessableEntity, "group_form", v)
+	}
+	return w.redirect(c, "/groups/"+v.Group.ID.Hex(), "groupupdated")
+}
+
+// handleDeleteGroupForm deletes the group and, through the store's
+// cascade, its pins.
+func (w *web) handleDeleteGroupForm(c *fiber.Ctx) error {
+	u, id, err := userAndID(c)
+	if err != nil {
+		return err
+	}
+	if err := w.store.DeleteGroup(c.UserContext(), id, u.ID); err != nil {
+		return err
+	}
+	return w.redirect(c, "/groups", "groupdeleted")
+}

@@ -1,0 +1,256 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
+)
+
+// Pins are public to read; only their author changes them (the store
+// answers 403 otherwise).
+
+// handleListPins is the grid: newest first, searched by q.
+func (s *server) handleListPins(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	q := store.PinQuery{Query: strings.TrimSpace(c.Query("q"))}
+	pins, next, err := s.store.FindPins(c.UserContext(), q, viewer(c), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newList(pins, next, pinView))
+}
+
+func (s *server) handleFeed(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	pins, next, err := s.store.FindFeed(c.UserContext(), u.ID, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newList(pins, next, pinView))
+}
+
+// handleCreatePin takes a multipart form: title, content, group_id, image.
+// After the write it shows the pin to the grid and tells the author's
+// followers.
+func (s *server) handleCreatePin(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if !isMultipart(c) {
+		return store.Errorf(store.EMalformed, "Send a multipart form with title, content, group_id and image.")
+	}
+	title, content, err := formText(c)
+	if err != nil {
+		return err
+	}
+	group, err := formGroupID(c)
+	if err != nil {
+		return err
+	}
+	img, err := s.formImage(c)
+	if err != nil {
+		return err
+	}
+	in := store.PinInput{Title: deref(title), Content: deref(content), GroupID: derefID(group)}
+	ctx := c.UserContext()
+	p, err := s.store.CreatePin(ctx, u.ID, in, derefImage(img))
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, topicPins, evPinCreated, publicPinView(*p))
+	s.notifyFollowers(ctx, u.ID, p.ID)
+	return c.Status(http.StatusCreated).JSON(pinView(*p))
+}
+
+func (s *server) handleGetPin(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.FindPin(c.UserContext(), id, viewer(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(pinView(*p))
+}
+
+type pinPatchRequest struct {
+	Title   *string `json:"title"`
+	Content *string `json:"content"`
+	GroupID *string `json:"group_id"`
+}
+
+// handlePatchPin takes JSON, or a multipart form when it carries a new
+// image; fields not sent are kept.
+func (s *server) handlePatchPin(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	var patch store.PinPatch
+	var group *string
+	if isMultipart(c) {
+		if patch.Title, patch.Content, err = formText(c); err != nil {
+			return err
+		}
+		if group, err = formValue(c, "group_id"); err != nil {
+			return err
+		}
+		// Check authorship before storing an image for someone else's pin.
+		p, err := s.store.FindPin(ctx, id, u.ID)
+		if err != nil {
+			return err
+		}
+		if p.AuthorID != u.ID {
+			return store.ErrForbidden
+		}
+		if patch.Image, err = s.formImage(c); err != nil {
+			return err
+		}
+	} else {
+		var req pinPatchRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		patch.Title, patch.Content, group = req.Title, req.Content, req.GroupID
+	}
+	if group != nil {
+		gid, err := parseGroupID(*group)
+		if err != nil {
+			return err
+		}
+		patch.GroupID = &gid
+	}
+	p, err := s.store.UpdatePin(ctx, id, u.ID, patch)
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, pinTopic(id), evPinUpdated, publicPinView(*p))
+	return c.JSON(pinView(*p))
+}
+
+func (s *server) handleDeletePin(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := s.store.DeletePin(ctx, id, u.ID); err != nil {
+		return err
+	}
+	s.publish(ctx, pinTopic(id), evPinDeleted, idJSON{ID: id.Hex()})
+	return c.SendStatus(http.StatusNoContent)
+}
+
+type likeJSON struct {
+	Liked     bool  `json:"liked"`
+	LikeCount int64 `json:"like_count"`
+}
+
+func (s *server) handleLike(c *fiber.Ctx) error { return s.setLike(c, true) }
+
+func (s *server) handleUnlike(c *fiber.Ctx) error { return s.setLike(c, false) }
+
+// setLike is idempotent: a repeat answers the same state and neither
+// publishes nor notifies again.
+func (s *server) setLike(c *fiber.Ctx, on bool) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	st, changed, pin, err := s.store.SetLike(ctx, id, u.ID, on)
+	if err != nil {
+		return err
+	}
+	if changed {
+		s.publish(ctx, pinTopic(id), evPinLiked, pinLikedJSON{PinID: id.Hex(), LikeCount: st.LikeCount})
+		if on && pin != nil {
+			s.notify(ctx, store.NotifyLike, u.ID, &id, pin.AuthorID)
+		}
+	}
+	return c.JSON(likeJSON{Liked: st.Liked, LikeCount: st.LikeCount})
+}
+
+type bookmarkJSON struct {
+	Bookmarked    bool  `json:"bookmarked"`
+	BookmarkCount int64 `json:"bookmark_count"`
+}
+
+func (s *server) handleBookmark(c *fiber.Ctx) error { return s.setBookmark(c, true) }
+
+func (s *server) handleUnbookmark(c *fiber.Ctx) error { return s.setBookmark(c, false) }
+
+func (s *server) setBookmark(c *fiber.Ctx, on bool) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	st, _, _, err := s.store.SetBookmark(c.UserContext(), id, u.ID, on)
+	if err != nil {
+		return err
+	}
+	return c.JSON(bookmarkJSON{Bookmarked: st.Bookmarked, BookmarkCount: st.BookmarkCount})
+}
+
+// formGroupID reads group_id from a multipart form; nil when not sent.
+func formGroupID(c *fiber.Ctx) (*bson.ObjectID, error) {
+	v, err := formValue(c, "group_id")
+	if err != nil || v == nil || *v == "" {
+		return nil, err
+	}
+	id, err := parseGroupID(*v)
+	if err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// parseGroupID parses a group id given in a body: unlike an id in the
+// path, a malformed one is a broken rule on that field.
+func parseGroupID(v string) (bson.ObjectID, error) {
+	id, err := bson.ObjectIDFromHex(strings.TrimSpace(v))
+	if err != nil {
+		return bson.NilObjectID, store.FieldError("group_id", "not one of your groups")
+	}
+	return id, nil
+}
+
+func derefID(p *bson.ObjectID) bson.ObjectID {
+	if p == nil {
+		return bson.NilObjectID
+	}
+	return *p
+}

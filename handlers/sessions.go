@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
+)
+
+// Sessions verifies session tokens outside the Fiber app; its
+// Authenticate method is the hub's hook for WebSocket upgrades. Build one
+// with NewSessions and pass it both to the hub and to New (Deps.Sessions),
+// so that a log-out revoked in this instance's memory is seen by both.
+type Sessions struct {
+	tokens *tokens
+	store  *store.Store
+}
+
+// NewSessions returns the session verifier for cfg (the same Config given
+// to New) and the store holding the users.
+func NewSessions(cfg Config, s *store.Store) (*Sessions, error) {
+	if s == nil {
+		return nil, errors.New("handlers: a store is required")
+	}
+	if len(cfg.JWTSecret) < 32 {
+		return nil, errors.New("handlers: JWTSecret must be at least 32 bytes")
+	}
+	cfg = withDefaults(cfg)
+	var rv revoker = newMemoryRevoker(time.Now)
+	if cfg.Redis != nil {
+		rv = redisRevoker{rdb: cfg.Redis}
+	}
+	t := &tokens{secret: cfg.JWTSecret, issuer: cfg.Issuer, ttl: cfg.TokenTTL, revoked: rv, now: time.Now}
+	return &Sessions{tokens: t, store: s}, nil
+}
+
+// sessionCheckTimeout bounds the token and user checks of an upgrade.
+const sessionCheckTimeout = 5 * time.Second
+
+// Authenticate returns the id (ObjectID hex) of the user whose valid,
+// unrevoked token comes with r, as a Bearer header or the session cookie,
+// or "" for anyone else: such connections are anonymous.
+func (ss *Sessions) Authenticate(r *http.Request) string {
+	raw := parseBearer(r.Header.Get("Authorization"))
+	if c, err := r.Cookie(sessionCookie); raw == "" && err == nil {
+		raw = c.Value
+	}
+	if raw == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), sessionCheckTimeout)
+	defer cancel()
+	sess, err := ss.tokens.verify(ctx, raw)
+	if err != nil {
+		return ""
+	}
+	id, err := bson.ObjectIDFromHex(sess.UserID)
+	if err != nil {
+		return ""
+	}
+	// A deleted account's tokens are still well signed; the user lookup
+	// (cached) is what refuses them.
+	if _, err := ss.store.FindUserByID(ctx, id); err != nil {
+		return ""
+	}
+	return id.Hex()
+}
+
+// parseBearer returns the token of an "Authorization: Bearer" header value.
+func parseBearer(h string) string {
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}

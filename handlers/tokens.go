@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
+
+	"mypinterest/store"
+)
+
+// tokens issues and verifies the session JWTs. A token names the user in
+// "sub" and carries a random "jti" so that logging out can revoke exactly
+// that token until it would have expired anyway.
+type tokens struct {
+	secret  []byte
+	issuer  string
+	ttl     time.Duration
+	revoked revoker
+	now     func() time.Time
+}
+
+// session is what a verified token tells: whose it is, and which token
+// it was (for log-out).
+type session struct {
+	UserID  string
+	JTI     string
+	Expires time.Time
+}
+
+// issue signs a new token for userID.
+func (t *tokens) issue(userID string) (string, error) {
+	jti, err := randomID()
+	if err != nil {
+		return "", err
+	}
+	now := t.now()
+	claims := jwt.RegisteredClaims{
+		Issuer:    t.issuer,
+		Subject:   userID,
+		ID:        jti,
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
+	}
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", err)
+	}
+	return signed, nil
+}
+
+// verify checks the signature (HS256 only: pinning the algorithm is what
+// stops "alg":"none" and key-confusion tokens), the issuer, the expiry and
+// revocation. Every failure of the token itself is EUnauthorized; only a
+// revocation store that cannot answer is something else.
+func (t *tokens) verify(ctx context.Context, raw string) (session, error) {
+	var claims jwt.RegisteredClaims
+	_, err := jwt.ParseWithClaims(raw, &claims,
+		func(*jwt.Token) (any, error) { return t.secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(t.issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(t.now),
+	)
+	if err != nil || claims.Subject == "" || claims.ID == "" {
+		return session{}, errSignedOut
+	}
+	revoked, err := t.revoked.IsRevoked(ctx, claims.ID)
+	if err != nil {
+		return session{}, store.Errorf(store.EUnavailable, "Sessions cannot be checked right now.")
+	}
+	if revoked {
+		return session{}, errSignedOut
+	}
+	return session{UserID: claims.Subject, JTI: claims.ID, Expires: claims.ExpiresAt.Time}, nil
+}
+
+// revoke makes the token of s fail from now until its own expiry.
+func (t *tokens) revoke(ctx context.Context, s session) error {
+	ttl := s.Expires.Sub(t.now())
+	if ttl <= 0 {
+		return nil
+	}
+	return t.revoked.Revoke(ctx, s.JTI, ttl)
+}
+
+var errSignedOut = store.Errorf(store.EUnauthorized, "Please sign in.")
+
+func randomID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// revoker remembers revoked token ids until the tokens expire.
+type revoker interface {
+	Revoke(ctx context.Context, jti string, ttl time.Duration) error
+	IsRevoked(ctx context.Context, jti string) (bool, error)
+}
+
+// memoryRevoker serves a single instance. Expired entries are pruned on
+// writes, at most once a minute, so no goroutine is needed to own it.
+type memoryRevoker struct {
+	mu        sync.Mutex
+	until     map[string]time.Time
+	lastPrune time.Time
+	now       func() time.Time
+}
+
+func newMemoryRevoker(now func() time.Time) *memoryRevoker {
+	return &memoryRevoker{until: make(map[string]time.Time), now: now}
+}
+
+// Revoke implements revoker.
+func (m *memoryRevoker) Revoke(_ context.Context, jti string, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if now.Sub(m.lastPrune) > time.Minute {
+		for k, exp := range m.until {
+			if !now.Before(exp) {
+				delete(m.until, k)
+			}
+		}
+		m.lastPrune = now
+	}
+	m.until[jti] = now.Add(ttl)
+	return nil
+}
+
+// IsRevoked implements revoker.
+func (m *memoryRevoker) IsRevoked(_ context.Context, jti string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	exp, ok := m.until[jti]
+	return ok && m.now().Before(exp), nil
+}
+
+// redisRevoker shares revocations between instances: a key per token id
+// that Redis expires together with the token.
+type redisRevoker struct {
+	rdb *redis.Client
+}
+
+const revokedKeyPrefix = "mypinterest:revoked:"
+
+// Revoke implements revoker.
+func (r redisRevoker) Revoke(ctx context.Context, jti string, ttl time.Duration) error {
+	return r.rdb.Set(ctx, revokedKeyPrefix+jti, 1, ttl).Err()
+}
+
+// IsRevoked implements revoker.
+func (r redisRevoker) IsRevoked(ctx context.Context, jti string) (bool, error) {
+	n, err := r.rdb.Exists(ctx, revokedKeyPrefix+jti).Result()
+	return n > 0, err
+}

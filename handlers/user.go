@@ -1,0 +1,212 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
+)
+
+type patchMeRequest struct {
+	Message *string `json:"message"`
+}
+
+// handlePatchMe changes the signed-in user's message. The user is always
+// the one the token names: there is no id to point at someone else.
+func (s *server) handlePatchMe(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var req patchMeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Message == nil {
+		return c.JSON(selfView(u))
+	}
+	u, err = s.store.UpdateUserMessage(c.UserContext(), u.ID, *req.Message)
+	if err != nil {
+		return err
+	}
+	return c.JSON(selfView(u))
+}
+
+// handlePutAvatar stores the uploaded image and makes it the avatar.
+func (s *server) handlePutAvatar(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	img, err := s.formImage(c)
+	if err != nil {
+		return err
+	}
+	if img == nil {
+		return store.FieldError("image", "required")
+	}
+	u, err = s.store.SetUserAvatar(c.UserContext(), u.ID, *img)
+	if err != nil {
+		return err
+	}
+	return c.JSON(selfView(u))
+}
+
+type deleteMeRequest struct {
+	Password string `json:"password"`
+}
+
+// handleDeleteMe removes the account and everything it owns once the
+// password is confirmed, then ends the session.
+func (s *server) handleDeleteMe(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var req deleteMeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.store.DeleteUser(c.UserContext(), u.ID, req.Password); err != nil {
+		return err
+	}
+	// The token already fails (its user is gone); revoking it as well
+	// costs one write and does not depend on the user cache.
+	if err := s.tokens.revoke(c.UserContext(), auth(c).session); err != nil {
+		s.log.Warn("revoke after account deletion", "request_id", requestID(c), "err", err)
+	}
+	s.clearSession(c)
+	return c.SendStatus(http.StatusNoContent)
+}
+
+func (s *server) handleGetUser(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.FindProfile(c.UserContext(), id, viewer(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(profileView(p))
+}
+
+type followJSON struct {
+	Following     bool  `json:"following"`
+	FollowerCount int64 `json:"follower_count"`
+}
+
+func (s *server) handleFollow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	st, created, err := s.store.Follow(ctx, u.ID, id)
+	if err != nil {
+		return err
+	}
+	if created {
+		s.publish(ctx, profileTopic(id), evProfileFollowers, followersJSON{UserID: id.Hex(), FollowerCount: st.FollowerCount})
+		s.notify(ctx, store.NotifyFollow, u.ID, nil, id)
+	}
+	return c.JSON(followJSON{Following: st.Following, FollowerCount: st.FollowerCount})
+}
+
+func (s *server) handleUnfollow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	st, err := s.store.Unfollow(ctx, u.ID, id)
+	if err != nil {
+		return err
+	}
+	// Unfollow does not say whether it changed anything; the count it
+	// publishes is a recount, so a repeat is harmless to subscribers.
+	s.publish(ctx, profileTopic(id), evProfileFollowers, followersJSON{UserID: id.Hex(), FollowerCount: st.FollowerCount})
+	return c.JSON(followJSON{Following: st.Following, FollowerCount: st.FollowerCount})
+}
+
+func (s *server) handleFollowers(c *fiber.Ctx) error {
+	return s.listCards(c, s.store.FindFollowers)
+}
+
+func (s *server) handleFollowing(c *fiber.Ctx) error {
+	return s.listCards(c, s.store.FindFollowing)
+}
+
+// listCards answers a follow list of an existing user: an unknown user is
+// a 404, not an empty list.
+func (s *server) listCards(c *fiber.Ctx, find func(ctx context.Context, id bson.ObjectID, p store.Page) ([]store.Card, *string, error)) error {
+	id, err := s.existingUser(c)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	cards, next, err := find(c.UserContext(), id, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newList(cards, next, cardView))
+}
+
+func (s *server) handleUserPins(c *fiber.Ctx) error {
+	id, err := s.existingUser(c)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	pins, next, err := s.store.FindPins(c.UserContext(), store.PinQuery{AuthorID: id}, viewer(c), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newList(pins, next, pinView))
+}
+
+// existingUser parses the :id of a user route and checks the user exists
+// (a cached lookup).
+func (s *server) existingUser(c *fiber.Ctx) (bson.ObjectID, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return id, err
+	}
+	if _, err := s.store.FindUserByID(c.UserContext(), id); err != nil {
+		return id, err
+	}
+	return id, nil
+}
+
+func (s *server) handleBookmarks(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	pins, next, err := s.store.FindBookmarkedPins(c.UserContext(), u.ID, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newList(pins, next, pinView))
+}

@@ -1,0 +1,119 @@
+// Like, bookmark, follow and comment through the JSON API without a
+// reload. Each is a plain form that works on its own; the script only
+// takes over its submit event, and falls back to submitting the form when
+// the API call fails for a reason other than a refusal.
+
+import { api, el, t, setCounts, idFromAction } from './util.js';
+
+const me = document.body.dataset.me;
+
+/** toggle flips the hidden on field and the button's pressed state. */
+function setPressed(form, pressed) {
+  form.querySelector('input[name="on"]').value = pressed ? '0' : '1';
+  const btn = form.querySelector('button');
+  btn.setAttribute('aria-pressed', String(pressed));
+  if (btn.dataset.on) {
+    btn.textContent = pressed ? btn.dataset.on : btn.dataset.off;
+    btn.classList.toggle('primary', !pressed);
+  }
+}
+
+const handlers = {
+  async like(form) {
+    const on = form.querySelector('input[name="on"]').value === '1';
+    const r = await api(on ? 'PUT' : 'DELETE', `/api/v1/pins/${idFromAction(form)}/like`);
+    setPressed(form, r.liked);
+    setCounts('likes', r.like_count);
+  },
+  async bookmark(form) {
+    const on = form.querySelector('input[name="on"]').value === '1';
+    const r = await api(on ? 'PUT' : 'DELETE', `/api/v1/pins/${idFromAction(form)}/bookmark`);
+    setPressed(form, r.bookmarked);
+    setCounts('bookmarks', r.bookmark_count);
+  },
+  async follow(form) {
+    const on = form.querySelector('input[name="on"]').value === '1';
+    const user = form.dataset.user;
+    const r = await api(on ? 'PUT' : 'DELETE', `/api/v1/users/${user}/follow`);
+    setPressed(form, r.following);
+    setCounts('followers', r.follower_count, `[data-user="${user}"]`);
+  },
+  async comment(form) {
+    const box = form.querySelector('textarea');
+    form.querySelector('.field-error')?.remove();
+    try {
+      const c = await api('POST', `/api/v1/pins/${idFromAction(form)}/comments`, { content: box.value });
+      addComment(c);
+      box.value = '';
+    } catch (err) {
+      if (err.status !== 422 && err.status !== 400) throw err;
+      box.after(el('p', { class: 'field-error', role: 'alert' }, err.fields.content ?? err.message));
+    }
+  },
+  async uncomment(form) {
+    const li = form.closest('[data-comment]');
+    await api('DELETE', `/api/v1/comments/${li.dataset.comment}`);
+    removeComment(li.dataset.comment);
+  },
+};
+
+/** addComment shows a comment once, however many times it arrives. */
+export function addComment(c) {
+  const list = document.querySelector('[data-comments]');
+  if (!list || list.querySelector(`[data-comment="${c.id}"]`)) return;
+  const li = el('li', { class: 'comment fresh', 'data-comment': c.id, 'data-author': c.author.id },
+    el('a', { class: 'who', href: `/users/${c.author.id}` },
+      el('img', { class: 'avatar xs', src: c.author.avatar_url, alt: '', width: 24, height: 24 }),
+      ' ', el('strong', {}, c.author.nickname)),
+    el('p', {}, c.content),
+    el('time', { class: 'muted', datetime: c.created_at }, new Date(c.created_at).toLocaleString(document.documentElement.lang)));
+  const tpl = document.getElementById('comment-actions');
+  if (me && c.author.id === me && tpl) {
+    const f = tpl.content.firstElementChild.cloneNode(true);
+    f.action = `/comments/${c.id}/delete`;
+    li.append(f);
+  }
+  list.append(li);
+  bumpComments(1);
+}
+
+/** removeComment drops a deleted comment, if shown. */
+export function removeComment(id) {
+  const li = document.querySelector(`[data-comment="${id}"]`);
+  if (!li) return;
+  li.remove();
+  bumpComments(-1);
+}
+
+function bumpComments(d) {
+  for (const e of document.querySelectorAll('[data-count="comments"]')) {
+    e.textContent = String(Math.max(0, (parseInt(e.textContent, 10) || 0) + d));
+  }
+}
+
+/** initActions takes over the forms marked data-js (now and added later). */
+export function initActions() {
+  document.addEventListener('submit', async (ev) => {
+    const form = ev.target;
+    if (form.dataset.confirm && !confirm(form.dataset.confirm)) {
+      ev.preventDefault();
+      return;
+    }
+    const h = handlers[form.dataset.js];
+    if (!h) return;
+    ev.preventDefault();
+    const btn = form.querySelector('button[type="submit"]');
+    if (btn) btn.disabled = true;
+    try {
+      await h(form);
+    } catch (err) {
+      if (err.status && err.status < 500 && err.status !== 401 && err.status !== 403) {
+        alert(err.message || t('failed'));
+      } else {
+        form.submit(); // the plain form still works, or shows why not
+      }
+    } finally {
+      if (btn) btn.disabled = false;
+    }
+  });
+}

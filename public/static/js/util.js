@@ -1,0 +1,77 @@
+// Shared helpers: translated texts, the JSON API client (cookie session
+// plus the CSRF header), element building and toasts.
+
+const texts = new Map();
+for (const d of document.getElementById('i18n')?.content.querySelectorAll('data') ?? []) {
+  texts.set(d.value, d.textContent);
+}
+
+/** t returns the text named key, with each %s or %d replaced by args in turn. */
+export function t(key, ...args) {
+  let s = texts.get(key) ?? key;
+  for (const a of args) s = s.replace(/%[sd]/, String(a));
+  return s;
+}
+
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+
+/**
+ * api calls the JSON API with the session cookie. The CSRF token goes in a
+ * header because the cookie alone would be ambient authority.
+ */
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (csrf) headers['X-CSRF-Token'] = csrf;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, {
+    method, headers, credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return null;
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = new Error(data?.error?.message ?? res.statusText);
+    err.status = res.status;
+    err.fields = data?.error?.fields ?? {};
+    throw err;
+  }
+  return data;
+}
+
+export { csrf };
+
+/** el builds an element; text children are set as text, never as HTML. */
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v == null) continue;
+    if (k === 'class') e.className = v;
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) {
+    if (c == null) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+/** toast shows a short message in the polite live region. */
+export function toast(message, { href, kind, ms = 6000 } = {}) {
+  const box = document.querySelector('[data-toasts]');
+  if (!box) return null;
+  const item = el('div', { class: 'toast' + (kind ? ' ' + kind : ''), role: 'status' },
+    href ? el('a', { href }, message) : message);
+  box.append(item);
+  if (ms > 0) setTimeout(() => item.remove(), ms);
+  return item;
+}
+
+/** setCounts writes n into every [data-count=name] matching extra. */
+export function setCounts(name, n, extra = '') {
+  for (const e of document.querySelectorAll(`[data-count="${name}"]${extra}`)) e.textContent = String(n);
+}
+
+/** pinIdOf reads the pin id out of a form action like /pins/<id>/like. */
+export function idFromAction(form) {
+  return new URL(form.action, location.href).pathname.split('/')[2];
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need
+# (Debian packages when missing and running as root, staticcheck through the
+# Go module proxy), checks formatting and static analysis, then runs every
+# test with the race detector. The tests start their own services (embedded
+# FerretDB, redis-server and nginx on free ports); set MONGODB_URI to run the
+# store tests against a MongoDB of your own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v docker-compose >/dev/null || need+=(docker-compose)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "== installing ${need[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	else
+		echo "missing ${need[*]}: install them (sudo apt-get install ${need[*]}) and run again" >&2
+		exit 1
+	fi
+fi
+# Debian's nginx package starts a system nginx on port 80; the tests run
+# their own on free ports and need nothing from it.
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change: $unformatted" >&2
+	exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== staticcheck"
+STATICCHECK_VERSION=v0.8.2
+if ! command -v staticcheck >/dev/null; then
+	PATH="$(go env GOPATH)/bin:$PATH"
+	command -v staticcheck >/dev/null || go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
+fi
+staticcheck ./...
+
+echo "== go test -race"
+go test -race -count=1 -timeout 15m "$@" ./...
