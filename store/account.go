@@ -130,7 +130,7 @@ func (s *Store) deleteByUser(ctx context.Context, coll *mongo.Collection, field 
 	for _, r := range rows {
 		if !seen[r.PinID] {
 			seen[r.PinID] = true
-			keys = append(keys, "pc:"+r.PinID.Hex())
+			keys = append(keys, "pc:"+r.PinID.Hex(), "cm:"+r.PinID.Hex())
 		}
 	}
 	s.invalidate(keys...)

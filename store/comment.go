@@ -31,7 +31,7 @@ func (s *Store) CreateComment(ctx context.Context, pin, author bson.ObjectID, co
 	if err := s.keepIfPinAlive(ctx, s.comments, c.ID, pin); err != nil {
 		return nil, nil, err
 	}
-	s.invalidate("pc:" + pin.Hex())
+	s.invalidate("pc:"+pin.Hex(), "cm:"+pin.Hex())
 	cards, err := s.FindCards(ctx, []bson.ObjectID{author})
 	if err != nil {
 		return nil, nil, err
@@ -54,17 +54,19 @@ func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p Page) ([]
 	if _, err := s.loadPin(ctx, pin); err != nil {
 		return nil, nil, err
 	}
-	filter := bson.D{{Key: "pin_id", Value: pin}}
-	if !after.IsZero() {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
-	}
-	cur, err := s.comments.Find(ctx, filter,
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit+1)))
-	if err != nil {
-		return nil, nil, err
-	}
 	var list []Comment
-	if err := cur.All(ctx, &list); err != nil {
+	if after.IsZero() {
+		// The first page of a pin's comments is what every visitor
+		// of the pin loads: cache the first MaxLimit+1 comments under
+		// cm:<pin> (invalidated with pc:<pin> by every comment write).
+		first, err := cached(s.cache, "cm:"+pin.Hex(), func() ([]Comment, error) {
+			return s.findComments(ctx, pin, after, MaxLimit+1)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		list = first[:min(len(first), limit+1)]
+	} else if list, err = s.findComments(ctx, pin, after, limit+1); err != nil {
 		return nil, nil, err
 	}
 	list, next := nextCursor(list, limit, func(c Comment) bson.ObjectID { return c.ID })
@@ -105,6 +107,25 @@ func (s *Store) DeleteComment(ctx context.Context, id, actor bson.ObjectID) (*Co
 		// A concurrent delete (or the pin's cascade) got there first.
 		return nil, ErrNotFound
 	}
-	s.invalidate("pc:" + c.PinID.Hex())
+	s.invalidate("pc:"+c.PinID.Hex(), "cm:"+c.PinID.Hex())
 	return &c, nil
+}
+
+// findComments reads up to n comments of pin after the given id, oldest
+// first.
+func (s *Store) findComments(ctx context.Context, pin, after bson.ObjectID, n int) ([]Comment, error) {
+	filter := bson.D{{Key: "pin_id", Value: pin}}
+	if !after.IsZero() {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+	}
+	cur, err := s.comments.Find(ctx, filter,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(n)))
+	if err != nil {
+		return nil, err
+	}
+	var list []Comment
+	if err := cur.All(ctx, &list); err != nil {
+		return nil, err
+	}
+	return list, nil
 }

@@ -57,6 +57,7 @@ func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in GroupIn
 	if _, err := s.groups.InsertOne(ctx, g); err != nil {
 		return nil, mapErr(err)
 	}
+	s.invalidate("og:" + owner.Hex())
 	return &GroupView{Group: g}, nil
 }
 
@@ -112,13 +113,19 @@ func (s *Store) FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*Group
 // FindGroupsByOwner lists owner's groups, newest first, each with its pin
 // count: one find and at most one aggregation whatever their number.
 func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]GroupView, error) {
-	cur, err := s.groups.Find(ctx, bson.D{{Key: "owner_id", Value: owner}, skipDeleting},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+	// Cached under og:<owner>, invalidated by every group write of that
+	// owner; the pin counts have their own cache (gc:<id>).
+	groups, err := cached(s.cache, "og:"+owner.Hex(), func() ([]Group, error) {
+		cur, err := s.groups.Find(ctx, bson.D{{Key: "owner_id", Value: owner}, skipDeleting},
+			options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+		if err != nil {
+			return nil, err
+		}
+		var groups []Group
+		err = cur.All(ctx, &groups)
+		return groups, err
+	})
 	if err != nil {
-		return nil, err
-	}
-	var groups []Group
-	if err := cur.All(ctx, &groups); err != nil {
 		return nil, err
 	}
 	ids := make([]bson.ObjectID, len(groups))
@@ -171,7 +178,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p Grou
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	s.invalidate("group:" + id.Hex())
+	s.invalidate("group:"+id.Hex(), "og:"+actor.Hex())
 	n, err := s.groupPinCounts(ctx, []bson.ObjectID{id})
 	if err != nil {
 		return nil, err
@@ -194,11 +201,17 @@ func (s *Store) DeleteGroup(ctx context.Context, id, actor bson.ObjectID) error 
 // again after a crash at any step finishes the job; on a group already
 // gone it only sweeps pins left behind.
 func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) error {
-	if _, err := s.groups.UpdateOne(ctx, bson.D{{Key: "_id", Value: groupID}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
+	var g Group
+	err := s.groups.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: groupID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}).Decode(&g)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return err
 	}
-	s.invalidate("group:"+groupID.Hex(), "gc:"+groupID.Hex())
+	keys := []string{"group:" + groupID.Hex(), "gc:" + groupID.Hex()}
+	if err == nil {
+		keys = append(keys, "og:"+g.OwnerID.Hex())
+	}
+	s.invalidate(keys...)
 	byGroup := bson.D{{Key: "group_id", Value: groupID}}
 	if _, err := s.pins.UpdateMany(ctx, byGroup,
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
@@ -208,7 +221,7 @@ func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) e
 	if err := s.sweepPins(ctx, byGroup); err != nil {
 		return err
 	}
-	_, err := s.groups.DeleteOne(ctx, bson.D{{Key: "_id", Value: groupID}})
+	_, err = s.groups.DeleteOne(ctx, bson.D{{Key: "_id", Value: groupID}})
 	return err
 }
 
