@@ -271,9 +271,21 @@ func TestStaticNginxConfig(t *testing.T) {
 				t.Errorf("location %v must not set %s (it would drop the server's)", l.args, name)
 			}
 		}
-		if l.args[len(l.args)-1] != "/nginx-health" && !l.has("proxy_pass", "http://app") {
-			t.Errorf("location %v must proxy_pass http://app", l.args)
+		switch l.args[len(l.args)-1] {
+		case "/nginx-health":
+		case "/metrics":
+			// Instances are scraped directly; the edge hides them.
+			if !l.has("return", "404") {
+				t.Errorf("location %v must return 404", l.args)
+			}
+		default:
+			if !l.has("proxy_pass", "http://app") {
+				t.Errorf("location %v must proxy_pass http://app", l.args)
+			}
 		}
+	}
+	if locs["= /metrics"] == nil {
+		t.Error("no `location = /metrics`: the edge must not publish /metrics")
 	}
 	ws := locs["= /ws"]
 	if ws == nil {

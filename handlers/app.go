@@ -76,6 +76,9 @@ type Deps struct {
 	// Sessions, when set, is the verifier also given to the hub (see
 	// NewSessions); nil makes New build its own.
 	Sessions *Sessions
+	// Metrics, when set, records every request and is served at /metrics;
+	// nil leaves /metrics unrouted.
+	Metrics *Metrics
 }
 
 // Publisher delivers an encoded event frame to every subscriber of topic
@@ -93,6 +96,7 @@ type server struct {
 	log       *slog.Logger
 	tokens    *tokens
 	pageError pageErrorFunc // set by registerPages: non-API errors render as pages
+	metrics   *Metrics      // nil: no metrics
 
 	limiterOnce sync.Once
 	limiter     fiber.Handler // see authLimiter
@@ -109,7 +113,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		}
 	}
 	cfg = withDefaults(cfg)
-	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens}
+	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics}
 	if s.store == nil {
 		return nil, errors.New("handlers: Deps.Store is required")
 	}
@@ -139,9 +143,16 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		IdleTimeout:  serverIdleTimeout,
 	})
 	app.Use(requestid.New())
+	app.Use(s.observe) // access log and HTTP metrics; see accesslog.go
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.withTimeout)
 	app.Use(s.csrfMiddleware())
+	if s.metrics != nil {
+		// On the main port, as SPEC §4 lists it: skipCSRF exempts it, no
+		// rate limit applies, and the scrape never reads the request's
+		// deadline context, so none of them can cut it off.
+		app.Get("/metrics", s.metrics.handler())
+	}
 	if err := s.routes(app); err != nil {
 		return nil, err
 	}

@@ -39,7 +39,9 @@ type csrfKey struct{}
 // Skipped: requests with an Authorization header (a Bearer token is not
 // sent by browsers on their own, so it cannot be forged cross-site), API
 // requests without a session cookie (nothing ambient to abuse: sign-up
-// and log-in by JSON clients), and the machine endpoints.
+// and log-in by JSON clients), the machine endpoints, and signed-out page
+// views other than the log-in and sign-up forms (see skipCSRF). Every
+// unsafe page request is checked, signed in or not.
 func (s *server) csrfMiddleware() fiber.Handler {
 	cfg := csrf.Config{
 		Next:           skipCSRF,
@@ -75,7 +77,15 @@ func skipCSRF(c *fiber.Ctx) bool {
 			return true
 		}
 	}
-	return strings.HasPrefix(p, "/api/") && c.Cookies(sessionCookie) == ""
+	signedOut := c.Cookies(sessionCookie) == ""
+	if strings.HasPrefix(p, "/api/") {
+		return signedOut
+	}
+	// A signed-out visitor's pages hold no form except log-in and sign-up,
+	// so other safe requests need no token; minting one for every
+	// cookie-less crawler hit would fill the token storage for nothing.
+	safe := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
+	return safe && signedOut && p != "/login" && p != "/signup"
 }
 
 // csrfFromFormOrHeader takes the token from the _csrf field of a form

@@ -72,7 +72,7 @@ type web struct {
 
 // parsePages parses every template in every language. A parse error or a
 // page without its blocks is returned, which stops start-up.
-func parsePages() (map[string]map[string]*template.Template, error) {
+func parsePages(frag *fragments) (map[string]map[string]*template.Template, error) {
 	shared := template.FuncMap{
 		"thumb":  thumbURL,
 		"detail": detailURL,
@@ -83,12 +83,17 @@ func parsePages() (map[string]map[string]*template.Template, error) {
 	}
 	out := map[string]map[string]*template.Template{}
 	for _, lang := range languages {
-		ts, err := public.ParseTemplates(newTranslator(lang).funcs(shared))
+		fm := newTranslator(lang).funcs(shared)
+		for name, fn := range frag.funcs(lang) {
+			fm[name] = fn
+		}
+		ts, err := public.ParseTemplates(fm)
 		if err != nil {
 			return nil, err
 		}
 		out[lang] = ts
 	}
+	frag.tpl = out
 	return out, nil
 }
 

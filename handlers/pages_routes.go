@@ -13,7 +13,7 @@ import (
 // never reach a page handler. State changes are POST forms only; the
 // csrfMiddleware installed before all routes checks their token.
 func (s *server) registerPages(app *fiber.App) error {
-	tpl, err := parsePages()
+	tpl, err := parsePages(newFragments())
 	if err != nil {
 		return err
 	}

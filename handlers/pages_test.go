@@ -14,7 +14,7 @@ import (
 )
 
 func TestPageTemplatesParseInEveryLanguage(t *testing.T) {
-	tpl, err := parsePages()
+	tpl, err := parsePages(newFragments())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +121,17 @@ func TestPageCSRF(t *testing.T) {
 		r := b.post("/pins/"+f.pinID+"/like", map[string]string{"on": "1", csrfField: "forged"})
 		expect(t, r, http.StatusForbidden)
 	})
+	t.Run("no token stored for signed-out page views", func(t *testing.T) {
+		anon := f.e.newBrowser(nil)
+		anon.get("/pins/" + f.pinID)
+		if anon.cookies[csrfCookie] != "" {
+			t.Error("a signed-out visitor of a page without forms got a token")
+		}
+		anon.get("/login")
+		if anon.cookies[csrfCookie] == "" || anon.csrf != anon.cookies[csrfCookie] {
+			t.Error("the log-in form has no token")
+		}
+	})
 	t.Run("login form without token", func(t *testing.T) {
 		anon := f.e.newBrowser(nil)
 		r := anon.post("/login", map[string]string{"email": f.bob.email, "password": f.bob.password})
@@ -213,7 +224,7 @@ func TestPageTextsExist(t *testing.T) {
 }
 
 func TestPageMoreLinkKeepsTheSearch(t *testing.T) {
-	tpl, err := parsePages()
+	tpl, err := parsePages(newFragments())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,8 @@ var ErrBrokerClosed = errors.New("hub: broker closed")
 // Subscribe and Unsubscribe are reference-counted by the broker: the hub
 // calls Subscribe once per (connection, topic) pair and Unsubscribe once when
 // that pair ends; the broker listens upstream only while a topic's count is
-// above zero. Neither may block on the network for long, since the hub calls
-// them from a connection's read goroutine.
+// above zero. The hub calls them from a connection's read goroutine, outside
+// every lock of the fan-out, so a wait there holds up only that connection.
 type Broker interface {
 	// Start begins delivering to deliver, which must not block (the hub's
 	// fan-out never does) and is called for one topic in publish order. It is
@@ -28,7 +28,12 @@ type Broker interface {
 	// Publish sends msg to every instance subscribed to topic. An error means
 	// the message reached nobody (for Redis: the server is unreachable).
 	Publish(ctx context.Context, topic string, msg []byte) error
-	// Subscribe adds one local reference to topic.
+	// Subscribe adds one local reference to topic. When it returns nil,
+	// every message published to topic from then on is delivered (the hub
+	// acknowledges the client only after that), so it may wait, for a
+	// bounded time, until the upstream subscription is in place. An error
+	// means no reference was kept: the hub answers CodeUnavailable and the
+	// client may retry.
 	Subscribe(topic string) error
 	// Unsubscribe drops one local reference to topic.
 	Unsubscribe(topic string) error

@@ -188,7 +188,9 @@ func (h *Hub) deliver(topic string, msg []byte) {
 
 // subscribe takes a broker reference on topic, adds c to topic's set and
 // queues the ack under the shard lock, so that no event of topic reaches c
-// before its "subscribed" frame.
+// before its "subscribed" frame. The broker call may wait for the upstream
+// subscription (Redis's confirmation); it runs on c's read goroutine with no
+// hub lock held, so only c waits.
 func (h *Hub) subscribe(c *conn, topic string) error {
 	if err := h.broker.Subscribe(topic); err != nil {
 		return err

@@ -11,7 +11,7 @@ const (
 	CodeBadTopic             = "bad_topic"              // not a known topic shape
 	CodeForbidden            = "forbidden"              // user:<id> of someone else
 	CodeTooManySubscriptions = "too_many_subscriptions" // Config.MaxSubscriptions reached
-	CodeUnavailable          = "unavailable"            // the broker refused the subscription
+	CodeUnavailable          = "unavailable"            // the broker could not confirm the subscription
 )
 
 // clientMsg is a frame sent by a client.

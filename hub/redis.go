@@ -20,6 +20,17 @@ var (
 	redisCmdTimeout  = time.Second      // bound on SUBSCRIBE/UNSUBSCRIBE writes
 )
 
+// DefaultSubscribeTimeout is how long RedisBroker.Subscribe waits for Redis
+// to confirm a new topic's SUBSCRIBE when SubscribeTimeout is zero. It spans
+// a few reconnect backoffs (at most 2 s each), so a Redis blip shorter than
+// that delays the "subscribed" ack instead of failing it.
+const DefaultSubscribeTimeout = 5 * time.Second
+
+// ErrSubscribeUnconfirmed is returned by RedisBroker.Subscribe when Redis did
+// not confirm the subscription in time (it is down, or too slow); the
+// reference has been dropped and the caller may retry.
+var ErrSubscribeUnconfirmed = errors.New("hub: redis did not confirm the subscription")
+
 // RedisBroker fans messages out between instances through Redis pub/sub,
 // one Redis channel per topic.
 //
@@ -29,17 +40,40 @@ var (
 // restart heals on its own. Subscribe and Unsubscribe only send a command on
 // a reference count's 0↔1 transition, and only while a PubSub is live; a
 // topic added while Redis is down is picked up by the next connection.
+//
+// Subscribe returns only once Redis has confirmed the topic's SUBSCRIBE in
+// the current session: Redis delivers a PUBLISH only to connections whose
+// SUBSCRIBE it has already processed, so acknowledging a client earlier
+// would let an event published right after the ack miss it.
 type RedisBroker struct {
+	// SubscribeTimeout bounds Subscribe's wait for Redis's confirmation;
+	// zero means DefaultSubscribeTimeout. Set it before Start.
+	SubscribeTimeout time.Duration
+
 	client *redis.Client
 	log    *slog.Logger
+	stop   chan struct{} // closed by Close: wakes Subscribe calls still waiting
 
-	mu     sync.Mutex     // guards every field below; held while (un)subscribe commands are written so they apply in order
-	refs   map[string]int // topic → local references; a topic is present only while > 0
-	ps     *redis.PubSub  // the current session's PubSub (created and closed by run), nil between sessions
-	live   bool           // ps has subscribed every referenced topic; Subscribe/Unsubscribe write to it directly
-	closed bool           // Close was called: run must not open another session
-	cancel context.CancelFunc
-	done   chan struct{} // closed by run when it exits
+	mu      sync.Mutex             // guards every field below; held while (un)subscribe commands are written so they apply in order
+	topics  map[string]*topicState // topics with local references; a topic is present only while refs > 0
+	pending map[string]int         // SUBSCRIBEs written in this session whose confirmation has not arrived yet
+	ps      *redis.PubSub          // the current session's PubSub (created and closed by run), nil between sessions
+	live    bool                   // ps has subscribed every referenced topic; Subscribe/Unsubscribe write to it directly
+	started bool                   // Start was called: a session will confirm referenced topics
+	closed  bool                   // Close was called: run must not open another session
+	cancel  context.CancelFunc
+	done    chan struct{} // closed by run when it exits
+}
+
+// topicState is one referenced topic. confirmed is closed when Redis
+// confirms the topic's SUBSCRIBE; a session that ends replaces a closed
+// channel with a fresh one, so that new subscribers wait for the next
+// session's confirmation, while an unclosed one is kept for the waiters
+// that already hold it.
+type topicState struct {
+	refs      int
+	confirmed chan struct{}
+	ok        bool // confirmed is closed
 }
 
 // NewRedisBroker returns a Broker on client. The client stays the caller's:
@@ -48,7 +82,13 @@ func NewRedisBroker(client *redis.Client, logger *slog.Logger) *RedisBroker {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &RedisBroker{client: client, log: logger, refs: make(map[string]int)}
+	return &RedisBroker{
+		client:  client,
+		log:     logger,
+		stop:    make(chan struct{}),
+		topics:  make(map[string]*topicState),
+		pending: make(map[string]int),
+	}
 }
 
 // Start implements Broker: it starts the subscribe loop.
@@ -57,6 +97,7 @@ func (b *RedisBroker) Start(deliver func(topic string, msg []byte)) {
 	b.mu.Lock()
 	b.cancel = cancel
 	b.done = make(chan struct{})
+	b.started = true
 	b.mu.Unlock()
 	go b.run(ctx, deliver)
 }
@@ -67,36 +108,79 @@ func (b *RedisBroker) Publish(ctx context.Context, topic string, msg []byte) err
 	return b.client.Publish(ctx, topic, msg).Err()
 }
 
-// Subscribe implements Broker.
+// Subscribe implements Broker. It adds a reference to topic and, once the
+// broker has started, waits until Redis has confirmed the topic's
+// subscription in the current session: at once for a topic that is already
+// confirmed, otherwise up to SubscribeTimeout (spanning reconnects). On
+// timeout it drops the reference again and returns ErrSubscribeUnconfirmed.
+//
+// Before Start there is no session and nobody to acknowledge; the reference
+// is recorded and the first session subscribes it (this is how an instance
+// subscribes its internal topics while it starts, even with Redis down).
 func (b *RedisBroker) Subscribe(topic string) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.refs[topic]++
-	if b.refs[topic] == 1 && b.live {
-		ctx, cancel := context.WithTimeout(context.Background(), redisCmdTimeout)
-		defer cancel()
-		if err := b.ps.Subscribe(ctx, topic); err != nil {
-			// The receive loop notices the broken connection and
-			// re-subscribes every referenced topic when it reconnects.
-			b.log.Warn("redis subscribe failed", "topic", topic, "err", err)
+	st := b.topics[topic]
+	if st == nil {
+		st = &topicState{confirmed: make(chan struct{})}
+		b.topics[topic] = st
+		if b.live {
+			ctx, cancel := context.WithTimeout(context.Background(), redisCmdTimeout)
+			err := b.ps.Subscribe(ctx, topic)
+			cancel()
+			b.pending[topic]++
+			if err != nil {
+				// The receive loop notices the broken connection and
+				// re-subscribes every referenced topic when it
+				// reconnects; the wait below covers that.
+				b.log.Warn("redis subscribe failed", "topic", topic, "err", err)
+			}
 		}
 	}
-	return nil
+	st.refs++
+	confirmed, started := st.confirmed, b.started
+	b.mu.Unlock()
+	if !started {
+		return nil
+	}
+
+	timeout := b.SubscribeTimeout
+	if timeout <= 0 {
+		timeout = DefaultSubscribeTimeout
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-confirmed:
+		return nil
+	case <-t.C:
+		b.release(topic)
+		return ErrSubscribeUnconfirmed
+	case <-b.stop:
+		b.release(topic)
+		return ErrBrokerClosed
+	}
 }
 
 // Unsubscribe implements Broker.
 func (b *RedisBroker) Unsubscribe(topic string) error {
+	b.release(topic)
+	return nil
+}
+
+// release drops one reference to topic and unsubscribes it upstream when it
+// was the last.
+func (b *RedisBroker) release(topic string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n, ok := b.refs[topic]
-	if !ok {
-		return nil
+	st := b.topics[topic]
+	if st == nil {
+		return
 	}
-	if n > 1 {
-		b.refs[topic] = n - 1
-		return nil
+	if st.refs > 1 {
+		st.refs--
+		return
 	}
-	delete(b.refs, topic)
+	delete(b.topics, topic)
 	if b.live {
 		ctx, cancel := context.WithTimeout(context.Background(), redisCmdTimeout)
 		defer cancel()
@@ -104,7 +188,24 @@ func (b *RedisBroker) Unsubscribe(topic string) error {
 			b.log.Warn("redis unsubscribe failed", "topic", topic, "err", err)
 		}
 	}
-	return nil
+}
+
+// confirm handles Redis's confirmation of a SUBSCRIBE to topic. Only the
+// confirmation of the last SUBSCRIBE written counts: after SUBSCRIBE,
+// UNSUBSCRIBE, SUBSCRIBE of one topic, the first confirmation arrives while
+// the channel is about to be dropped and re-added.
+func (b *RedisBroker) confirm(topic string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := b.pending[topic]; n > 1 {
+		b.pending[topic] = n - 1
+		return
+	}
+	delete(b.pending, topic)
+	if st := b.topics[topic]; st != nil && !st.ok {
+		st.ok = true
+		close(st.confirmed)
+	}
 }
 
 // Close implements Broker: it stops the subscribe loop and waits for it.
@@ -113,6 +214,9 @@ func (b *RedisBroker) Unsubscribe(topic string) error {
 func (b *RedisBroker) Close() error {
 	b.mu.Lock()
 	cancel, done := b.cancel, b.done
+	if !b.closed {
+		close(b.stop)
+	}
 	b.closed = true
 	if b.ps != nil {
 		_ = b.ps.Close()
@@ -161,13 +265,17 @@ func (b *RedisBroker) session(ctx context.Context, deliver func(string, []byte))
 	}
 	ps := b.client.Subscribe(ctx)
 	b.ps = ps
-	topics := make([]string, 0, len(b.refs))
-	for t := range b.refs {
+	topics := make([]string, 0, len(b.topics))
+	for t := range b.topics {
 		topics = append(topics, t)
 	}
+	clear(b.pending)
 	sctx, cancel := context.WithTimeout(ctx, redisCmdTimeout)
 	if len(topics) > 0 {
 		err = ps.Subscribe(sctx, topics...)
+		for _, t := range topics {
+			b.pending[t] = 1
+		}
 	} else {
 		// Nothing to subscribe: a PING proves the connection instead.
 		err = ps.Ping(sctx)
@@ -178,6 +286,13 @@ func (b *RedisBroker) session(ctx context.Context, deliver func(string, []byte))
 	defer func() {
 		b.mu.Lock()
 		b.ps, b.live = nil, false
+		// What this session confirmed is not subscribed in the next
+		// one until Redis says so again.
+		for _, st := range b.topics {
+			if st.ok {
+				st.ok, st.confirmed = false, make(chan struct{})
+			}
+		}
 		b.mu.Unlock()
 		_ = ps.Close()
 	}()
@@ -200,8 +315,13 @@ func (b *RedisBroker) session(ctx context.Context, deliver func(string, []byte))
 			return healthy, err
 		}
 		healthy = true
-		if msg, ok := m.(*redis.Message); ok {
-			deliver(msg.Channel, []byte(msg.Payload))
+		switch m := m.(type) {
+		case *redis.Message:
+			deliver(m.Channel, []byte(m.Payload))
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				b.confirm(m.Channel)
+			}
 		}
 	}
 }

@@ -12,9 +12,11 @@ func stubFuncs() template.FuncMap {
 	s := func(...any) string { return "" }
 	return template.FuncMap{
 		"t": s, "tf": s, "date": s, "iso": s, "note": s, "thumb": s, "detail": s, "avatar": s,
-		"join":   func([]string, string) string { return "" },
-		"dict":   func(...any) map[string]any { return nil },
-		"jsText": func() map[string]string { return nil },
+		"join":    func([]string, string) string { return "" },
+		"dict":    func(...any) map[string]any { return nil },
+		"card":    func(any) string { return "" },
+		"comment": func(any, any) string { return "" },
+		"jsText":  func() map[string]string { return nil },
 	}
 }
 

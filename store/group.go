@@ -209,7 +209,7 @@ func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) e
 	}
 	keys := []string{"group:" + groupID.Hex(), "gc:" + groupID.Hex()}
 	if err == nil {
-		keys = append(keys, "og:"+g.OwnerID.Hex())
+		keys = append(keys, "og:"+g.OwnerID.Hex(), "first:author:"+g.OwnerID.Hex())
 	}
 	s.invalidate(keys...)
 	byGroup := bson.D{{Key: "group_id", Value: groupID}}

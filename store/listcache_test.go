@@ -64,10 +64,35 @@ func TestCachedListsStayFresh(t *testing.T) {
 	if g := groups(); g[0].Title != title {
 		t.Fatalf("after update: %q", g[0].Title)
 	}
+	byAuthor := func() int {
+		t.Helper()
+		list, _, err := s.FindPins(ctx, store.PinQuery{AuthorID: me}, fan, store.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	if n := byAuthor(); n != 1 {
+		t.Fatalf("want 1 pin by author, got %d", n)
+	}
+	extra := fixturePin(t, s, me, second, "q", "")
+	if n := byAuthor(); n != 2 {
+		t.Fatalf("after create: %d pins by author", n)
+	}
+	if err := s.DeletePin(ctx, extra.ID, me); err != nil {
+		t.Fatal(err)
+	}
+	if n := byAuthor(); n != 1 {
+		t.Fatalf("after delete: %d pins by author", n)
+	}
 	if err := s.DeleteGroup(ctx, group, me); err != nil {
 		t.Fatal(err)
 	}
 	if g := groups(); len(g) != 1 || g[0].ID != second {
 		t.Fatalf("after delete: %+v", g)
+	}
+	// The deleted group took the author's first pin with it.
+	if n := byAuthor(); n != 0 {
+		t.Fatalf("after group delete: %d pins by author", n)
 	}
 }

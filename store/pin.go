@@ -45,7 +45,7 @@ func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in PinInput
 	if err := s.afterPinPlaced(ctx, p); err != nil {
 		return nil, err
 	}
-	s.invalidate("uc:"+author.Hex(), "gc:"+p.GroupID.Hex(), "first:pins")
+	s.invalidate("uc:"+author.Hex(), "gc:"+p.GroupID.Hex(), "first:pins", "first:author:"+author.Hex())
 	return s.pinView(ctx, p, author)
 }
 
@@ -206,7 +206,7 @@ func (s *Store) deletePins(ctx context.Context, pins []Pin) error {
 	keys := []string{"first:pins"}
 	for i, p := range pins {
 		ids[i] = p.ID
-		keys = append(keys, "pin:"+p.ID.Hex(), "pc:"+p.ID.Hex(), "cm:"+p.ID.Hex(), "uc:"+p.AuthorID.Hex(), "gc:"+p.GroupID.Hex())
+		keys = append(keys, "pin:"+p.ID.Hex(), "pc:"+p.ID.Hex(), "cm:"+p.ID.Hex(), "uc:"+p.AuthorID.Hex(), "first:author:"+p.AuthorID.Hex(), "gc:"+p.GroupID.Hex())
 	}
 	byID := bson.D{{Key: "_id", Value: inSet(ids)}}
 	if _, err := s.pins.UpdateMany(ctx, byID,

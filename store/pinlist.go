@@ -23,8 +23,13 @@ func (s *Store) FindPins(ctx context.Context, q PinQuery, viewer bson.ObjectID, 
 		return nil, nil, err
 	}
 	query := strings.TrimSpace(q.Query)
-	if query == "" && q.AuthorID.IsZero() && after.IsZero() {
-		return s.firstPins(ctx, viewer, limit)
+	if query == "" && after.IsZero() {
+		// The grid and every profile open on their first page.
+		if q.AuthorID.IsZero() {
+			return s.firstPins(ctx, "first:pins", bson.D{skipDeleting}, viewer, limit)
+		}
+		return s.firstPins(ctx, "first:author:"+q.AuthorID.Hex(),
+			bson.D{{Key: "author_id", Value: q.AuthorID}, skipDeleting}, viewer, limit)
 	}
 	filter := bson.D{skipDeleting}
 	if !q.AuthorID.IsZero() {
@@ -42,12 +47,13 @@ func (s *Store) FindPins(ctx context.Context, q PinQuery, viewer bson.ObjectID, 
 	return s.pinPage(ctx, filter, after, limit, viewer)
 }
 
-// firstPins serves the first grid page: the ids of the newest MaxLimit+1
-// pins are cached under first:pins and each doc under pin:<id>, so with a
+// firstPins serves a first page: the ids of the newest MaxLimit+1 pins
+// matching filter are cached under key (first:pins for the grid,
+// first:author:<id> for a profile) and each doc under pin:<id>, so with a
 // warm cache an anonymous viewer costs no database command at all.
-func (s *Store) firstPins(ctx context.Context, viewer bson.ObjectID, limit int) ([]PinView, *string, error) {
-	ids, err := cached(s.cache, "first:pins", func() ([]bson.ObjectID, error) {
-		cur, err := s.pins.Find(ctx, bson.D{skipDeleting}, options.Find().
+func (s *Store) firstPins(ctx context.Context, key string, filter bson.D, viewer bson.ObjectID, limit int) ([]PinView, *string, error) {
+	ids, err := cached(s.cache, key, func() ([]bson.ObjectID, error) {
+		cur, err := s.pins.Find(ctx, filter, options.Find().
 			SetSort(pinOrder).SetLimit(MaxLimit+1).SetProjection(bson.D{{Key: "_id", Value: 1}}))
 		if err != nil {
 			return nil, err

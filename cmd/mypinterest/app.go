@@ -30,6 +30,7 @@ type Main struct {
 	redis    *redis.Client
 	broker   hub.Broker
 	hub      *hub.Hub
+	metrics  *handlers.Metrics // see metrics.go
 	app      *fiber.App
 	ln       net.Listener
 	admin    *http.Server
@@ -64,10 +65,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	st, err := store.Open(openCtx, uri, cfg.MongoDB, store.Options{
+	sopts := store.Options{
 		CacheTTL:            cacheTTL,
 		AllowedEmailDomains: cfg.AllowedEmailDomains,
-	})
+	}
+	m.initMetrics(&sopts)
+	st, err := store.Open(openCtx, uri, cfg.MongoDB, sopts)
 	if err != nil {
 		return err
 	}
@@ -99,6 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Redis:          m.redis,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         m.logger,
+		OnPublishError: m.metrics.PublishFailed,
 	}
 	// One Sessions for HTTP and the hub: without Redis, revoked tokens
 	// live in its memory, and /ws must refuse them too.
@@ -111,7 +115,10 @@ func (m *Main) Run(ctx context.Context) error {
 		AllowedOrigins: cfg.AllowedOrigins,
 		Logger:         m.logger,
 	})
-	app, err := handlers.New(hcfg, handlers.Deps{Store: st, Publisher: m.hub, WS: m.hub, Sessions: sessions})
+	if err := m.observeHub(); err != nil {
+		return err
+	}
+	app, err := handlers.New(hcfg, handlers.Deps{Store: st, Publisher: m.hub, WS: m.hub, Sessions: sessions, Metrics: m.metrics})
 	if err != nil {
 		return err
 	}

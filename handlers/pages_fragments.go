@@ -1,0 +1,87 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strconv"
+	"sync"
+
+	"mypinterest/store"
+)
+
+// maxFragments bounds the fragment cache; past it the cache starts over.
+const maxFragments = 50_000
+
+// fragments renders the partials that busy pages repeat — a grid card, a
+// comment — once per content and language, and reuses the HTML. The grid
+// and a pin with 60 comments would otherwise spend most of each request in
+// html/template's reflection. A key holds everything a fragment shows, so
+// a changed pin or author gets a new key and nothing needs invalidating.
+type fragments struct {
+	// tpl is set once after parsing and only read afterwards.
+	tpl map[string]map[string]*template.Template
+
+	mu    sync.RWMutex
+	cache map[string]template.HTML
+}
+
+func newFragments() *fragments {
+	return &fragments{cache: make(map[string]template.HTML)}
+}
+
+// funcs returns the template functions that render fragments in lang.
+func (f *fragments) funcs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"card": func(p store.PinView) (template.HTML, error) {
+			key := fmt.Sprintf("card|%s|%s|%d|%d|%s|%s|%s", lang, p.ID.Hex(), p.UpdatedAt.UnixNano(),
+				p.Counts.Likes, p.Author.ID.Hex(), p.Author.Nickname, p.Author.Avatar.Key)
+			return f.render(lang, "pincard", key, p)
+		},
+		"comment": func(c store.CommentView, v *view) (template.HTML, error) {
+			data := map[string]any{"C": c, "V": v}
+			if v.Me != nil && v.Me.ID == c.Author.ID {
+				// Its delete form carries this viewer's CSRF token.
+				return f.execute(lang, "comment", data)
+			}
+			key := "comment|" + lang + "|" + c.ID.Hex() + "|" + c.Author.Nickname + "|" + c.Author.Avatar.Key + "|" +
+				strconv.FormatBool(v.Me != nil)
+			return f.render(lang, "comment", key, data)
+		},
+	}
+}
+
+// render returns the cached fragment under key, executing name on a miss.
+func (f *fragments) render(lang, name, key string, data any) (template.HTML, error) {
+	f.mu.RLock()
+	html, ok := f.cache[key]
+	f.mu.RUnlock()
+	if ok {
+		return html, nil
+	}
+	html, err := f.execute(lang, name, data)
+	if err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	if len(f.cache) >= maxFragments {
+		f.cache = make(map[string]template.HTML)
+	}
+	f.cache[key] = html
+	f.mu.Unlock()
+	return html, nil
+}
+
+// execute runs the partial name of lang's template set.
+func (f *fragments) execute(lang, name string, data any) (template.HTML, error) {
+	t := f.tpl[lang]["home"]
+	if t == nil {
+		return "", fmt.Errorf("pages: no template set for %q", lang)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", err
+	}
+	// The partial was escaped by html/template like any other output.
+	return template.HTML(buf.String()), nil
+}
