@@ -98,6 +98,16 @@ func requireUser(c *fiber.Ctx) (*store.User, error) {
 	return nil, errSignedOut
 }
 
+// userAndID returns the signed-in user and the :id route parameter.
+func userAndID(c *fiber.Ctx) (*store.User, bson.ObjectID, error) {
+	u, err := requireUser(c)
+	if err != nil {
+		return nil, bson.NilObjectID, err
+	}
+	id, err := idParam(c, "id")
+	return u, id, err
+}
+
 type signupRequest struct {
 	Email    string `json:"email"`
 	Nickname string `json:"nickname"`
@@ -142,21 +152,38 @@ func (s *server) handleLogin(c *fiber.Ctx) error {
 // startSession issues a token, sets it as the session cookie and answers
 // {user, token}.
 func (s *server) startSession(c *fiber.Ctx, u *store.User, status int) error {
-	tok, err := s.tokens.issue(u.ID.Hex())
+	tok, err := s.beginSession(c, u)
 	if err != nil {
 		return err
 	}
+	return c.Status(status).JSON(sessionJSON{User: selfView(u), Token: tok})
+}
+
+// beginSession issues a token for u and sets it as the session cookie; the
+// API's log-in and the pages' share it.
+func (s *server) beginSession(c *fiber.Ctx, u *store.User) (string, error) {
+	tok, err := s.tokens.issue(u.ID.Hex())
+	if err != nil {
+		return "", err
+	}
+	s.setSessionCookie(c, tok, int(s.cfg.TokenTTL/time.Second), time.Now().Add(s.cfg.TokenTTL))
+	return tok, nil
+}
+
+// setSessionCookie sets the session cookie. Every log-in (API and pages)
+// and every log-out goes through it, so the cookie's attributes cannot
+// drift apart; only the value and the lifetime differ.
+func (s *server) setSessionCookie(c *fiber.Ctx, value string, maxAge int, expires time.Time) {
 	c.Cookie(&fiber.Cookie{
 		Name:     sessionCookie,
-		Value:    tok,
+		Value:    value,
 		Path:     "/",
-		MaxAge:   int(s.cfg.TokenTTL / time.Second),
-		Expires:  time.Now().Add(s.cfg.TokenTTL),
+		MaxAge:   maxAge,
+		Expires:  expires,
 		Secure:   s.cfg.CookieSecure,
 		HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode,
 	})
-	return c.Status(status).JSON(sessionJSON{User: selfView(u), Token: tok})
 }
 
 // handleLogout revokes the token that came with the request (on every
@@ -174,16 +201,7 @@ func (s *server) handleLogout(c *fiber.Ctx) error {
 
 // clearSession tells the browser to drop the session cookie.
 func (s *server) clearSession(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{
-		Name:     sessionCookie,
-		Value:    "",
-		Path:     "/",
-		MaxAge:   -1,
-		Expires:  time.Unix(0, 0),
-		Secure:   s.cfg.CookieSecure,
-		HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteLaxMode,
-	})
+	s.setSessionCookie(c, "", -1, time.Unix(0, 0))
 }
 
 func (s *server) handleMe(c *fiber.Ctx) error {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,11 +40,7 @@ type commentRequest struct {
 // notifies the pin's author (the store skips authors commenting on their
 // own pins).
 func (s *server) handleCreateComment(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
@@ -51,31 +48,44 @@ func (s *server) handleCreateComment(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	cm, pin, err := s.store.CreateComment(ctx, id, u.ID, req.Content)
+	view, err := s.addComment(c.UserContext(), u.ID, id, req.Content)
 	if err != nil {
 		return err
 	}
-	view := commentView(*cm)
-	s.publish(ctx, pinTopic(id), evCommentCreated, view)
-	s.notify(ctx, store.NotifyComment, u.ID, &id, pin.AuthorID)
 	return c.Status(http.StatusCreated).JSON(view)
 }
 
+// addComment stores the comment, shows it to the pin's watchers and
+// notifies the pin's author; the API and the comment form both use it.
+func (s *server) addComment(ctx context.Context, author, pin bson.ObjectID, content string) (commentJSON, error) {
+	cm, p, err := s.store.CreateComment(ctx, pin, author, content)
+	if err != nil {
+		return commentJSON{}, err
+	}
+	view := commentView(*cm)
+	s.publish(ctx, pinTopic(pin), evCommentCreated, view)
+	s.notify(ctx, store.NotifyComment, author, &pin, p.AuthorID)
+	return view, nil
+}
+
 func (s *server) handleDeleteComment(c *fiber.Ctx) error {
-	u, err := requireUser(c)
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
-	id, err := idParam(c, "id")
-	if err != nil {
+	if _, err := s.removeComment(c.UserContext(), u.ID, id); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	cm, err := s.store.DeleteComment(ctx, id, u.ID)
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// removeComment deletes one's own comment (403 for others) and tells the
+// pin's watchers; it returns the comment, whose pin a page goes back to.
+func (s *server) removeComment(ctx context.Context, actor, id bson.ObjectID) (*store.Comment, error) {
+	cm, err := s.store.DeleteComment(ctx, id, actor)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.publish(ctx, pinTopic(cm.PinID), evCommentDeleted, idJSON{ID: id.Hex()})
-	return c.SendStatus(http.StatusNoContent)
+	return cm, nil
 }

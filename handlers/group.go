@@ -57,11 +57,7 @@ func (s *server) handleCreateGroup(c *fiber.Ctx) error {
 }
 
 func (s *server) handleGetGroup(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
@@ -80,11 +76,7 @@ type groupPatchRequest struct {
 // handlePatchGroup takes JSON, or a multipart form when it carries a new
 // cover image; fields not sent are kept.
 func (s *server) handlePatchGroup(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
@@ -115,11 +107,7 @@ func (s *server) handlePatchGroup(c *fiber.Ctx) error {
 }
 
 func (s *server) handleDeleteGroup(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
@@ -130,11 +118,7 @@ func (s *server) handleDeleteGroup(c *fiber.Ctx) error {
 }
 
 func (s *server) handleGroupPins(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}

@@ -68,6 +68,8 @@ type web struct {
 	// tpl maps a language, then a page name, to its template; it is
 	// filled once at start-up and only read afterwards.
 	tpl map[string]map[string]*template.Template
+	// pages keeps what signed-out visitors are shown; see pageCache.
+	pages *pageCache
 }
 
 // parsePages parses every template in every language. A parse error or a
@@ -146,6 +148,30 @@ func (w *web) newView(c *fiber.Ctx) (*view, error) {
 	return v, nil
 }
 
+// userView is newView for pages that need a signed-in user: without one
+// it returns the refusal (401 in the usual case) before building a view.
+func (w *web) userView(c *fiber.Ctx) (*store.User, *view, error) {
+	u, err := requireUser(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := w.newView(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, v, nil
+}
+
+// renderSignedIn renders page, which needs nothing beyond the common
+// view, for signed-in users only.
+func (w *web) renderSignedIn(c *fiber.Ctx, page string) error {
+	_, v, err := w.userView(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, page, v)
+}
+
 // t translates key in the language of v.
 func (v *view) t(key string) string { return newTranslator(v.Lang).T(key) }
 
@@ -182,6 +208,15 @@ func (v *view) fail(err error) error {
 	return nil
 }
 
+// renderRefused shows a form page again, 422, with why err refused it
+// (see fail); an error that is not about the form is returned instead.
+func (w *web) renderRefused(c *fiber.Ctx, v *view, page string, err error) error {
+	if err := v.fail(err); err != nil {
+		return err
+	}
+	return w.render(c, http.StatusUnprocessableEntity, page, v)
+}
+
 // render writes page with v. It renders into a buffer first so that a
 // template failure becomes a clean 500 rather than half a page.
 func (w *web) render(c *fiber.Ctx, status int, page string, v *view) error {
@@ -189,13 +224,22 @@ func (w *web) render(c *fiber.Ctx, status int, page string, v *view) error {
 	if t == nil {
 		return fmt.Errorf("pages: no template %q", page)
 	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	// Pages differ per user and carry a CSRF token: never share them.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	key, shared := w.pages.key(page, v)
+	if shared {
+		if html, ok := w.pages.get(key); ok {
+			return c.Status(status).Send(html)
+		}
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("pages: render %s: %w", page, err)
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	// Pages differ per user and carry a CSRF token: never share them.
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	if shared {
+		w.pages.put(key, buf.Bytes())
+	}
 	return c.Status(status).Send(buf.Bytes())
 }
 

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -29,12 +28,9 @@ func (w *web) handleSignupForm(c *fiber.Ctx) error {
 	v.Form["email"], v.Form["nickname"] = in.Email, in.Nickname
 	u, err := w.store.CreateUser(c.UserContext(), in)
 	if err != nil {
-		if err := v.fail(err); err != nil {
-			return err
-		}
-		return w.render(c, http.StatusUnprocessableEntity, "signup", v)
+		return w.renderRefused(c, v, "signup", err)
 	}
-	if err := w.beginSession(c, u); err != nil {
+	if _, err := w.beginSession(c, u); err != nil {
 		return err
 	}
 	return w.redirect(c, "/groups/new", "welcome")
@@ -66,7 +62,7 @@ func (w *web) handleLoginForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := w.beginSession(c, u); err != nil {
+	if _, err := w.beginSession(c, u); err != nil {
 		return err
 	}
 	return w.redirect(c, v.Form["next"], "loggedin")
@@ -78,21 +74,6 @@ func (w *web) handleLogoutForm(c *fiber.Ctx) error {
 		return err
 	}
 	return w.redirect(c, "/", "loggedout")
-}
-
-// beginSession issues a token as the session cookie, with the same
-// attributes the API's log-in sets.
-func (w *web) beginSession(c *fiber.Ctx, u *store.User) error {
-	tok, err := w.tokens.issue(u.ID.Hex())
-	if err != nil {
-		return err
-	}
-	c.Cookie(&fiber.Cookie{
-		Name: sessionCookie, Value: tok, Path: "/",
-		MaxAge: int(w.cfg.TokenTTL / time.Second), Expires: time.Now().Add(w.cfg.TokenTTL),
-		Secure: w.cfg.CookieSecure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
-	})
-	return nil
 }
 
 // endSession revokes the request's token, when it has a valid one, and

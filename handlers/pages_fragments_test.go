@@ -29,6 +29,20 @@ func TestPageFragmentsStayFresh(t *testing.T) {
 		t.Fatalf("grid shows a stale title")
 	}
 
+	// Signed-out pages are cached whole; a change of anything they show
+	// must give a new page.
+	profile := "/users/" + author.id
+	expect(t, anon.get(profile), http.StatusOK)
+	expect(t, anon.get("/pins/"+id), http.StatusOK)
+	e.must(http.StatusOK, req{method: "PATCH", path: "/api/v1/me", token: author.token,
+		body: map[string]string{"message": "hello from the author"}})
+	expect(t, anon.get(profile), http.StatusOK, "hello from the author")
+	e.must(http.StatusOK, req{method: "PUT", path: "/api/v1/users/" + author.id + "/follow", token: fan.token})
+	followers := `data-count="followers" data-user="` + author.id + `">1</span>`
+	if page := anon.get("/pins/" + id); !strings.Contains(string(page.body), followers) {
+		t.Fatalf("pin page does not show the new follower count")
+	}
+
 	e.must(http.StatusCreated, req{method: "POST", path: "/api/v1/pins/" + id + "/comments", token: fan.token,
 		body: map[string]string{"content": "nice pin"}})
 	for _, tc := range []struct {

@@ -44,23 +44,12 @@ func (w *web) handleGroupPage(c *fiber.Ctx) error {
 
 // handleNewGroup shows the empty group form.
 func (w *web) handleNewGroup(c *fiber.Ctx) error {
-	if _, err := requireUser(c); err != nil {
-		return err
-	}
-	v, err := w.newView(c)
-	if err != nil {
-		return err
-	}
-	return w.render(c, http.StatusOK, "group_form", v)
+	return w.renderSignedIn(c, "group_form")
 }
 
 // handleCreateGroupForm stores the cover image and the group.
 func (w *web) handleCreateGroupForm(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	v, err := w.newView(c)
+	u, v, err := w.userView(c)
 	if err != nil {
 		return err
 	}
@@ -74,10 +63,7 @@ func (w *web) handleCreateGroupForm(c *fiber.Ctx) error {
 		return w.store.CreateGroup(c.UserContext(), u.ID, in, derefImage(img))
 	}()
 	if err != nil {
-		if err := v.fail(err); err != nil {
-			return err
-		}
-		return w.render(c, http.StatusUnprocessableEntity, "group_form", v)
+		return w.renderRefused(c, v, "group_form", err)
 	}
 	return w.redirect(c, "/groups/"+g.ID.Hex(), "groupcreated")
 }
@@ -124,10 +110,7 @@ func (w *web) handleUpdateGroupForm(c *fiber.Ctx) error {
 		return w.store.UpdateGroup(c.UserContext(), v.Group.ID, v.Me.ID, patch)
 	}()
 	if err != nil {
-		if err := v.fail(err); err != nil {
-			return err
-		}
-		return w.render(c, http.StatusUnprocessableEntity, "group_form", v)
+		return w.renderRefused(c, v, "group_form", err)
 	}
 	return w.redirect(c, "/groups/"+v.Group.ID.Hex(), "groupupdated")
 }

@@ -5,7 +5,6 @@ import (
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"mypinterest/store"
 )
@@ -54,39 +53,28 @@ func (w *web) handleHome(c *fiber.Ctx) error {
 
 // handleFeedPage lists pins by the people the user follows.
 func (w *web) handleFeedPage(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	v, err := w.newView(c)
-	if err != nil {
-		return err
-	}
-	pins, next, err := w.store.FindFeed(c.UserContext(), u.ID, cursorPage(c))
-	if err != nil {
-		return err
-	}
-	v.setPins(pins, next, "/api/v1/feed")
-	v.Heading, v.Intro = v.t("feed.title"), v.t("feed.intro")
-	return w.render(c, http.StatusOK, "pinlist", v)
+	return w.ownPinsPage(c, w.store.FindFeed, "/api/v1/feed", "feed.title", "feed.intro")
 }
 
 // handleBookmarksPage lists the pins the user saved.
 func (w *web) handleBookmarksPage(c *fiber.Ctx) error {
-	u, err := requireUser(c)
+	return w.ownPinsPage(c, w.store.FindBookmarkedPins, "/api/v1/me/bookmarks", "bookmarks.title", "bookmarks.intro")
+}
+
+// ownPinsPage renders one of the signed-in user's pin lists: find loads
+// the page, source is the JSON API path the script continues from, and
+// heading and intro are the translation keys of the text above the grid.
+func (w *web) ownPinsPage(c *fiber.Ctx, find ownPinsFunc, source, heading, intro string) error {
+	u, v, err := w.userView(c)
 	if err != nil {
 		return err
 	}
-	v, err := w.newView(c)
+	pins, next, err := find(c.UserContext(), u.ID, cursorPage(c))
 	if err != nil {
 		return err
 	}
-	pins, next, err := w.store.FindBookmarkedPins(c.UserContext(), u.ID, cursorPage(c))
-	if err != nil {
-		return err
-	}
-	v.setPins(pins, next, "/api/v1/me/bookmarks")
-	v.Heading, v.Intro = v.t("bookmarks.title"), v.t("bookmarks.intro")
+	v.setPins(pins, next, source)
+	v.Heading, v.Intro = v.t(heading), v.t(intro)
 	return w.render(c, http.StatusOK, "pinlist", v)
 }
 
@@ -142,11 +130,7 @@ func (w *web) handleNewPin(c *fiber.Ctx) error {
 // pinFormView is a view with the signed-in user's groups, the only ones a
 // pin may go into.
 func (w *web) pinFormView(c *fiber.Ctx) (*view, error) {
-	u, err := requireUser(c)
-	if err != nil {
-		return nil, err
-	}
-	v, err := w.newView(c)
+	u, v, err := w.userView(c)
 	if err != nil {
 		return nil, err
 	}
@@ -171,13 +155,9 @@ func (w *web) handleCreatePinForm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p, err := w.createPin(c)
 	if err != nil {
-		if err := v.fail(err); err != nil {
-			return err
-		}
-		return w.render(c, http.StatusUnprocessableEntity, "pin_form", v)
+		return w.renderRefused(c, v, "pin_form", err)
 	}
-	w.publish(ctx, topicPins, evPinCreated, publicPinView(*p))
-	w.notifyFollowers(ctx, v.Me.ID, p.ID)
+	w.announcePin(ctx, v.Me.ID, p)
 	return w.redirect(c, "/pins/"+p.ID.Hex(), "pincreated")
 }
 
@@ -249,10 +229,7 @@ func (w *web) handleUpdatePinForm(c *fiber.Ctx) error {
 		return w.store.UpdatePin(ctx, p.ID, v.Me.ID, patch)
 	}()
 	if err != nil {
-		if err := v.fail(err); err != nil {
-			return err
-		}
-		return w.render(c, http.StatusUnprocessableEntity, "pin_form", v)
+		return w.renderRefused(c, v, "pin_form", err)
 	}
 	w.publish(ctx, pinTopic(p.ID), evPinUpdated, publicPinView(*updated))
 	return w.redirect(c, "/pins/"+p.ID.Hex(), "pinupdated")
@@ -264,22 +241,10 @@ func (w *web) handleDeletePinForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	if err := w.store.DeletePin(ctx, id, u.ID); err != nil {
+	if err := w.removePin(c.UserContext(), u.ID, id); err != nil {
 		return err
 	}
-	w.publish(ctx, pinTopic(id), evPinDeleted, idJSON{ID: id.Hex()})
 	return w.redirect(c, "/users/"+u.ID.Hex(), "pindeleted")
-}
-
-// userAndID returns the signed-in user and the :id route parameter.
-func userAndID(c *fiber.Ctx) (*store.User, bson.ObjectID, error) {
-	u, err := requireUser(c)
-	if err != nil {
-		return nil, bson.NilObjectID, err
-	}
-	id, err := idParam(c, "id")
-	return u, id, err
 }
 
 // handleLikeForm is the no-JavaScript like toggle: on=1 likes, anything
@@ -289,17 +254,8 @@ func (w *web) handleLikeForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	on := c.FormValue("on") == "1"
-	ctx := c.UserContext()
-	st, changed, pin, err := w.store.SetLike(ctx, id, u.ID, on)
-	if err != nil {
+	if _, err := w.likePin(c.UserContext(), u.ID, id, c.FormValue("on") == "1"); err != nil {
 		return err
-	}
-	if changed {
-		w.publish(ctx, pinTopic(id), evPinLiked, pinLikedJSON{PinID: id.Hex(), LikeCount: st.LikeCount})
-		if on && pin != nil {
-			w.notify(ctx, store.NotifyLike, u.ID, &id, pin.AuthorID)
-		}
 	}
 	return w.redirect(c, "/pins/"+id.Hex(), "")
 }
@@ -323,9 +279,7 @@ func (w *web) handleCommentForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	cm, pin, err := w.store.CreateComment(ctx, id, u.ID, c.FormValue("content"))
-	if err != nil {
+	if _, err := w.addComment(c.UserContext(), u.ID, id, c.FormValue("content")); err != nil {
 		v, verr := w.newView(c)
 		if verr != nil {
 			return verr
@@ -336,8 +290,6 @@ func (w *web) handleCommentForm(c *fiber.Ctx) error {
 		}
 		return w.showPin(c, v, http.StatusUnprocessableEntity)
 	}
-	w.publish(ctx, pinTopic(id), evCommentCreated, commentView(*cm))
-	w.notify(ctx, store.NotifyComment, u.ID, &id, pin.AuthorID)
 	return w.redirect(c, "/pins/"+id.Hex()+"#comments-h", "commented")
 }
 
@@ -347,11 +299,9 @@ func (w *web) handleDeleteCommentForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	cm, err := w.store.DeleteComment(ctx, id, u.ID)
+	cm, err := w.removeComment(c.UserContext(), u.ID, id)
 	if err != nil {
 		return err
 	}
-	w.publish(ctx, pinTopic(cm.PinID), evCommentDeleted, idJSON{ID: id.Hex()})
 	return w.redirect(c, "/pins/"+cm.PinID.Hex(), "commentdeleted")
 }

@@ -17,7 +17,7 @@ func (s *server) registerPages(app *fiber.App) error {
 	if err != nil {
 		return err
 	}
-	w := &web{server: s, tpl: tpl}
+	w := &web{server: s, tpl: tpl, pages: newPageCache()}
 	s.pageError = w.renderError
 	registerStatic(app)
 

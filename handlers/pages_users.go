@@ -37,25 +37,8 @@ func (w *web) handleFollowForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	follow := c.FormValue("on") == "1"
-	var st store.FollowState
-	// changed mirrors the API: a new follow publishes and notifies; an
-	// unfollow publishes its recount, which is harmless when repeated.
-	changed := true
-	if follow {
-		st, changed, err = w.store.Follow(ctx, u.ID, id)
-	} else {
-		st, err = w.store.Unfollow(ctx, u.ID, id)
-	}
-	if err != nil {
+	if _, err := w.followUser(c.UserContext(), u.ID, id, c.FormValue("on") == "1"); err != nil {
 		return err
-	}
-	if changed {
-		w.publish(ctx, profileTopic(id), evProfileFollowers, followersJSON{UserID: id.Hex(), FollowerCount: st.FollowerCount})
-		if follow {
-			w.notify(ctx, store.NotifyFollow, u.ID, nil, id)
-		}
 	}
 	next := c.FormValue("next")
 	if next == "" {
@@ -66,11 +49,7 @@ func (w *web) handleFollowForm(c *fiber.Ctx) error {
 
 // handleEditProfile shows the avatar and message form.
 func (w *web) handleEditProfile(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	v, err := w.newView(c)
+	u, v, err := w.userView(c)
 	if err != nil {
 		return err
 	}
@@ -81,11 +60,7 @@ func (w *web) handleEditProfile(c *fiber.Ctx) error {
 // handleUpdateProfileForm saves the message and, when a file was chosen,
 // the avatar; without one the avatar stays.
 func (w *web) handleUpdateProfileForm(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	v, err := w.newView(c)
+	u, v, err := w.userView(c)
 	if err != nil {
 		return err
 	}
@@ -106,24 +81,14 @@ func (w *web) handleUpdateProfileForm(c *fiber.Ctx) error {
 		return err
 	}()
 	if err != nil {
-		if err := v.fail(err); err != nil {
-			return err
-		}
-		return w.render(c, http.StatusUnprocessableEntity, "profile_edit", v)
+		return w.renderRefused(c, v, "profile_edit", err)
 	}
 	return w.redirect(c, "/users/"+u.ID.Hex(), "profilesaved")
 }
 
 // handleDeleteAccount asks for the password before deleting.
 func (w *web) handleDeleteAccount(c *fiber.Ctx) error {
-	if _, err := requireUser(c); err != nil {
-		return err
-	}
-	v, err := w.newView(c)
-	if err != nil {
-		return err
-	}
-	return w.render(c, http.StatusOK, "account_delete", v)
+	return w.renderSignedIn(c, "account_delete")
 }
 
 // handleDeleteAccountForm deletes the account and everything it owns,
@@ -138,10 +103,7 @@ func (w *web) handleDeleteAccountForm(c *fiber.Ctx) error {
 		if verr != nil {
 			return verr
 		}
-		if err := v.fail(err); err != nil {
-			return err
-		}
-		return w.render(c, http.StatusUnprocessableEntity, "account_delete", v)
+		return w.renderRefused(c, v, "account_delete", err)
 	}
 	// The account is gone, so its token no longer authenticates; only
 	// the cookie is left to clear.
@@ -151,11 +113,7 @@ func (w *web) handleDeleteAccountForm(c *fiber.Ctx) error {
 
 // handleNotificationsPage lists notifications, newest first.
 func (w *web) handleNotificationsPage(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	v, err := w.newView(c)
+	u, v, err := w.userView(c)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -28,6 +29,15 @@ func (s *server) handleListPins(c *fiber.Ctx) error {
 }
 
 func (s *server) handleFeed(c *fiber.Ctx) error {
+	return s.listOwnPins(c, s.store.FindFeed)
+}
+
+// ownPinsFunc loads one page of pins that belong to a user's own view:
+// the feed, the bookmarks.
+type ownPinsFunc func(ctx context.Context, user bson.ObjectID, p store.Page) ([]store.PinView, *string, error)
+
+// listOwnPins answers one page of the signed-in user's pins from find.
+func (s *server) listOwnPins(c *fiber.Ctx, find ownPinsFunc) error {
 	u, err := requireUser(c)
 	if err != nil {
 		return err
@@ -36,7 +46,7 @@ func (s *server) handleFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pins, next, err := s.store.FindFeed(c.UserContext(), u.ID, p)
+	pins, next, err := find(c.UserContext(), u.ID, p)
 	if err != nil {
 		return err
 	}
@@ -72,9 +82,15 @@ func (s *server) handleCreatePin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.publish(ctx, topicPins, evPinCreated, publicPinView(*p))
-	s.notifyFollowers(ctx, u.ID, p.ID)
+	s.announcePin(ctx, u.ID, p)
 	return c.Status(http.StatusCreated).JSON(pinView(*p))
+}
+
+// announcePin shows a new pin to the grid and tells its author's
+// followers; the API and the upload page both call it after CreatePin.
+func (s *server) announcePin(ctx context.Context, author bson.ObjectID, p *store.PinView) {
+	s.publish(ctx, topicPins, evPinCreated, publicPinView(*p))
+	s.notifyFollowers(ctx, author, p.ID)
 }
 
 func (s *server) handleGetPin(c *fiber.Ctx) error {
@@ -98,11 +114,7 @@ type pinPatchRequest struct {
 // handlePatchPin takes JSON, or a multipart form when it carries a new
 // image; fields not sent are kept.
 func (s *server) handlePatchPin(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
@@ -150,20 +162,24 @@ func (s *server) handlePatchPin(c *fiber.Ctx) error {
 }
 
 func (s *server) handleDeletePin(c *fiber.Ctx) error {
-	u, err := requireUser(c)
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
-	id, err := idParam(c, "id")
-	if err != nil {
+	if err := s.removePin(c.UserContext(), u.ID, id); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	if err := s.store.DeletePin(ctx, id, u.ID); err != nil {
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// removePin deletes the pin (the store checks authorship) and tells the
+// pin's watchers.
+func (s *server) removePin(ctx context.Context, actor, id bson.ObjectID) error {
+	if err := s.store.DeletePin(ctx, id, actor); err != nil {
 		return err
 	}
 	s.publish(ctx, pinTopic(id), evPinDeleted, idJSON{ID: id.Hex()})
-	return c.SendStatus(http.StatusNoContent)
+	return nil
 }
 
 type likeJSON struct {
@@ -175,29 +191,33 @@ func (s *server) handleLike(c *fiber.Ctx) error { return s.setLike(c, true) }
 
 func (s *server) handleUnlike(c *fiber.Ctx) error { return s.setLike(c, false) }
 
-// setLike is idempotent: a repeat answers the same state and neither
-// publishes nor notifies again.
 func (s *server) setLike(c *fiber.Ctx, on bool) error {
-	u, err := requireUser(c)
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
-	id, err := idParam(c, "id")
+	st, err := s.likePin(c.UserContext(), u.ID, id, on)
 	if err != nil {
 		return err
-	}
-	ctx := c.UserContext()
-	st, changed, pin, err := s.store.SetLike(ctx, id, u.ID, on)
-	if err != nil {
-		return err
-	}
-	if changed {
-		s.publish(ctx, pinTopic(id), evPinLiked, pinLikedJSON{PinID: id.Hex(), LikeCount: st.LikeCount})
-		if on && pin != nil {
-			s.notify(ctx, store.NotifyLike, u.ID, &id, pin.AuthorID)
-		}
 	}
 	return c.JSON(likeJSON{Liked: st.Liked, LikeCount: st.LikeCount})
+}
+
+// likePin sets user's like on pin for the API and the like form alike. It
+// is idempotent: a repeat answers the same state and neither publishes
+// nor notifies again.
+func (s *server) likePin(ctx context.Context, user, pin bson.ObjectID, on bool) (store.LikeState, error) {
+	st, changed, p, err := s.store.SetLike(ctx, pin, user, on)
+	if err != nil {
+		return st, err
+	}
+	if changed {
+		s.publish(ctx, pinTopic(pin), evPinLiked, pinLikedJSON{PinID: pin.Hex(), LikeCount: st.LikeCount})
+		if on && p != nil {
+			s.notify(ctx, store.NotifyLike, user, &pin, p.AuthorID)
+		}
+	}
+	return st, nil
 }
 
 type bookmarkJSON struct {
@@ -210,11 +230,7 @@ func (s *server) handleBookmark(c *fiber.Ctx) error { return s.setBookmark(c, tr
 func (s *server) handleUnbookmark(c *fiber.Ctx) error { return s.setBookmark(c, false) }
 
 func (s *server) setBookmark(c *fiber.Ctx, on bool) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}

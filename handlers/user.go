@@ -99,45 +99,46 @@ type followJSON struct {
 	FollowerCount int64 `json:"follower_count"`
 }
 
-func (s *server) handleFollow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
+func (s *server) handleFollow(c *fiber.Ctx) error { return s.setFollow(c, true) }
+
+func (s *server) handleUnfollow(c *fiber.Ctx) error { return s.setFollow(c, false) }
+
+func (s *server) setFollow(c *fiber.Ctx, on bool) error {
+	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
-	id, err := idParam(c, "id")
+	st, err := s.followUser(c.UserContext(), u.ID, id, on)
 	if err != nil {
 		return err
-	}
-	ctx := c.UserContext()
-	st, created, err := s.store.Follow(ctx, u.ID, id)
-	if err != nil {
-		return err
-	}
-	if created {
-		s.publish(ctx, profileTopic(id), evProfileFollowers, followersJSON{UserID: id.Hex(), FollowerCount: st.FollowerCount})
-		s.notify(ctx, store.NotifyFollow, u.ID, nil, id)
 	}
 	return c.JSON(followJSON{Following: st.Following, FollowerCount: st.FollowerCount})
 }
 
-func (s *server) handleUnfollow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
+// followUser makes follower follow followee (on) or stop, for the API and
+// the follow form alike. A new follow publishes the count and notifies
+// followee; a repeated follow does neither. Unfollow does not say whether
+// it changed anything, so it always publishes: the count is a recount, so
+// a repeat is harmless to subscribers.
+func (s *server) followUser(ctx context.Context, follower, followee bson.ObjectID, on bool) (store.FollowState, error) {
+	var st store.FollowState
+	var err error
+	changed := true
+	if on {
+		st, changed, err = s.store.Follow(ctx, follower, followee)
+	} else {
+		st, err = s.store.Unfollow(ctx, follower, followee)
 	}
-	id, err := idParam(c, "id")
 	if err != nil {
-		return err
+		return st, err
 	}
-	ctx := c.UserContext()
-	st, err := s.store.Unfollow(ctx, u.ID, id)
-	if err != nil {
-		return err
+	if changed {
+		s.publish(ctx, profileTopic(followee), evProfileFollowers, followersJSON{UserID: followee.Hex(), FollowerCount: st.FollowerCount})
+		if on {
+			s.notify(ctx, store.NotifyFollow, follower, nil, followee)
+		}
 	}
-	// Unfollow does not say whether it changed anything; the count it
-	// publishes is a recount, so a repeat is harmless to subscribers.
-	s.publish(ctx, profileTopic(id), evProfileFollowers, followersJSON{UserID: id.Hex(), FollowerCount: st.FollowerCount})
-	return c.JSON(followJSON{Following: st.Following, FollowerCount: st.FollowerCount})
+	return st, nil
 }
 
 func (s *server) handleFollowers(c *fiber.Ctx) error {
@@ -196,17 +197,5 @@ func (s *server) existingUser(c *fiber.Ctx) (bson.ObjectID, error) {
 }
 
 func (s *server) handleBookmarks(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	pins, next, err := s.store.FindBookmarkedPins(c.UserContext(), u.ID, p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(newList(pins, next, pinView))
+	return s.listOwnPins(c, s.store.FindBookmarkedPins)
 }
