@@ -95,6 +95,7 @@ type server struct {
 	ws        http.Handler
 	log       *slog.Logger
 	tokens    *tokens
+	pinJSON   *pinJSONCache // see sendPinList
 	pageError pageErrorFunc // set by registerPages: non-API errors render as pages
 	metrics   *Metrics      // nil: no metrics
 
@@ -113,7 +114,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		}
 	}
 	cfg = withDefaults(cfg)
-	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics}
+	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache()}
 	if s.store == nil {
 		return nil, errors.New("handlers: Deps.Store is required")
 	}

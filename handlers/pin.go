@@ -25,7 +25,7 @@ func (s *server) handleListPins(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newList(pins, next, pinView))
+	return s.sendPinList(c, pins, next)
 }
 
 func (s *server) handleFeed(c *fiber.Ctx) error {

@@ -180,7 +180,7 @@ func (s *server) handleUserPins(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newList(pins, next, pinView))
+	return s.sendPinList(c, pins, next)
 }
 
 // existingUser parses the :id of a user route and checks the user exists

@@ -14,6 +14,21 @@
 //     instance (its one delivery path is the Redis channel), so no test
 //     endpoint is needed on the servers.
 //
+// Two ways to publish:
+//
+//   - Paced (default): one publisher, events at -rate per second.
+//   - Burst (-publishers P): P goroutines each publish their share of the
+//     events back to back, as fast as the broker takes them (open loop: no
+//     waiting for deliveries). Each publisher has its own sequence range and
+//     id (data.pub), so duplicates and out-of-order deliveries are still
+//     checked per publisher. Keep -events under the servers' send queue
+//     (256) or a burst outruns the writers and slow consumers are cut.
+//
+// With -pids (external mode, one process id per URL, in the same order) it
+// also reads each server's VmRSS and CPU time from /proc before connecting,
+// once every subscriber is connected and after the run, and prints the RSS
+// per idle connection and the servers' CPU during the publish phase.
+//
 // Each event carries its send time (data.sent, Unix nanoseconds); latency is
 // receive time minus send time on the same host's clock.
 package main
@@ -47,6 +62,8 @@ func main() {
 	flag.StringVar(&cfg.redisAddr, "redis", "", "Redis address: the brokers' in-process mode, the publisher's in external mode")
 	flag.DurationVar(&cfg.wait, "wait", 15*time.Second, "how long to wait for stragglers after the last publish")
 	flag.IntVar(&cfg.queue, "queue", hub.DefaultSendQueue, "in-process hubs' per-connection send queue")
+	flag.IntVar(&cfg.publishers, "publishers", 0, "burst mode: this many publishers share -events and publish as fast as possible (ignores -rate)")
+	flag.StringVar(&cfg.pids, "pids", "", "external mode: comma-separated server process ids, one per -urls entry, to read RSS and CPU from /proc")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -59,18 +76,32 @@ func main() {
 
 type config struct {
 	subs, events, queue int
+	publishers          int // 0: paced by rate; > 0: burst
 	rate                float64
-	topic, urls         string
+	topic, urls, pids   string
 	redisAddr           string
 	wait                time.Duration
 }
+
+// numPublishers is the number of sequence spaces a subscriber tracks.
+func (c config) numPublishers() int { return max(c.publishers, 1) }
 
 // publishFunc publishes one pre-encoded event frame.
 type publishFunc func(ctx context.Context, msg []byte) error
 
 func run(ctx context.Context, cfg config) error {
-	if cfg.subs < 1 || cfg.events < 1 || cfg.rate <= 0 {
-		return errors.New("-subs, -events and -rate must be positive")
+	if cfg.subs < 1 || cfg.events < 1 || cfg.rate <= 0 || cfg.publishers < 0 {
+		return errors.New("-subs, -events and -rate must be positive, -publishers not negative")
+	}
+	if cfg.publishers > cfg.events {
+		return errors.New("-publishers must not exceed -events")
+	}
+	pids, err := parsePIDs(cfg.pids)
+	if err != nil {
+		return err
+	}
+	if len(pids) > 0 && cfg.urls == "" {
+		return errors.New("-pids needs external mode (-urls): the in-process hubs share fanbench's own process")
 	}
 	var (
 		urls    []string
@@ -89,6 +120,9 @@ func run(ctx context.Context, cfg config) error {
 			return errors.New("external mode (-urls) publishes through Redis: set -redis")
 		}
 		urls = strings.Split(cfg.urls, ",")
+		if len(pids) > 0 && len(pids) != len(urls) {
+			return fmt.Errorf("-pids has %d entries for %d -urls: give one process id per URL, in the same order", len(pids), len(urls))
+		}
 		publish = func(ctx context.Context, msg []byte) error {
 			return rdb.Publish(ctx, cfg.topic, msg).Err()
 		}
@@ -102,7 +136,15 @@ func run(ctx context.Context, cfg config) error {
 		publish = func(ctx context.Context, msg []byte) error { return hubs[0].Publish(ctx, cfg.topic, msg) }
 	}
 
-	fmt.Printf("fanbench: %d subscribers over %v, topic %q, %d events at %.0f/s\n", cfg.subs, urls, cfg.topic, cfg.events, cfg.rate)
+	if cfg.publishers > 0 {
+		fmt.Printf("fanbench: %d subscribers over %v, topic %q, %d events in a burst from %d publishers\n", cfg.subs, urls, cfg.topic, cfg.events, cfg.publishers)
+	} else {
+		fmt.Printf("fanbench: %d subscribers over %v, topic %q, %d events at %.0f/s\n", cfg.subs, urls, cfg.topic, cfg.events, cfg.rate)
+	}
+	before, err := sampleAll(pids)
+	if err != nil {
+		return err
+	}
 	subs, err := connectAll(ctx, urls, cfg)
 	if err != nil {
 		return err
@@ -118,15 +160,36 @@ func run(ctx context.Context, cfg config) error {
 		}
 	}
 
+	connected, err := sampleAll(pids)
+	if err != nil {
+		return err
+	}
+
 	start := time.Now()
-	published, failed := publishAll(ctx, cfg, publish)
+	var published, failed int
+	if cfg.publishers > 0 {
+		published, failed = publishBurst(ctx, cfg, publish)
+	} else {
+		published, failed = publishAll(ctx, cfg, publish)
+	}
 	pubDone := time.Now()
 	expected := int64(published) * int64(cfg.subs)
 	deadline := time.Now().Add(cfg.wait)
 	for delivered(subs) < expected && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
+	after, err := sampleAll(pids)
+	if err != nil {
+		return err
+	}
 	report(subs, cfg, published, failed, start, pubDone)
+	if len(pids) > 0 {
+		conns := make([]int, len(urls))
+		for i := range subs {
+			conns[i%len(urls)]++ // connectAll's round-robin
+		}
+		reportProcs(pids, conns, before, connected, after)
+	}
 	return nil
 }
 
@@ -231,14 +294,48 @@ func publishAll(ctx context.Context, cfg config, publish publishFunc) (published
 		if d := time.Until(due); d > 0 {
 			time.Sleep(d)
 		}
-		now := time.Now()
-		msg := fmt.Appendf(nil, `{"type":"event","topic":%q,"event":"bench","data":{"seq":%d,"sent":%d},"ts":%d}`,
-			cfg.topic, seq, now.UnixNano(), now.UnixMilli())
-		if err := publish(ctx, msg); err != nil {
+		if err := publish(ctx, benchMsg(cfg.topic, 0, seq)); err != nil {
 			failed++
 			continue
 		}
 		published++
 	}
 	return published, failed
+}
+
+// publishBurst splits cfg.events over cfg.publishers goroutines; publisher p
+// publishes seqs [p·M/P, (p+1)·M/P) back to back. The ranges are disjoint,
+// so a subscriber's seen-set still catches duplicates, and each publisher's
+// own order is checked through data.pub.
+func publishBurst(ctx context.Context, cfg config, publish publishFunc) (published, failed int) {
+	var (
+		wg     sync.WaitGroup
+		p      = cfg.publishers
+		m      = cfg.events
+		counts = make([][2]int, p)
+	)
+	for i := range p {
+		wg.Go(func() {
+			for seq := i * m / p; seq < (i+1)*m/p && ctx.Err() == nil; seq++ {
+				if err := publish(ctx, benchMsg(cfg.topic, i, seq)); err != nil {
+					counts[i][1]++
+					continue
+				}
+				counts[i][0]++
+			}
+		})
+	}
+	wg.Wait() // counts are final and visible from here
+	for _, c := range counts {
+		published += c[0]
+		failed += c[1]
+	}
+	return published, failed
+}
+
+// benchMsg encodes event seq of publisher pub, stamped with the send time.
+func benchMsg(topic string, pub, seq int) []byte {
+	now := time.Now()
+	return fmt.Appendf(nil, `{"type":"event","topic":%q,"event":"bench","data":{"pub":%d,"seq":%d,"sent":%d},"ts":%d}`,
+		topic, pub, seq, now.UnixNano(), now.UnixMilli())
 }
