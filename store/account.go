@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -160,19 +159,5 @@ func (s *Store) deleteUserGroups(ctx context.Context, id bson.ObjectID) error {
 
 // resumeUserDeletions finishes every account cascade a crash interrupted.
 func (s *Store) resumeUserDeletions(ctx context.Context) error {
-	cur, err := s.users.Find(ctx, bson.D{{Key: "deleting", Value: true}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return err
-	}
-	var users []User
-	if err := cur.All(ctx, &users); err != nil {
-		return err
-	}
-	for _, u := range users {
-		if err := s.deleteUserCascade(ctx, u.ID); err != nil {
-			return fmt.Errorf("store: resume deletion of user %s: %w", u.ID.Hex(), err)
-		}
-	}
-	return nil
+	return resumeMarked(ctx, s.users, "user", s.deleteUserCascade)
 }

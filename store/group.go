@@ -251,19 +251,5 @@ func (s *Store) sweepPins(ctx context.Context, filter bson.D) error {
 
 // resumeGroupDeletions finishes every group cascade a crash interrupted.
 func (s *Store) resumeGroupDeletions(ctx context.Context) error {
-	cur, err := s.groups.Find(ctx, bson.D{{Key: "deleting", Value: true}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return err
-	}
-	var groups []Group
-	if err := cur.All(ctx, &groups); err != nil {
-		return err
-	}
-	for _, g := range groups {
-		if err := s.deleteGroupCascade(ctx, g.ID); err != nil {
-			return fmt.Errorf("store: resume deletion of group %s: %w", g.ID.Hex(), err)
-		}
-	}
-	return nil
+	return resumeMarked(ctx, s.groups, "group", s.deleteGroupCascade)
 }

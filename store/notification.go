@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -121,28 +120,7 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, recipient bson.Object
 // unreadCounts counts unread notifications per recipient in one pipeline.
 // Recipients without any are absent (zero).
 func (s *Store) unreadCounts(ctx context.Context, recipients []bson.ObjectID) (map[bson.ObjectID]int64, error) {
-	cur, err := s.notifications.Aggregate(ctx, mongo.Pipeline{
-		{{Key: "$match", Value: bson.D{
-			{Key: "recipient_id", Value: bson.D{{Key: "$in", Value: recipients}}},
-			{Key: "read", Value: false},
-		}}},
-		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$recipient_id"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	var rows []struct {
-		ID bson.ObjectID `bson:"_id"`
-		N  int64         `bson:"n"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, err
-	}
-	out := make(map[bson.ObjectID]int64, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.N
-	}
-	return out, nil
+	return countBy(ctx, s.notifications, "recipient_id", recipients, bson.E{Key: "read", Value: false})
 }
 
 // hydrateNotifications adds actor cards and pin stubs with one query each.
