@@ -57,6 +57,13 @@ const handlers = {
   },
 };
 
+/** formatDate writes a time the way the server-rendered pages do. */
+function formatDate(iso) {
+  return new Intl.DateTimeFormat(document.documentElement.lang, {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).format(new Date(iso));
+}
+
 /** addComment shows a comment once, however many times it arrives. */
 export function addComment(c) {
   const list = document.querySelector('[data-comments]');
@@ -66,7 +73,7 @@ export function addComment(c) {
       el('img', { class: 'avatar xs', src: c.author.avatar_url, alt: '', width: 24, height: 24 }),
       ' ', el('strong', {}, c.author.nickname)),
     el('p', {}, c.content),
-    el('time', { class: 'muted', datetime: c.created_at }, new Date(c.created_at).toLocaleString(document.documentElement.lang)));
+    el('time', { class: 'muted', datetime: c.created_at }, formatDate(c.created_at)));
   const tpl = document.getElementById('comment-actions');
   if (me && c.author.id === me && tpl) {
     const f = tpl.content.firstElementChild.cloneNode(true);
