@@ -238,3 +238,20 @@ func TestAuthRateLimit(t *testing.T) {
 		}
 	})
 }
+
+// A log-out outlives a restart of a single instance: the revocation is in
+// the database, and a new app on the same store refuses the token.
+func TestLogoutSurvivesRestart(t *testing.T) {
+	e := newEnv(t)
+	u := e.signup()
+	e.must(http.StatusNoContent, req{method: "POST", path: "/api/v1/auth/logout", token: u.token})
+
+	app, err := New(Config{JWTSecret: testSecret}, Deps{Store: e.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := &testEnv{t: t, app: app, store: e.store}
+	restarted.must(http.StatusUnauthorized, req{method: "GET", path: "/api/v1/me", token: u.token})
+	other := e.signup()
+	restarted.must(http.StatusOK, req{method: "GET", path: "/api/v1/me", token: other.token})
+}

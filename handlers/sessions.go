@@ -31,9 +31,17 @@ func NewSessions(cfg Config, s *store.Store) (*Sessions, error) {
 		return nil, errors.New("handlers: JWTSecret must be at least 32 bytes")
 	}
 	cfg = withDefaults(cfg)
-	var rv revoker = newMemoryRevoker(time.Now)
+	var rv revoker
 	if cfg.Redis != nil {
-		rv = redisRevoker{rdb: cfg.Redis}
+		rv = redisRevoker{rdb: cfg.Redis, local: newMemoryRevoker(time.Now), log: cfg.Logger}
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		stored, err := newStoredRevoker(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		rv = stored
 	}
 	t := &tokens{secret: cfg.JWTSecret, issuer: cfg.Issuer, ttl: cfg.TokenTTL, revoked: rv, now: time.Now}
 	return &Sessions{tokens: t, store: s}, nil

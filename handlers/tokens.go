@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -143,21 +144,70 @@ func (m *memoryRevoker) IsRevoked(_ context.Context, jti string) (bool, error) {
 	return ok && m.now().Before(exp), nil
 }
 
+// storedRevoker serves the single-instance mode: checks read memory only
+// (they run on every signed-in request), and each revocation is also
+// written to the database so that a restart does not bring logged-out
+// tokens back; newStoredRevoker loads them at start-up.
+type storedRevoker struct {
+	mem   *memoryRevoker
+	store *store.Store
+}
+
+func newStoredRevoker(ctx context.Context, s *store.Store) (*storedRevoker, error) {
+	mem := newMemoryRevoker(time.Now)
+	saved, err := s.RevokedTokens(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: load revoked tokens: %w", err)
+	}
+	mem.until = saved
+	return &storedRevoker{mem: mem, store: s}, nil
+}
+
+// Revoke implements revoker.
+func (r *storedRevoker) Revoke(ctx context.Context, jti string, ttl time.Duration) error {
+	if err := r.store.RevokeToken(ctx, jti, time.Now().Add(ttl)); err != nil {
+		return err
+	}
+	return r.mem.Revoke(ctx, jti, ttl)
+}
+
+// IsRevoked implements revoker.
+func (r *storedRevoker) IsRevoked(ctx context.Context, jti string) (bool, error) {
+	return r.mem.IsRevoked(ctx, jti)
+}
+
 // redisRevoker shares revocations between instances: a key per token id
-// that Redis expires together with the token.
+// that Redis expires together with the token. It also remembers, in
+// local, every revocation made through this instance.
+//
+// While Redis is unreachable, a check falls back to local instead of
+// failing: signed-in users keep working through a Redis outage (HTTP keeps
+// serving), at the price that a token revoked on another instance is
+// accepted here until Redis is back. A log-out during the outage is still
+// refused (503), so nobody believes a session ended when it did not.
 type redisRevoker struct {
-	rdb *redis.Client
+	rdb   *redis.Client
+	local *memoryRevoker
+	log   *slog.Logger
 }
 
 const revokedKeyPrefix = "mypinterest:revoked:"
 
 // Revoke implements revoker.
 func (r redisRevoker) Revoke(ctx context.Context, jti string, ttl time.Duration) error {
+	_ = r.local.Revoke(ctx, jti, ttl)
 	return r.rdb.Set(ctx, revokedKeyPrefix+jti, 1, ttl).Err()
 }
 
 // IsRevoked implements revoker.
 func (r redisRevoker) IsRevoked(ctx context.Context, jti string) (bool, error) {
+	if revoked, _ := r.local.IsRevoked(ctx, jti); revoked {
+		return true, nil
+	}
 	n, err := r.rdb.Exists(ctx, revokedKeyPrefix+jti).Result()
-	return n > 0, err
+	if err != nil {
+		r.log.Warn("token revocations unreachable; accepting tokens not revoked here", "err", err)
+		return false, nil
+	}
+	return n > 0, nil
 }

@@ -38,8 +38,8 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 
-	users, follows, groups, pins, comments *mongo.Collection
-	likes, bookmarks, notifications        *mongo.Collection
+	users, follows, groups, pins, comments       *mongo.Collection
+	likes, bookmarks, notifications, revocations *mongo.Collection
 
 	cache  *cache
 	images *imageCache // GridFS files by name; see image.go
@@ -94,6 +94,7 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 		likes:         db.Collection("likes"),
 		bookmarks:     db.Collection("bookmarks"),
 		notifications: db.Collection("notifications"),
+		revocations:   db.Collection("revocations"),
 		cache:         newCache(ttl, 200_000),
 		images:        newImageCache(imageCacheBytes),
 		opts:          opts,
