@@ -87,6 +87,37 @@ func (s *server) notifyFollowers(ctx context.Context, actor, pin bson.ObjectID) 
 	s.deliver(ctx, ds)
 }
 
+// publishPinsDeleted sends pin.deleted for each pin a group or account
+// deletion took with it.
+func (s *server) publishPinsDeleted(ctx context.Context, ids []bson.ObjectID) {
+	for _, id := range ids {
+		s.publish(ctx, pinTopic(id), evPinDeleted, idJSON{ID: id.Hex()})
+	}
+}
+
+// publishAccountDeleted tells watchers what an account deletion removed:
+// pin.deleted for its pins, comment.deleted for its comments on others'
+// pins, and profile.followers for every user it followed, recounted for
+// all of them with one aggregation. Like publish, it never fails the
+// request.
+func (s *server) publishAccountDeleted(ctx context.Context, del store.DeletedAccount) {
+	s.publishPinsDeleted(ctx, del.PinIDs)
+	for _, c := range del.Comments {
+		s.publish(ctx, pinTopic(c.PinID), evCommentDeleted, idJSON{ID: c.ID.Hex()})
+	}
+	if len(del.Followees) == 0 {
+		return
+	}
+	counts, err := s.store.FollowerCounts(ctx, del.Followees)
+	if err != nil {
+		s.publishFailed("recount followers failed", "users", len(del.Followees), "err", err)
+		return
+	}
+	for _, id := range del.Followees {
+		s.publish(ctx, profileTopic(id), evProfileFollowers, followersJSON{UserID: id.Hex(), FollowerCount: counts[id]})
+	}
+}
+
 func (s *server) deliver(ctx context.Context, ds []store.Delivery) {
 	for _, d := range ds {
 		data := liveNotificationJSON{notificationJSON: notificationView(d.View), UnreadCount: d.UnreadCount}

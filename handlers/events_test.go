@@ -83,6 +83,126 @@ func TestEventsArePublished(t *testing.T) {
 	}
 }
 
+// TestCascadeDeletionEvents checks that deleting a group or an account
+// tells watchers about the pins, comments and follows that went with it,
+// through the API and through the forms.
+func TestCascadeDeletionEvents(t *testing.T) {
+	e := newEnv(t)
+	a, b, c := e.signup(), e.signup(), e.signup()
+	pinIDs := func(pins ...map[string]any) []string {
+		out := make([]string, len(pins))
+		for i, p := range pins {
+			out[i] = p["id"].(string)
+		}
+		return out
+	}
+	wantPinsDeleted := func(t *testing.T, ids ...string) {
+		t.Helper()
+		for _, id := range ids {
+			pd := e.pub.find("pin:"+id, evPinDeleted)
+			if len(pd) != 1 || pd[0].Data["id"] != id {
+				t.Errorf("pin.deleted on pin:%s = %+v", id, pd)
+				continue
+			}
+			checkFrame(t, pd[0], "pin:"+id, evPinDeleted)
+		}
+	}
+
+	t.Run("group api", func(t *testing.T) {
+		en := e.with(t)
+		g, keep := en.createGroup(a, "gone"), en.createGroup(a, "kept")
+		gone := pinIDs(en.createPin(a, g, "one"), en.createPin(a, g, "two"))
+		kept := pinIDs(en.createPin(a, keep, "three"))[0]
+		en.must(http.StatusNoContent, req{method: "DELETE", path: "/api/v1/groups/" + g, token: a.token})
+		wantPinsDeleted(t, gone...)
+		if n := len(e.pub.find("pin:"+kept, evPinDeleted)); n != 0 {
+			t.Errorf("a pin of another group got %d pin.deleted", n)
+		}
+	})
+
+	t.Run("group form", func(t *testing.T) {
+		en := e.with(t)
+		g := en.createGroup(a, "form")
+		gone := pinIDs(en.createPin(a, g, "four"), en.createPin(a, g, "five"))
+		br := en.newBrowser(&a)
+		br.get("/groups/" + g)
+		expect(t, br.post("/groups/"+g+"/delete", nil), http.StatusSeeOther)
+		wantPinsDeleted(t, gone...)
+	})
+
+	// victim follows a and c, comments on a's pin and owns two pins (one
+	// with b's comment on it); b follows the victim.
+	account := func(t *testing.T) (victim user, own []string, onOthers, follow string) {
+		en := e.with(t)
+		victim = en.signup()
+		for _, u := range []user{a, c} {
+			en.must(http.StatusOK, req{method: "PUT", path: "/api/v1/users/" + u.id + "/follow", token: victim.token})
+		}
+		en.must(http.StatusOK, req{method: "PUT", path: "/api/v1/users/" + victim.id + "/follow", token: b.token})
+		g := en.createGroup(victim, "mine")
+		own = pinIDs(en.createPin(victim, g, "v1"), en.createPin(victim, g, "v2"))
+		en.must(http.StatusCreated, req{method: "POST", path: "/api/v1/pins/" + own[0] + "/comments", token: b.token,
+			body: map[string]string{"content": "on the victim's pin"}})
+		onOthers = pinIDs(en.createPin(a, en.createGroup(a, "others"), "a's"))[0]
+		cm := en.must(http.StatusCreated, req{method: "POST", path: "/api/v1/pins/" + onOthers + "/comments", token: victim.token,
+			body: map[string]string{"content": "bye"}}).json(t)
+		return victim, own, onOthers, cm["id"].(string)
+	}
+	wantAccountEvents := func(t *testing.T, own []string, onOthers, comment string, followersBefore map[string]int) {
+		t.Helper()
+		wantPinsDeleted(t, own...)
+		if cd := e.pub.find("pin:"+onOthers, evCommentDeleted); len(cd) != 1 || cd[0].Data["id"] != comment {
+			t.Errorf("comment.deleted on the other user's pin = %+v", cd)
+		}
+		// The comment on the victim's own pin is covered by pin.deleted.
+		if cd := e.pub.find("pin:"+own[0], evCommentDeleted); len(cd) != 0 {
+			t.Errorf("comment.deleted on the deleted pin = %+v", cd)
+		}
+		for _, u := range []user{a, c} {
+			f := e.pub.find("profile:"+u.id, evProfileFollowers)
+			want := float64(followersBefore[u.id] - 1)
+			if len(f) == 0 || f[len(f)-1].Data["user_id"] != u.id || f[len(f)-1].Data["follower_count"] != want {
+				t.Errorf("last profile.followers of %s = %+v, want follower_count %v", u.nickname, f, want)
+				continue
+			}
+			checkFrame(t, f[len(f)-1], "profile:"+u.id, evProfileFollowers)
+			p := e.with(t).must(http.StatusOK, req{method: "GET", path: "/api/v1/users/" + u.id}).json(t)
+			if p["follower_count"] != want {
+				t.Errorf("profile of %s says %v followers, the event %v", u.nickname, p["follower_count"], want)
+			}
+		}
+		// b followed the victim: b's own follower count did not change.
+		if f := e.pub.find("profile:"+b.id, evProfileFollowers); len(f) != 0 {
+			t.Errorf("profile.followers for a follower of the victim = %+v", f)
+		}
+	}
+	followers := func(t *testing.T) map[string]int {
+		out := map[string]int{}
+		for _, u := range []user{a, c} {
+			p := e.with(t).must(http.StatusOK, req{method: "GET", path: "/api/v1/users/" + u.id}).json(t)
+			out[u.id] = int(p["follower_count"].(float64))
+		}
+		return out
+	}
+
+	t.Run("account api", func(t *testing.T) {
+		victim, own, onOthers, comment := account(t)
+		before := followers(t)
+		e.with(t).must(http.StatusNoContent, req{method: "DELETE", path: "/api/v1/me", token: victim.token,
+			body: map[string]string{"password": victim.password}})
+		wantAccountEvents(t, own, onOthers, comment, before)
+	})
+
+	t.Run("account form", func(t *testing.T) {
+		victim, own, onOthers, comment := account(t)
+		before := followers(t)
+		br := e.with(t).newBrowser(&victim)
+		br.get("/settings/delete")
+		expect(t, br.post("/settings/delete", map[string]string{"password": victim.password}), http.StatusSeeOther)
+		wantAccountEvents(t, own, onOthers, comment, before)
+	})
+}
+
 // checkFrame checks the envelope of a frame.
 func checkFrame(t *testing.T, f recordedFrame, topic, event string) {
 	t.Helper()

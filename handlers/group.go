@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"mypinterest/store"
 )
@@ -111,10 +113,21 @@ func (s *server) handleDeleteGroup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteGroup(c.UserContext(), id, u.ID); err != nil {
+	if err := s.removeGroup(c.UserContext(), u.ID, id); err != nil {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)
+}
+
+// removeGroup deletes the group and its pins (the store checks ownership)
+// and tells each pin's watchers, for the API and the form alike.
+func (s *server) removeGroup(ctx context.Context, actor, id bson.ObjectID) error {
+	pins, err := s.store.DeleteGroup(ctx, id, actor)
+	if err != nil {
+		return err
+	}
+	s.publishPinsDeleted(ctx, pins)
+	return nil
 }
 
 func (s *server) handleGroupPins(c *fiber.Ctx) error {

@@ -116,13 +116,13 @@ func (w *web) handleUpdateGroupForm(c *fiber.Ctx) error {
 }
 
 // handleDeleteGroupForm deletes the group and, through the store's
-// cascade, its pins.
+// cascade, its pins, publishing as the API does.
 func (w *web) handleDeleteGroupForm(c *fiber.Ctx) error {
 	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
-	if err := w.store.DeleteGroup(c.UserContext(), id, u.ID); err != nil {
+	if err := w.removeGroup(c.UserContext(), u.ID, id); err != nil {
 		return err
 	}
 	return w.redirect(c, "/groups", "groupdeleted")

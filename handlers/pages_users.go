@@ -98,7 +98,7 @@ func (w *web) handleDeleteAccountForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := w.store.DeleteUser(c.UserContext(), u.ID, c.FormValue("password")); err != nil {
+	if err := w.removeAccount(c.UserContext(), u.ID, c.FormValue("password")); err != nil {
 		v, verr := w.newView(c)
 		if verr != nil {
 			return verr

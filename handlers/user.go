@@ -70,7 +70,7 @@ func (s *server) handleDeleteMe(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := s.store.DeleteUser(c.UserContext(), u.ID, req.Password); err != nil {
+	if err := s.removeAccount(c.UserContext(), u.ID, req.Password); err != nil {
 		return err
 	}
 	// The token already fails (its user is gone); revoking it as well
@@ -80,6 +80,17 @@ func (s *server) handleDeleteMe(c *fiber.Ctx) error {
 	}
 	s.clearSession(c)
 	return c.SendStatus(http.StatusNoContent)
+}
+
+// removeAccount deletes account id once password is confirmed and
+// publishes what the cascade removed, for the API and the form alike.
+func (s *server) removeAccount(ctx context.Context, id bson.ObjectID, password string) error {
+	del, err := s.store.DeleteUser(ctx, id, password)
+	if err != nil {
+		return err
+	}
+	s.publishAccountDeleted(ctx, del)
+	return nil
 }
 
 func (s *server) handleGetUser(c *fiber.Ctx) error {

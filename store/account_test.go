@@ -153,18 +153,34 @@ func TestDeleteUserCascade(t *testing.T) {
 	if _, err := s.FindPin(ctx, w.pinV, w.a.ID); err != nil {
 		t.Fatal(err)
 	}
-	err := s.DeleteUser(ctx, w.victim.ID, "not-the-password")
+	_, err := s.DeleteUser(ctx, w.victim.ID, "not-the-password")
 	if socFields(t, err, store.EInvalid)["password"] == "" {
 		t.Fatalf("wrong password: %v, want a password field error", err)
 	}
 	if _, err := s.FindUserByID(ctx, w.victim.ID); err != nil {
 		t.Fatalf("refused deletion removed the user: %v", err)
 	}
-	if err := s.DeleteUser(ctx, w.victim.ID, socPassword); err != nil {
+	del, err := s.DeleteUser(ctx, w.victim.ID, socPassword)
+	if err != nil {
 		t.Fatal(err)
 	}
 	socCheck(t, s, w)
-	if err := s.DeleteUser(ctx, w.victim.ID, socPassword); !errors.Is(err, store.ErrNotFound) {
+	// What it reports: the victim's pin, both comments on b's pin (not
+	// a's comment on the victim's pin), and a, the only user it followed.
+	if len(del.PinIDs) != 1 || del.PinIDs[0] != w.pinV {
+		t.Errorf("deleted pins = %v, want [%v]", del.PinIDs, w.pinV)
+	}
+	if len(del.Comments) != 2 || del.Comments[0].PinID != w.pinB || del.Comments[1].PinID != w.pinB ||
+		del.Comments[0].ID == del.Comments[1].ID || del.Comments[0].ID.IsZero() {
+		t.Errorf("deleted comments = %+v, want two on pin b", del.Comments)
+	}
+	if len(del.Followees) != 1 || del.Followees[0] != w.a.ID {
+		t.Errorf("followees = %v, want [%v]", del.Followees, w.a.ID)
+	}
+	if n, err := s.FollowerCounts(ctx, []bson.ObjectID{w.a.ID, w.b.ID}); err != nil || n[w.a.ID] != 0 || n[w.b.ID] != 1 {
+		t.Errorf("FollowerCounts = %v, %v; want a 0, b 1", n, err)
+	}
+	if _, err := s.DeleteUser(ctx, w.victim.ID, socPassword); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second deletion: %v, want not found", err)
 	}
 }

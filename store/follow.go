@@ -165,3 +165,21 @@ func (s *Store) findFollowCards(ctx context.Context, id bson.ObjectID, by, other
 	}
 	return out, next, nil
 }
+
+// FollowerCounts recounts the followers of each of ids with one
+// aggregation; every id gets an entry. Like countFollowers it bypasses
+// the cache, so the answer includes writes that just committed.
+func (s *Store) FollowerCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]int64, error) {
+	out := make(map[bson.ObjectID]int64, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	n, err := countBy(ctx, s.follows, "followee_id", ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		out[id] = n[id]
+	}
+	return out, nil
+}

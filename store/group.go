@@ -187,10 +187,10 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p Grou
 }
 
 // DeleteGroup deletes group id, its pins and their cascades, if actor owns
-// it.
-func (s *Store) DeleteGroup(ctx context.Context, id, actor bson.ObjectID) error {
+// it, and returns the ids of the pins it deleted (for pin.deleted events).
+func (s *Store) DeleteGroup(ctx context.Context, id, actor bson.ObjectID) ([]bson.ObjectID, error) {
 	if _, err := s.ownGroup(ctx, id, actor); err != nil {
-		return err
+		return nil, err
 	}
 	return s.deleteGroupCascade(ctx, id)
 }
@@ -199,13 +199,14 @@ func (s *Store) DeleteGroup(ctx context.Context, id, actor bson.ObjectID) error 
 // marked deleting (hidden at once), then all its pins, then each batch of
 // pins runs the pin cascade, and the group document goes last. Running it
 // again after a crash at any step finishes the job; on a group already
-// gone it only sweeps pins left behind.
-func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) error {
+// gone it only sweeps pins left behind. It returns the ids of the pins it
+// deleted, read by the sweep anyway (no extra query).
+func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) ([]bson.ObjectID, error) {
 	var g Group
 	err := s.groups.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: groupID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}).Decode(&g)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return err
+		return nil, err
 	}
 	keys := []string{"group:" + groupID.Hex(), "gc:" + groupID.Hex()}
 	if err == nil {
@@ -215,41 +216,52 @@ func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) e
 	byGroup := bson.D{{Key: "group_id", Value: groupID}}
 	if _, err := s.pins.UpdateMany(ctx, byGroup,
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
-		return err
+		return nil, err
 	}
 	s.invalidate("first:pins")
-	if err := s.sweepPins(ctx, byGroup); err != nil {
-		return err
+	pinIDs, err := s.sweepPins(ctx, byGroup)
+	if err != nil {
+		return nil, err
 	}
-	_, err = s.groups.DeleteOne(ctx, bson.D{{Key: "_id", Value: groupID}})
-	return err
+	if _, err := s.groups.DeleteOne(ctx, bson.D{{Key: "_id", Value: groupID}}); err != nil {
+		return nil, err
+	}
+	return pinIDs, nil
 }
 
 // sweepPins runs the pin cascade over every pin matching filter, a batch
 // of cascadeBatch pins per round (a constant number of commands per batch,
-// not per pin). Each round deletes what it found, so the loop ends.
-func (s *Store) sweepPins(ctx context.Context, filter bson.D) error {
+// not per pin). Each round deletes what it found, so the loop ends. It
+// returns the ids of the pins it deleted.
+func (s *Store) sweepPins(ctx context.Context, filter bson.D) ([]bson.ObjectID, error) {
 	opts := options.Find().SetLimit(cascadeBatch).
 		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "author_id", Value: 1}, {Key: "group_id", Value: 1}})
+	var deleted []bson.ObjectID
 	for {
 		cur, err := s.pins.Find(ctx, filter, opts)
 		if err != nil {
-			return err
+			return deleted, err
 		}
 		var batch []Pin
 		if err := cur.All(ctx, &batch); err != nil {
-			return err
+			return deleted, err
 		}
 		if len(batch) == 0 {
-			return nil
+			return deleted, nil
 		}
 		if err := s.deletePins(ctx, batch); err != nil {
-			return err
+			return deleted, err
+		}
+		for _, p := range batch {
+			deleted = append(deleted, p.ID)
 		}
 	}
 }
 
 // resumeGroupDeletions finishes every group cascade a crash interrupted.
 func (s *Store) resumeGroupDeletions(ctx context.Context) error {
-	return resumeMarked(ctx, s.groups, "group", s.deleteGroupCascade)
+	return resumeMarked(ctx, s.groups, "group", func(ctx context.Context, id bson.ObjectID) error {
+		_, err := s.deleteGroupCascade(ctx, id)
+		return err
+	})
 }

@@ -71,9 +71,9 @@ func TestGroupsArePrivate(t *testing.T) {
 		{"find anonymous", func() error { _, err := s.FindGroup(ctx, g, bson.NilObjectID); return err }, store.EForbidden},
 		{"pins", func() error { _, _, err := s.FindGroupPins(ctx, g, other, store.Page{}); return err }, store.EForbidden},
 		{"update", func() error { _, err := s.UpdateGroup(ctx, g, other, store.GroupPatch{Title: &title}); return err }, store.EForbidden},
-		{"delete", func() error { return s.DeleteGroup(ctx, g, other) }, store.EForbidden},
+		{"delete", func() error { _, err := s.DeleteGroup(ctx, g, other); return err }, store.EForbidden},
 		{"unknown", func() error { _, err := s.FindGroup(ctx, bson.NewObjectID(), me); return err }, store.ENotFound},
-		{"delete unknown", func() error { return s.DeleteGroup(ctx, bson.NewObjectID(), me) }, store.ENotFound},
+		{"delete unknown", func() error { _, err := s.DeleteGroup(ctx, bson.NewObjectID(), me); return err }, store.ENotFound},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(), tc.code) })
@@ -209,8 +209,12 @@ func TestDeleteGroupCascade(t *testing.T) {
 		pins = append(pins, p.ID)
 	}
 	survivor := fixturePin(t, s, me, other, "elsewhere", "")
-	if err := s.DeleteGroup(ctx, g, me); err != nil {
+	deleted, err := s.DeleteGroup(ctx, g, me)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !sameIDs(deleted, pins) {
+		t.Fatalf("DeleteGroup returned pins %v, want %v", deleted, pins)
 	}
 	for _, p := range pins {
 		wantNoChildren(t, s, p)
@@ -218,7 +222,7 @@ func TestDeleteGroupCascade(t *testing.T) {
 	if n := recount(t, s, "groups", bson.D{{Key: "_id", Value: g}}); n != 0 {
 		t.Fatal("group document left")
 	}
-	_, err := s.FindGroup(ctx, g, me)
+	_, err = s.FindGroup(ctx, g, me)
 	wantCode(t, err, store.ENotFound)
 	groups, err := s.FindGroupsByOwner(ctx, me)
 	if err != nil || len(groups) != 1 || groups[0].PinCount != 1 {
@@ -281,4 +285,21 @@ func TestResumeDeletions(t *testing.T) {
 	if err := s.ResumeDeletions(ctx); err != nil { // nothing left: a no-op
 		t.Fatal(err)
 	}
+}
+
+// sameIDs reports whether a and b hold the same ids, in any order.
+func sameIDs(a, b []bson.ObjectID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	n := map[bson.ObjectID]int{}
+	for _, id := range a {
+		n[id]++
+	}
+	for _, id := range b {
+		if n[id]--; n[id] < 0 {
+			return false
+		}
+	}
+	return true
 }

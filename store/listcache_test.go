@@ -85,7 +85,7 @@ func TestCachedListsStayFresh(t *testing.T) {
 	if n := byAuthor(); n != 1 {
 		t.Fatalf("after delete: %d pins by author", n)
 	}
-	if err := s.DeleteGroup(ctx, group, me); err != nil {
+	if _, err := s.DeleteGroup(ctx, group, me); err != nil {
 		t.Fatal(err)
 	}
 	if g := groups(); len(g) != 1 || g[0].ID != second {

@@ -226,5 +226,6 @@ func (s *Store) deletePins(ctx context.Context, pins []Pin) error {
 
 // resumePinDeletions finishes every pin cascade a crash interrupted.
 func (s *Store) resumePinDeletions(ctx context.Context) error {
-	return s.sweepPins(ctx, bson.D{{Key: "deleting", Value: true}})
+	_, err := s.sweepPins(ctx, bson.D{{Key: "deleting", Value: true}})
+	return err
 }
