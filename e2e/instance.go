@@ -53,15 +53,26 @@ type Instance struct {
 	done chan error
 }
 
-// StartInstance runs the server binary with env (ADDR is chosen here) and
-// waits until /readyz answers 200. It is killed when the test ends.
+// StartInstance runs the server binary with env and waits until /readyz
+// answers 200. It is killed when the test ends. ADDR and DATA_DIR are fresh
+// unless env sets them (to restart a server where it was).
 func StartInstance(t testing.TB, env map[string]string) *Instance {
 	t.Helper()
 	bin := ServerBinary(t)
-	inst := &Instance{Addr: freeLoopbackAddr(t), out: &tailBuffer{max: 64 << 10}, done: make(chan error, 1)}
+	addr, dataDir := env["ADDR"], env["DATA_DIR"]
+	if addr == "" {
+		addr = freeLoopbackAddr(t)
+	}
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	inst := &Instance{Addr: addr, out: &tailBuffer{max: 64 << 10}, done: make(chan error, 1)}
 	cmd := exec.Command(bin)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "ADDR=" + inst.Addr, "DATA_DIR=" + t.TempDir()}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "ADDR=" + addr, "DATA_DIR=" + dataDir}
 	for k, v := range env {
+		if k == "ADDR" || k == "DATA_DIR" {
+			continue
+		}
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout, cmd.Stderr = inst.out, inst.out

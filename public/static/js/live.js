@@ -19,13 +19,14 @@ export function connect(topics, onEvent, onResync) {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(`${proto}//${location.host}/ws`);
     let acked = 0;
+    let resync = false;
     ws.addEventListener('open', () => {
       document.body.dataset.live = 'connecting';
       for (const topic of topics) ws.send(JSON.stringify({ type: 'subscribe', topic }));
       attempt = 0;
       notice?.remove();
       notice = null;
-      if (everOpen) onResync();
+      resync = everOpen;
       everOpen = true;
     });
     ws.addEventListener('message', (e) => {
@@ -36,7 +37,15 @@ export function connect(topics, onEvent, onResync) {
         if (msg.type === 'event') onEvent(msg.event, msg.data, msg.topic);
         // data-live="ready" once every topic is acknowledged: a hook for
         // styles and for the browser test, which must not act earlier.
-        if (msg.type === 'subscribed' && ++acked === topics.length) document.body.dataset.live = 'ready';
+        // The re-fetch waits for the last ack too: every event published
+        // after it arrives live, so nothing falls between the two.
+        if (msg.type === 'subscribed' && ++acked === topics.length) {
+          document.body.dataset.live = 'ready';
+          if (resync) onResync();
+        }
+        // The server could not subscribe (its Redis is away): start over
+        // with the usual backoff rather than stay half subscribed.
+        if (msg.type === 'error' && msg.code === 'unavailable') ws.close();
       }
     });
     ws.addEventListener('close', () => {
