@@ -3,10 +3,12 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -34,10 +36,25 @@ type conn struct {
 	ws   *websocket.Conn
 	user string // authenticated user id or ""; immutable
 
-	// send is the bounded queue the fan-out fills without blocking. It is
-	// never closed, since the fan-out may race a disconnect; the writer
-	// stops on done instead and the queue is dropped, not flushed.
-	send chan []byte
+	// queue is the bounded send queue the fan-out fills without blocking
+	// (at most hub.cfg.SendQueue messages, queue[head:]). It grows on demand
+	// and its backing array is released whenever it drains, so an idle
+	// connection holds none. The writer stops on done and the queue is
+	// dropped, not flushed. wake (capacity 1) is signalled when a message
+	// lands in an empty queue; the writer waits on it only after finding the
+	// queue empty, so no wake-up is lost.
+	qmu   sync.Mutex
+	queue [][]byte
+	head  int
+	wake  chan struct{}
+
+	// writeTimer bounds every frame write: the writer Resets it before a
+	// write and Stops it after, and if it fires the connection is cut
+	// (writeTimedOut), which makes the stuck write return. The write itself
+	// runs under a context without a deadline, so neither the hub nor
+	// coder/websocket allocates a context or registers an AfterFunc per
+	// frame.
+	writeTimer *time.Timer
 
 	// ctx is the context of every read and write on ws. cancel is the hard
 	// close: coder/websocket closes the TCP connection when the context of a
@@ -85,12 +102,14 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hub:    h,
 		ws:     ws,
 		user:   user,
-		send:   make(chan []byte, h.cfg.SendQueue),
+		wake:   make(chan struct{}, 1),
 		ctx:    ctx,
 		cancel: cancel,
 		done:   make(chan struct{}),
 		topics: make(map[string]struct{}),
 	}
+	c.writeTimer = time.AfterFunc(time.Duration(math.MaxInt64), c.writeTimedOut)
+	c.writeTimer.Stop()
 	if !h.register(c) {
 		_ = ws.Close(websocket.StatusGoingAway, "server shutting down")
 		return
@@ -126,16 +145,65 @@ func (c *conn) enqueue(msg []byte) bool {
 	if c.closing.Load() {
 		return false
 	}
-	select {
-	case c.send <- msg:
-		return true
-	default:
+	c.qmu.Lock()
+	n := len(c.queue) - c.head
+	if n >= c.hub.cfg.SendQueue {
+		c.qmu.Unlock()
 		if c.closeWith(StatusSlowConsumer, "slow consumer") {
 			c.hub.slowDisconnects.Add(1)
 			c.hub.log.Info("websocket slow consumer disconnected", "user", c.user)
 		}
 		return false
 	}
+	if len(c.queue) == cap(c.queue) && c.head > 0 {
+		// Reuse the popped front before growing the array.
+		k := copy(c.queue, c.queue[c.head:])
+		clear(c.queue[k:])
+		c.queue, c.head = c.queue[:k], 0
+	}
+	c.queue = append(c.queue, msg)
+	c.qmu.Unlock()
+	if n == 0 {
+		select {
+		case c.wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	return true
+}
+
+// pop moves the next frame's messages from the queue into dst: the oldest
+// one and then, while the frame stays under maxBatchMessages messages and
+// maxBatchBytes (counting the '\n' separators), the following ones. It
+// returns how many it moved, 0 if the queue is empty. A queue that drains
+// releases its backing array.
+func (c *conn) pop(dst *[maxBatchMessages][]byte) int {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	q := c.queue[c.head:]
+	n, size := 0, 0
+	for n < len(q) && n < maxBatchMessages && (n == 0 || size < maxBatchBytes) {
+		if n > 0 {
+			size++
+		}
+		size += len(q[n])
+		dst[n] = q[n]
+		n++
+	}
+	clear(q[:n]) // do not pin messages already handed to the writer
+	c.head += n
+	if c.head == len(c.queue) {
+		c.queue, c.head = nil, 0
+	}
+	return n
+}
+
+// dropQueue discards whatever is still queued (a closing connection's queue
+// is dropped, not flushed).
+func (c *conn) dropQueue() {
+	c.qmu.Lock()
+	c.queue, c.head = nil, 0
+	c.qmu.Unlock()
 }
 
 // readLoop reads client frames until the connection fails or closes, then

@@ -2,10 +2,14 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/coder/websocket"
 )
+
+// errWriteTimeout is logged when writeTimer cut a connection mid-write.
+var errWriteTimeout = errors.New("write timed out")
 
 // writeLoop is the connection's write goroutine: it sends queued frames,
 // batching what has piled up, pings on a timer, and on done sends the close
@@ -13,10 +17,16 @@ import (
 func (c *conn) writeLoop() {
 	ping := time.NewTicker(c.hub.cfg.PingInterval)
 	defer ping.Stop()
-	var buf []byte // batch buffer, owned by this goroutine
+	defer c.writeTimer.Stop()
+	defer c.dropQueue()
+	var (
+		msgs [maxBatchMessages][]byte // the messages of the current frame
+		buf  []byte                   // batch buffer, owned by this goroutine
+	)
 	for {
 		// done first: a closing connection must not keep draining its
-		// queue because select picks ready cases at random.
+		// queue. The ping is checked before the queue so that a queue
+		// that never empties cannot starve the keepalive.
 		select {
 		case <-c.done:
 			c.closeGracefully()
@@ -24,54 +34,84 @@ func (c *conn) writeLoop() {
 		default:
 		}
 		select {
-		case <-c.done:
-			c.closeGracefully()
-			return
-		case msg := <-c.send:
-			frame := msg
-			if len(c.send) > 0 {
-				buf = c.batch(buf[:0], msg)
-				frame = buf
-			}
-			if err := c.write(frame); err != nil {
-				c.fail("websocket write failed", err)
-				return
-			}
-			if cap(buf) > 4*maxBatchBytes {
-				buf = nil // do not pin a buffer grown by one huge burst
-			}
 		case <-ping.C:
-			ctx, cancel := context.WithTimeout(c.ctx, c.hub.cfg.WriteTimeout)
-			err := c.ws.Ping(ctx)
-			cancel()
-			if err != nil {
-				c.fail("websocket ping failed", err)
+			if !c.ping() {
 				return
 			}
-		}
-	}
-}
-
-// batch appends first and then whatever else is queued, newline-separated,
-// up to maxBatchMessages messages or about maxBatchBytes.
-func (c *conn) batch(buf, first []byte) []byte {
-	buf = append(buf, first...)
-	for n := 1; n < maxBatchMessages && len(buf) < maxBatchBytes; n++ {
-		select {
-		case m := <-c.send:
-			buf = append(buf, '\n')
-			buf = append(buf, m...)
+			continue
 		default:
-			return buf
+		}
+		n := c.pop(&msgs)
+		if n == 0 {
+			select {
+			case <-c.done:
+				c.closeGracefully()
+				return
+			case <-c.wake:
+			case <-ping.C:
+				if !c.ping() {
+					return
+				}
+			}
+			continue
+		}
+		frame := msgs[0]
+		if n > 1 {
+			buf = append(buf[:0], msgs[0]...)
+			for _, m := range msgs[1:n] {
+				buf = append(buf, '\n')
+				buf = append(buf, m...)
+			}
+			frame = buf
+		}
+		err := c.write(frame)
+		clear(msgs[:n])
+		if err != nil {
+			c.fail("websocket write failed", err)
+			return
+		}
+		if cap(buf) > 4*maxBatchBytes {
+			buf = nil // do not pin a buffer grown by one huge burst
 		}
 	}
-	return buf
 }
 
+// write sends one frame, bounded by WriteTimeout through writeTimer. The
+// context has no Done channel, so coder/websocket registers no AfterFunc
+// for it (Conn.setupWriteTimeout returns early); if the timer fires, the
+// connection is closed underneath the write, which then fails.
 func (c *conn) write(frame []byte) error {
+	c.writeTimer.Reset(c.hub.cfg.WriteTimeout)
+	err := c.ws.Write(context.Background(), websocket.MessageText, frame)
+	if !c.writeTimer.Stop() && err == nil {
+		// The timer fired as the write completed: the connection is
+		// being cut anyway.
+		err = errWriteTimeout
+	}
+	return err
+}
+
+// writeTimedOut is writeTimer's function: a frame write has not completed
+// within WriteTimeout. It cuts the TCP connection, which makes the pending
+// write (and the read goroutine) return.
+func (c *conn) writeTimedOut() {
+	c.closeWith(websocket.StatusAbnormalClosure, "")
+	c.hub.log.Debug("websocket write timed out", "timeout", c.hub.cfg.WriteTimeout)
+	c.cancel()
+	_ = c.ws.CloseNow()
+}
+
+// ping sends a keepalive ping and waits for the pong, both within
+// WriteTimeout. It reports whether the connection is still usable.
+func (c *conn) ping() bool {
 	ctx, cancel := context.WithTimeout(c.ctx, c.hub.cfg.WriteTimeout)
-	defer cancel()
-	return c.ws.Write(ctx, websocket.MessageText, frame)
+	err := c.ws.Ping(ctx)
+	cancel()
+	if err != nil {
+		c.fail("websocket ping failed", err)
+		return false
+	}
+	return true
 }
 
 // closeGracefully sends the close frame chosen by closeWith and waits (within
