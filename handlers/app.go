@@ -79,6 +79,10 @@ type Deps struct {
 	// Metrics, when set, records every request and is served at /metrics;
 	// nil leaves /metrics unrouted.
 	Metrics *Metrics
+	// Disconnecter, when set, closes the live connections of a session
+	// that logs out and of an account that is deleted (the hub); nil
+	// leaves them open.
+	Disconnecter Disconnecter
 }
 
 // Publisher delivers an encoded event frame to every subscriber of topic
@@ -87,11 +91,19 @@ type Publisher interface {
 	Publish(ctx context.Context, topic string, msg []byte) error
 }
 
+// Disconnecter closes, on every instance, the WebSocket connections of
+// userID authenticated with sessionID (the token's jti), or all of them
+// when sessionID is "" (the hub).
+type Disconnecter interface {
+	Disconnect(ctx context.Context, userID, sessionID string) error
+}
+
 // server holds what every handler needs. Handlers are its methods.
 type server struct {
 	cfg       Config
 	store     *store.Store
 	pub       Publisher
+	disc      Disconnecter // nil: live connections are not closed
 	ws        http.Handler
 	log       *slog.Logger
 	tokens    *tokens
@@ -114,7 +126,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		}
 	}
 	cfg = withDefaults(cfg)
-	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache()}
+	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache()}
 	if s.store == nil {
 		return nil, errors.New("handlers: Deps.Store is required")
 	}

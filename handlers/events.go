@@ -125,6 +125,20 @@ func (s *server) deliver(ctx context.Context, ds []store.Delivery) {
 	}
 }
 
+// disconnect closes, on every instance, the live connections of user's
+// session sessionID, or all of user's when sessionID is "". It runs after
+// a log-out or an account deletion has succeeded; like publish, a failure
+// is logged and counted but never fails the request (the token no longer
+// authenticates anyway; only already open sockets stay open).
+func (s *server) disconnect(ctx context.Context, user bson.ObjectID, sessionID string) {
+	if s.disc == nil {
+		return
+	}
+	if err := s.disc.Disconnect(ctx, user.Hex(), sessionID); err != nil {
+		s.publishFailed("disconnect failed", "user", user.Hex(), "err", err)
+	}
+}
+
 func (s *server) publishFailed(msg string, args ...any) {
 	s.log.Warn(msg, args...)
 	if s.cfg.OnPublishError != nil {

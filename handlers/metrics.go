@@ -170,6 +170,8 @@ func (m *Metrics) ObserveHub(stats func() hub.Stats) error {
 			func(s hub.Stats) uint64 { return s.Dropped }),
 		counter("ws_slow_disconnects_total", "Connections closed for not keeping up with their events.",
 			func(s hub.Stats) uint64 { return s.SlowDisconnects }),
+		counter("ws_signed_out_total", "Connections closed because their session logged out or the account was deleted.",
+			func(s hub.Stats) uint64 { return s.SignedOut }),
 	} {
 		if err := m.reg.Register(c); err != nil {
 			return err

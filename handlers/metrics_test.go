@@ -188,7 +188,7 @@ func TestMetricsHTTPRoutesAndDatabase(t *testing.T) {
 	}
 	for _, name := range []string{
 		"mypinterest_events_publish_errors_total", "mypinterest_events_delivered_total",
-		"mypinterest_events_dropped_total", "mypinterest_ws_slow_disconnects_total",
+		"mypinterest_events_dropped_total", "mypinterest_ws_slow_disconnects_total", "mypinterest_ws_signed_out_total",
 		"mypinterest_handler_publish_failures_total",
 	} {
 		if v := mustSeries(t, fams, name, nil).GetCounter().GetValue(); v != 0 {

@@ -76,13 +76,14 @@ func (w *web) handleLogoutForm(c *fiber.Ctx) error {
 	return w.redirect(c, "/", "loggedout")
 }
 
-// endSession revokes the request's token, when it has a valid one, and
-// clears the cookie.
+// endSession revokes the request's token, when it has a valid one, closes
+// the WebSockets opened with it and clears the cookie.
 func (w *web) endSession(c *fiber.Ctx) error {
 	if st := auth(c); st.user != nil {
 		if err := w.tokens.revoke(c.UserContext(), st.session); err != nil {
 			return store.Errorf(store.EUnavailable, "Could not sign out; try again.")
 		}
+		w.disconnect(c.UserContext(), st.user.ID, st.session.JTI)
 	}
 	w.clearSession(c)
 	return nil

@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"mypinterest/hub"
 	"mypinterest/store"
 )
 
@@ -50,33 +51,35 @@ func NewSessions(cfg Config, s *store.Store) (*Sessions, error) {
 // sessionCheckTimeout bounds the token and user checks of an upgrade.
 const sessionCheckTimeout = 5 * time.Second
 
-// Authenticate returns the id (ObjectID hex) of the user whose valid,
-// unrevoked token comes with r, as a Bearer header or the session cookie,
-// or "" for anyone else: such connections are anonymous.
-func (ss *Sessions) Authenticate(r *http.Request) string {
+// Authenticate returns the user id (ObjectID hex) and the session id (the
+// token's jti) of the valid, unrevoked token that comes with r, as a
+// Bearer header or the session cookie, or the zero Identity for anyone
+// else: such connections are anonymous. The session id is what a log-out
+// passes to the hub's Disconnect (see Disconnecter).
+func (ss *Sessions) Authenticate(r *http.Request) hub.Identity {
 	raw := parseBearer(r.Header.Get("Authorization"))
 	if c, err := r.Cookie(sessionCookie); raw == "" && err == nil {
 		raw = c.Value
 	}
 	if raw == "" {
-		return ""
+		return hub.Identity{}
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), sessionCheckTimeout)
 	defer cancel()
 	sess, err := ss.tokens.verify(ctx, raw)
 	if err != nil {
-		return ""
+		return hub.Identity{}
 	}
 	id, err := bson.ObjectIDFromHex(sess.UserID)
 	if err != nil {
-		return ""
+		return hub.Identity{}
 	}
 	// A deleted account's tokens are still well signed; the user lookup
 	// (cached) is what refuses them.
 	if _, err := ss.store.FindUserByID(ctx, id); err != nil {
-		return ""
+		return hub.Identity{}
 	}
-	return id.Hex()
+	return hub.Identity{UserID: id.Hex(), SessionID: sess.JTI}
 }
 
 // parseBearer returns the token of an "Authorization: Bearer" header value.

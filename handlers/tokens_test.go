@@ -101,7 +101,11 @@ func TestSessionsAuthenticateForTheHub(t *testing.T) {
 		if header != "" {
 			r.Header.Set(header, value)
 		}
-		return sessions.Authenticate(r)
+		id := sessions.Authenticate(r)
+		if (id.UserID == "") != (id.SessionID == "") {
+			t.Errorf("Authenticate = %+v: a user without a session or a session without a user", id)
+		}
+		return id.UserID
 	}
 	e.must(http.StatusNoContent, req{method: "POST", path: "/api/v1/auth/logout", token: other.token})
 	e.must(http.StatusNoContent, req{method: "DELETE", path: "/api/v1/me", token: gone.token, body: map[string]string{"password": gone.password}})

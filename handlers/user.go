@@ -82,14 +82,16 @@ func (s *server) handleDeleteMe(c *fiber.Ctx) error {
 	return c.SendStatus(http.StatusNoContent)
 }
 
-// removeAccount deletes account id once password is confirmed and
-// publishes what the cascade removed, for the API and the form alike.
+// removeAccount deletes account id once password is confirmed, publishes
+// what the cascade removed and closes every live connection of the account
+// on every instance, for the API and the form alike.
 func (s *server) removeAccount(ctx context.Context, id bson.ObjectID, password string) error {
 	del, err := s.store.DeleteUser(ctx, id, password)
 	if err != nil {
 		return err
 	}
 	s.publishAccountDeleted(ctx, del)
+	s.disconnect(ctx, id, "")
 	return nil
 }
 

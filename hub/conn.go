@@ -32,9 +32,10 @@ const (
 // conn is one WebSocket connection. It has exactly two goroutines: the read
 // goroutine (the ServeHTTP call itself) and the write goroutine (writeLoop).
 type conn struct {
-	hub  *Hub
-	ws   *websocket.Conn
-	user string // authenticated user id or ""; immutable
+	hub     *Hub
+	ws      *websocket.Conn
+	user    string // authenticated user id or ""; immutable
+	session string // the session user was authenticated with, or ""; immutable
 
 	// queue is the bounded send queue the fan-out fills without blocking
 	// (at most hub.cfg.SendQueue messages, queue[head:]). It grows on demand
@@ -83,11 +84,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	var user string
+	var user, session string
 	if h.cfg.Authenticate != nil {
 		// Cloned: behind the fasthttp adaptor the request's strings may
 		// alias buffers that are reused once the connection ends.
-		user = strings.Clone(h.cfg.Authenticate(r))
+		if id := h.cfg.Authenticate(r); id.UserID != "" {
+			user, session = strings.Clone(id.UserID), strings.Clone(id.SessionID)
+		}
 	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.originPatterns})
 	if err != nil {
@@ -99,14 +102,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := &conn{
-		hub:    h,
-		ws:     ws,
-		user:   user,
-		wake:   make(chan struct{}, 1),
-		ctx:    ctx,
-		cancel: cancel,
-		done:   make(chan struct{}),
-		topics: make(map[string]struct{}),
+		hub:     h,
+		ws:      ws,
+		user:    user,
+		session: session,
+		wake:    make(chan struct{}, 1),
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+		topics:  make(map[string]struct{}),
 	}
 	c.writeTimer = time.AfterFunc(time.Duration(math.MaxInt64), c.writeTimedOut)
 	c.writeTimer.Stop()

@@ -25,10 +25,16 @@ const (
 	pinB  = "pin:76543210fedcba9876543210"
 )
 
-// testUserHeader carries the user id in tests instead of a JWT.
-const testUserHeader = "X-Test-User"
+// testUserHeader and testSessionHeader carry the user id and the session
+// id in tests instead of a JWT.
+const (
+	testUserHeader    = "X-Test-User"
+	testSessionHeader = "X-Test-Session"
+)
 
-func testAuth(r *http.Request) string { return r.Header.Get(testUserHeader) }
+func testAuth(r *http.Request) Identity {
+	return Identity{UserID: r.Header.Get(testUserHeader), SessionID: r.Header.Get(testSessionHeader)}
+}
 
 // frameMsg is any server frame; events carry data.seq in these tests.
 type frameMsg struct {

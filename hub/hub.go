@@ -30,9 +30,11 @@ const (
 
 // Config configures a Hub. Zero values take the defaults above.
 type Config struct {
-	// Authenticate returns the user id (ObjectID hex) of the request, or ""
-	// for an anonymous connection. Nil means every connection is anonymous.
-	Authenticate func(*http.Request) string
+	// Authenticate returns who the request is: the user id (ObjectID hex)
+	// and the session (the token's id) it was authenticated with, or the
+	// zero Identity for an anonymous connection. Nil means every
+	// connection is anonymous.
+	Authenticate func(*http.Request) Identity
 	// AllowedOrigins are browser origins accepted besides the request's own
 	// host, as full origins ("https://example.com") or host patterns
 	// ("*.example.com", matched by path.Match).
@@ -54,6 +56,16 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Identity is what Config.Authenticate tells about a connection. UserID ""
+// is an anonymous connection (SessionID is then ignored). SessionID names
+// the session (for a JWT, its "jti") so that Disconnect can close exactly
+// the connections of one log-out; "" is a session Disconnect reaches only
+// through the user.
+type Identity struct {
+	UserID    string
+	SessionID string
+}
+
 // Stats are the hub's counters since New, for /metrics.
 type Stats struct {
 	Connections     int64  // open WebSocket connections
@@ -63,6 +75,7 @@ type Stats struct {
 	Delivered       uint64 // frames queued to a connection by the fan-out
 	Dropped         uint64 // frames not queued because the connection was full or closing
 	SlowDisconnects uint64 // connections closed with StatusSlowConsumer
+	SignedOut       uint64 // connections closed with StatusSignedOut (Disconnect)
 }
 
 // Hub accepts WebSocket connections (ServeHTTP), indexes them by topic and
@@ -74,14 +87,15 @@ type Hub struct {
 	originPatterns []string
 	shards         [numShards]shard
 
-	mu      sync.Mutex         // guards conns and closing
-	conns   map[*conn]struct{} // every registered connection
-	closing bool               // Shutdown has begun: no new connections
-	wg      sync.WaitGroup     // one per registered connection, Done when both its goroutines are gone
+	mu      sync.Mutex                    // guards conns, users and closing
+	conns   map[*conn]struct{}            // every registered connection
+	users   map[string]map[*conn]struct{} // registered authenticated connections by user id
+	closing bool                          // Shutdown has begun: no new connections
+	wg      sync.WaitGroup                // one per registered connection, Done when both its goroutines are gone
 
 	connections, subscriptions                   atomic.Int64
 	published, publishErrors, delivered, dropped atomic.Uint64
-	slowDisconnects                              atomic.Uint64
+	slowDisconnects, signedOut                   atomic.Uint64
 }
 
 const numShards = 32
@@ -95,7 +109,11 @@ type shard struct {
 }
 
 // New returns a Hub delivering what broker hands it and starts the broker.
-// The hub owns the broker from now on: Shutdown closes it.
+// The hub owns the broker from now on: Shutdown closes it. Before starting
+// the broker it subscribes DisconnectTopic, which it keeps for its whole
+// life (a broker may record the reference and subscribe upstream once it
+// runs, as RedisBroker does, so this neither waits nor fails on a Redis
+// that is down).
 func New(broker Broker, cfg Config) *Hub {
 	if cfg.SendQueue <= 0 {
 		cfg.SendQueue = DefaultSendQueue
@@ -121,9 +139,13 @@ func New(broker Broker, cfg Config) *Hub {
 		broker:         broker,
 		originPatterns: originPatterns(cfg.AllowedOrigins),
 		conns:          make(map[*conn]struct{}),
+		users:          make(map[string]map[*conn]struct{}),
 	}
 	for i := range h.shards {
 		h.shards[i].topics = make(map[string]map[*conn]struct{})
+	}
+	if err := broker.Subscribe(DisconnectTopic); err != nil {
+		h.log.Warn("broker subscribe failed", "topic", DisconnectTopic, "err", err)
 	}
 	broker.Start(h.deliver)
 	return h
@@ -174,6 +196,10 @@ func (h *Hub) shard(topic string) *shard {
 // on every local subscriber of topic. It never blocks: a full queue marks
 // that connection slow and closes it, everyone else is unaffected.
 func (h *Hub) deliver(topic string, msg []byte) {
+	if topic == DisconnectTopic {
+		h.disconnectLocal(msg)
+		return
+	}
 	s := h.shard(topic)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -236,6 +262,7 @@ func (h *Hub) Stats() Stats {
 		Delivered:       h.delivered.Load(),
 		Dropped:         h.dropped.Load(),
 		SlowDisconnects: h.slowDisconnects.Load(),
+		SignedOut:       h.signedOut.Load(),
 	}
 }
 
@@ -248,6 +275,14 @@ func (h *Hub) register(c *conn) bool {
 		return false
 	}
 	h.conns[c] = struct{}{}
+	if c.user != "" {
+		set := h.users[c.user]
+		if set == nil {
+			set = make(map[*conn]struct{})
+			h.users[c.user] = set
+		}
+		set[c] = struct{}{}
+	}
 	h.wg.Add(1)
 	h.connections.Add(1)
 	return true
@@ -256,6 +291,12 @@ func (h *Hub) register(c *conn) bool {
 func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
+	if set := h.users[c.user]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.users, c.user)
+		}
+	}
 	h.mu.Unlock()
 	h.connections.Add(-1)
 	h.wg.Done()

@@ -118,7 +118,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.observeHub(); err != nil {
 		return err
 	}
-	app, err := handlers.New(hcfg, handlers.Deps{Store: st, Publisher: m.hub, WS: m.hub, Sessions: sessions, Metrics: m.metrics})
+	app, err := handlers.New(hcfg, handlers.Deps{Store: st, Publisher: m.hub, Disconnecter: m.hub, WS: m.hub, Sessions: sessions, Metrics: m.metrics})
 	if err != nil {
 		return err
 	}

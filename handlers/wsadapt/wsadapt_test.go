@@ -86,7 +86,7 @@ type frame struct {
 // 2.5 s: fasthttp clears the deadlines of a hijacked connection.
 func TestWebSocketThroughFiberOutlivesTimeouts(t *testing.T) {
 	h := hub.New(hub.NewMemoryBroker(), hub.Config{
-		Authenticate: func(r *http.Request) string { return r.Header.Get("X-User") },
+		Authenticate: func(r *http.Request) hub.Identity { return hub.Identity{UserID: r.Header.Get("X-User")} },
 		PingInterval: 300 * time.Millisecond,
 	})
 	addr := mustFiber(t, h)
