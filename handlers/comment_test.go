@@ -88,6 +88,27 @@ func TestCommentPages(t *testing.T) {
 	e.must(http.StatusBadRequest, req{method: "GET", path: "/api/v1/pins/" + id + "/comments?cursor=bogus"})
 }
 
+// TestCommentCursorRefusedByPins checks that a cursor is bound to the list
+// that issued it: a comments cursor, valid there, is a 400 on /pins.
+func TestCommentCursorRefusedByPins(t *testing.T) {
+	e := newEnv(t)
+	a := e.signup()
+	g := e.createGroup(a, "g")
+	id := e.createPin(a, g, "busy")["id"].(string)
+	e.createPin(a, g, "another")
+	for i := range 3 {
+		e.must(http.StatusCreated, req{method: "POST", path: "/api/v1/pins/" + id + "/comments", token: a.token,
+			body: map[string]string{"content": fmt.Sprintf("c%d", i)}})
+	}
+	m := e.must(http.StatusOK, req{method: "GET", path: "/api/v1/pins/" + id + "/comments?limit=1"}).json(t)
+	cursor, ok := m["next_cursor"].(string)
+	if !ok {
+		t.Fatalf("no comments cursor: %v", m["next_cursor"])
+	}
+	e.must(http.StatusOK, req{method: "GET", path: "/api/v1/pins/" + id + "/comments?limit=1&cursor=" + cursor})
+	e.must(http.StatusBadRequest, req{method: "GET", path: "/api/v1/pins?limit=1&cursor=" + cursor})
+}
+
 func TestNotificationsAndFeed(t *testing.T) {
 	e := newEnv(t)
 	a, b := e.signup(), e.signup()

@@ -47,7 +47,8 @@ func (s *Store) CreateComment(ctx context.Context, pin, author bson.ObjectID, co
 // FindComments lists the comments of pin, oldest first, with their
 // authors' cards fetched in one query for the whole page.
 func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p Page) ([]CommentView, *string, error) {
-	after, limit, err := p.normalize()
+	sc := s.listScope("comments:" + pin.Hex())
+	after, limit, err := p.normalize(sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,7 +70,7 @@ func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p Page) ([]
 	} else if list, err = s.findComments(ctx, pin, after, limit+1); err != nil {
 		return nil, nil, err
 	}
-	list, next := nextCursor(list, limit, func(c Comment) bson.ObjectID { return c.ID })
+	list, next := nextCursor(sc, list, limit, func(c Comment) bson.ObjectID { return c.ID })
 	authors := make([]bson.ObjectID, len(list))
 	for i, c := range list {
 		authors[i] = c.AuthorID

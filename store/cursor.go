@@ -1,8 +1,10 @@
 package store
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -13,7 +15,53 @@ const (
 	MaxLimit     = 100
 )
 
-const cursorPrefix = "c1."
+// A cursor is base64url (unpadded, canonical) of
+//
+//	version (1 byte) | ObjectID (12 bytes) | HMAC-SHA256 truncated to 16 bytes
+//
+// where the HMAC, keyed with Options.CursorKey, covers the version, the id
+// and the scope: the name of the list and its parameters ("pins",
+// "pins?q=cat", "author:<id>", "comments:<pin>"…). The scope is not in the
+// cursor, so a cursor is only accepted by the very list that issued it,
+// and only by a store holding the same key.
+const (
+	cursorVersion = 1
+	cursorIDLen   = len(bson.ObjectID{})
+	cursorMACLen  = 16
+	cursorLen     = 1 + cursorIDLen + cursorMACLen
+)
+
+// cursorEncoding is strict so that every cursor has a single spelling:
+// changing any character changes the bytes (and fails the HMAC).
+var cursorEncoding = base64.RawURLEncoding.Strict()
+
+// cursorScope binds cursors to one list: the store's key and the list's
+// scope string.
+type cursorScope struct {
+	key  []byte
+	name string
+}
+
+// listScope returns the cursor scope of the list named name.
+func (s *Store) listScope(name string) cursorScope {
+	return cursorScope{key: s.cursorKey, name: name}
+}
+
+// newCursorKey returns a random key, for a store opened without one.
+func newCursorKey() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k) // crypto/rand.Read never fails (Go 1.24+)
+	return k
+}
+
+// mac returns the truncated HMAC of version|id|scope.
+func (sc cursorScope) mac(id bson.ObjectID) []byte {
+	h := hmac.New(sha256.New, sc.key)
+	h.Write([]byte{cursorVersion})
+	h.Write(id[:])
+	h.Write([]byte(sc.name))
+	return h.Sum(nil)[:cursorMACLen]
+}
 
 // Page asks for one page of a list: items after Cursor (an opaque string
 // from a previous answer, or empty for the first page), at most Limit.
@@ -22,9 +70,9 @@ type Page struct {
 	Limit  int
 }
 
-// normalize clamps the limit and decodes the cursor; a cursor this package
-// did not issue is a malformed request.
-func (p Page) normalize() (after bson.ObjectID, limit int, err error) {
+// normalize clamps the limit and decodes the cursor; a cursor this store
+// did not issue for the list sc is a malformed request.
+func (p Page) normalize(sc cursorScope) (after bson.ObjectID, limit int, err error) {
 	limit = p.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
@@ -35,30 +83,34 @@ func (p Page) normalize() (after bson.ObjectID, limit int, err error) {
 	if p.Cursor == "" {
 		return bson.NilObjectID, limit, nil
 	}
-	raw, derr := base64.RawURLEncoding.DecodeString(p.Cursor)
-	if derr != nil || !strings.HasPrefix(string(raw), cursorPrefix) {
+	raw, derr := cursorEncoding.DecodeString(p.Cursor)
+	if derr != nil || len(raw) != cursorLen || raw[0] != cursorVersion {
 		return bson.NilObjectID, 0, Errorf(EMalformed, "Unknown cursor.")
 	}
-	id, perr := bson.ObjectIDFromHex(strings.TrimPrefix(string(raw), cursorPrefix))
-	if perr != nil {
+	id := bson.ObjectID(raw[1 : 1+cursorIDLen])
+	if !hmac.Equal(raw[1+cursorIDLen:], sc.mac(id)) {
 		return bson.NilObjectID, 0, Errorf(EMalformed, "Unknown cursor.")
 	}
 	return id, limit, nil
 }
 
-// encodeCursor makes the cursor that continues after id.
-func encodeCursor(id bson.ObjectID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + id.Hex()))
+// encodeCursor makes the cursor that continues list sc after id.
+func encodeCursor(sc cursorScope, id bson.ObjectID) string {
+	raw := make([]byte, 0, cursorLen)
+	raw = append(raw, cursorVersion)
+	raw = append(raw, id[:]...)
+	raw = append(raw, sc.mac(id)...)
+	return cursorEncoding.EncodeToString(raw)
 }
 
-// nextCursor returns the cursor for the page after ids when the query
-// fetched limit+1 rows (more exist), and trims the extra row.
-func nextCursor[T any](items []T, limit int, id func(T) bson.ObjectID) ([]T, *string) {
+// nextCursor returns the cursor of list sc for the page after items when
+// the query fetched limit+1 rows (more exist), and trims the extra row.
+func nextCursor[T any](sc cursorScope, items []T, limit int, id func(T) bson.ObjectID) ([]T, *string) {
 	if len(items) <= limit {
 		return items, nil
 	}
 	items = items[:limit]
-	c := encodeCursor(id(items[limit-1]))
+	c := encodeCursor(sc, id(items[limit-1]))
 	return items, &c
 }
 

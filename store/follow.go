@@ -122,7 +122,12 @@ func (s *Store) FindFollowing(ctx context.Context, id bson.ObjectID, p Page) ([]
 // findFollowCards pages over follows whose by field is id and returns the
 // cards of the other side: one find plus one FindCards per page.
 func (s *Store) findFollowCards(ctx context.Context, id bson.ObjectID, by, other string, p Page) ([]Card, *string, error) {
-	after, limit, err := p.normalize()
+	scope := "following:"
+	if by == "followee_id" {
+		scope = "followers:"
+	}
+	sc := s.listScope(scope + id.Hex())
+	after, limit, err := p.normalize(sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,7 +149,7 @@ func (s *Store) findFollowCards(ctx context.Context, id bson.ObjectID, by, other
 	if err := cur.All(ctx, &rows); err != nil {
 		return nil, nil, err
 	}
-	rows, next := nextCursor(rows, limit, func(f Follow) bson.ObjectID { return f.ID })
+	rows, next := nextCursor(sc, rows, limit, func(f Follow) bson.ObjectID { return f.ID })
 	ids := make([]bson.ObjectID, len(rows))
 	for i, f := range rows {
 		ids[i] = f.FollowerID

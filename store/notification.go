@@ -79,7 +79,8 @@ func (s *Store) NotifyFollowers(ctx context.Context, actor, pin bson.ObjectID) (
 // FindNotifications lists a recipient's notifications, newest first, with
 // the unread count; a page costs four queries however long it is.
 func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, p Page) ([]NotificationView, int64, *string, error) {
-	after, limit, err := p.normalize()
+	sc := s.listScope("notifications:" + recipient.Hex())
+	after, limit, err := p.normalize(sc)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -97,7 +98,7 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 	if err := cur.All(ctx, &notes); err != nil {
 		return nil, 0, nil, err
 	}
-	notes, next := nextCursor(notes, limit, func(n Notification) bson.ObjectID { return n.ID })
+	notes, next := nextCursor(sc, notes, limit, func(n Notification) bson.ObjectID { return n.ID })
 	unread, err := s.unreadCounts(ctx, []bson.ObjectID{recipient})
 	if err != nil {
 		return nil, 0, nil, err

@@ -18,17 +18,27 @@ var pinOrder = bson.D{{Key: "_id", Value: -1}}
 // anonymous first page is served from the cache when warm: the grid is the
 // busiest read by far.
 func (s *Store) FindPins(ctx context.Context, q PinQuery, viewer bson.ObjectID, p Page) ([]PinView, *string, error) {
-	after, limit, err := p.normalize()
+	query := strings.TrimSpace(q.Query)
+	// The scope names the list: the grid, a profile, and each search of
+	// either are lists of their own.
+	scope := "pins"
+	if !q.AuthorID.IsZero() {
+		scope = "author:" + q.AuthorID.Hex()
+	}
+	if query != "" {
+		scope += "?q=" + query
+	}
+	sc := s.listScope(scope)
+	after, limit, err := p.normalize(sc)
 	if err != nil {
 		return nil, nil, err
 	}
-	query := strings.TrimSpace(q.Query)
 	if query == "" && after.IsZero() {
 		// The grid and every profile open on their first page.
 		if q.AuthorID.IsZero() {
-			return s.firstPins(ctx, "first:pins", bson.D{skipDeleting}, viewer, limit)
+			return s.firstPins(ctx, "first:pins", sc, bson.D{skipDeleting}, viewer, limit)
 		}
-		return s.firstPins(ctx, "first:author:"+q.AuthorID.Hex(),
+		return s.firstPins(ctx, "first:author:"+q.AuthorID.Hex(), sc,
 			bson.D{{Key: "author_id", Value: q.AuthorID}, skipDeleting}, viewer, limit)
 	}
 	filter := bson.D{skipDeleting}
@@ -44,14 +54,15 @@ func (s *Store) FindPins(ctx context.Context, q PinQuery, viewer bson.ObjectID, 
 			bson.D{{Key: "content", Value: re}},
 		}})
 	}
-	return s.pinPage(ctx, filter, after, limit, viewer)
+	return s.pinPage(ctx, sc, filter, after, limit, viewer)
 }
 
 // firstPins serves a first page: the ids of the newest MaxLimit+1 pins
 // matching filter are cached under key (first:pins for the grid,
 // first:author:<id> for a profile) and each doc under pin:<id>, so with a
-// warm cache an anonymous viewer costs no database command at all.
-func (s *Store) firstPins(ctx context.Context, key string, filter bson.D, viewer bson.ObjectID, limit int) ([]PinView, *string, error) {
+// warm cache an anonymous viewer costs no database command at all. The next
+// cursor continues list sc.
+func (s *Store) firstPins(ctx context.Context, key string, sc cursorScope, filter bson.D, viewer bson.ObjectID, limit int) ([]PinView, *string, error) {
 	ids, err := cached(s.cache, key, func() ([]bson.ObjectID, error) {
 		cur, err := s.pins.Find(ctx, filter, options.Find().
 			SetSort(pinOrder).SetLimit(MaxLimit+1).SetProjection(bson.D{{Key: "_id", Value: 1}}))
@@ -75,7 +86,7 @@ func (s *Store) firstPins(ctx context.Context, key string, filter bson.D, viewer
 	if len(ids) > limit+1 {
 		ids = ids[:limit+1]
 	}
-	ids, next := nextCursor(ids, limit, func(id bson.ObjectID) bson.ObjectID { return id })
+	ids, next := nextCursor(sc, ids, limit, func(id bson.ObjectID) bson.ObjectID { return id })
 	pins, err := s.pinsByID(ctx, ids)
 	if err != nil {
 		return nil, nil, err
@@ -115,8 +126,8 @@ func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID) ([]Pin, error
 }
 
 // pinPage runs one find for a page of pins matching filter, newest first
-// after the cursor, and hydrates it.
-func (s *Store) pinPage(ctx context.Context, filter bson.D, after bson.ObjectID, limit int, viewer bson.ObjectID) ([]PinView, *string, error) {
+// after the cursor, and hydrates it; its cursor continues list sc.
+func (s *Store) pinPage(ctx context.Context, sc cursorScope, filter bson.D, after bson.ObjectID, limit int, viewer bson.ObjectID) ([]PinView, *string, error) {
 	if !after.IsZero() {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: after}}})
 	}
@@ -128,7 +139,7 @@ func (s *Store) pinPage(ctx context.Context, filter bson.D, after bson.ObjectID,
 	if err := cur.All(ctx, &pins); err != nil {
 		return nil, nil, err
 	}
-	pins, next := nextCursor(pins, limit, func(p Pin) bson.ObjectID { return p.ID })
+	pins, next := nextCursor(sc, pins, limit, func(p Pin) bson.ObjectID { return p.ID })
 	views, err := s.hydratePins(ctx, pins, viewer)
 	return views, next, err
 }
@@ -200,7 +211,8 @@ func reactedPins(ctx context.Context, coll *mongo.Collection, user bson.ObjectID
 // FindFeed lists pins by the people user follows, newest first: one find
 // for the followees, then one page query with $in.
 func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p Page) ([]PinView, *string, error) {
-	after, limit, err := p.normalize()
+	sc := s.listScope("feed:" + user.Hex())
+	after, limit, err := p.normalize(sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -222,13 +234,14 @@ func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p Page) ([]Pin
 	for i, r := range rows {
 		followees[i] = r.FolloweeID
 	}
-	return s.pinPage(ctx, bson.D{skipDeleting, {Key: "author_id", Value: inSet(followees)}}, after, limit, user)
+	return s.pinPage(ctx, sc, bson.D{skipDeleting, {Key: "author_id", Value: inSet(followees)}}, after, limit, user)
 }
 
 // FindBookmarkedPins lists the pins user bookmarked, most recently
 // bookmarked first; the cursor runs over the bookmarks.
 func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p Page) ([]PinView, *string, error) {
-	after, limit, err := p.normalize()
+	sc := s.listScope("bookmarks:" + user.Hex())
+	after, limit, err := p.normalize(sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -244,7 +257,7 @@ func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p Pa
 	if err := cur.All(ctx, &marks); err != nil {
 		return nil, nil, err
 	}
-	marks, next := nextCursor(marks, limit, func(r reaction) bson.ObjectID { return r.ID })
+	marks, next := nextCursor(sc, marks, limit, func(r reaction) bson.ObjectID { return r.ID })
 	ids := make([]bson.ObjectID, len(marks))
 	for i, m := range marks {
 		ids[i] = m.PinID
@@ -260,12 +273,13 @@ func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p Pa
 // FindGroupPins lists the pins of group id, newest first; only the group's
 // owner may.
 func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p Page) ([]PinView, *string, error) {
-	after, limit, err := p.normalize()
+	sc := s.listScope("group:" + id.Hex())
+	after, limit, err := p.normalize(sc)
 	if err != nil {
 		return nil, nil, err
 	}
 	if _, err := s.ownGroup(ctx, id, viewer); err != nil {
 		return nil, nil, err
 	}
-	return s.pinPage(ctx, bson.D{skipDeleting, {Key: "group_id", Value: id}}, after, limit, viewer)
+	return s.pinPage(ctx, sc, bson.D{skipDeleting, {Key: "group_id", Value: id}}, after, limit, viewer)
 }

@@ -31,6 +31,10 @@ type Options struct {
 	PasswordCost int
 	// AllowedEmailDomains restricts sign-up to these domains; empty = any.
 	AllowedEmailDomains []string
+	// CursorKey is the HMAC-SHA256 key that signs list cursors (see
+	// cursor.go). Instances serving the same clients must share it; when
+	// empty, Open generates a random one, good for this store only.
+	CursorKey []byte
 }
 
 // Store holds the database handle, its collections and the caches.
@@ -44,6 +48,8 @@ type Store struct {
 	cache  *cache
 	images *imageCache // GridFS files by name; see image.go
 	opts   Options
+	// cursorKey signs and checks cursors: Options.CursorKey or random.
+	cursorKey []byte
 	// onInvalidate, when set, is told of every local invalidation so that
 	// other instances can drop the same keys.
 	onInvalidate func(keys []string)
@@ -83,6 +89,10 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 	if ttl <= 0 {
 		ttl = 5 * time.Minute
 	}
+	cursorKey := append([]byte(nil), opts.CursorKey...)
+	if len(cursorKey) == 0 {
+		cursorKey = newCursorKey()
+	}
 	return &Store{
 		client:        client,
 		db:            db,
@@ -98,6 +108,7 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 		cache:         newCache(ttl, 200_000),
 		images:        newImageCache(imageCacheBytes),
 		opts:          opts,
+		cursorKey:     cursorKey,
 	}
 }
 

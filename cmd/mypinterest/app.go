@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +44,14 @@ func NewMain(cfg *Config, logger *slog.Logger) *Main {
 	return &Main{cfg: cfg, logger: logger}
 }
 
+// cursorKey derives the key that signs list cursors from the JWT secret, so
+// every instance accepts the cursors any other one issued.
+func cursorKey(jwtSecret []byte) []byte {
+	h := hmac.New(sha256.New, jwtSecret)
+	h.Write([]byte("mypinterest cursor v1"))
+	return h.Sum(nil)
+}
+
 // Addr is the address the server listens on once Run has returned.
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
@@ -68,6 +78,7 @@ func (m *Main) Run(ctx context.Context) error {
 	sopts := store.Options{
 		CacheTTL:            cacheTTL,
 		AllowedEmailDomains: cfg.AllowedEmailDomains,
+		CursorKey:           cursorKey(cfg.JWTSecret),
 	}
 	m.initMetrics(&sopts)
 	st, err := store.Open(openCtx, uri, cfg.MongoDB, sopts)
