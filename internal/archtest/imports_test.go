@@ -14,7 +14,7 @@ func TestImportDirection(t *testing.T) {
 			"github.com/gofiber/fiber/v2", "github.com/coder/websocket", "github.com/redis/go-redis/v9"},
 		"mypinterest/hub": {"mypinterest/store", "mypinterest/handlers", "mypinterest/media",
 			"go.mongodb.org/mongo-driver/v2/mongo"},
-		"mypinterest/media":       {"mypinterest/handlers", "mypinterest/hub", "github.com/gofiber/fiber/v2", "go.mongodb.org/mongo-driver/v2/mongo"},
+		"mypinterest/media":       {"mypinterest/handlers", "mypinterest/hub", "github.com/gofiber/fiber/v2"},
 		"mypinterest/public":      {"mypinterest/store", "mypinterest/handlers", "mypinterest/hub", "mypinterest/media"},
 		"mypinterest/handlers":    {"mypinterest/cmd/mypinterest"},
 		"mypinterest/cmd/loadgen": {"mypinterest/store", "mypinterest/handlers", "mypinterest/hub", "mypinterest/media"},
