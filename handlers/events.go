@@ -42,14 +42,19 @@ type idJSON struct {
 	ID string `json:"id"`
 }
 
+// pinLikedJSON and followersJSON carry a recount and, when the store
+// bumped one, its revision (rev): the count with the highest rev is the
+// freshest, so clients drop an event whose rev is below one already seen.
 type pinLikedJSON struct {
 	PinID     string `json:"pin_id"`
 	LikeCount int64  `json:"like_count"`
+	Rev       int64  `json:"rev,omitempty"`
 }
 
 type followersJSON struct {
 	UserID        string `json:"user_id"`
 	FollowerCount int64  `json:"follower_count"`
+	Rev           int64  `json:"rev,omitempty"`
 }
 
 // publish sends event with data on topic. It runs after the store write
@@ -98,8 +103,8 @@ func (s *server) publishPinsDeleted(ctx context.Context, ids []bson.ObjectID) {
 // publishAccountDeleted tells watchers what an account deletion removed:
 // pin.deleted for its pins, comment.deleted for its comments on others'
 // pins, and profile.followers for every user it followed, recounted for
-// all of them with one aggregation. Like publish, it never fails the
-// request.
+// all of them with one aggregation (without rev: clients apply such a
+// count as they find it). Like publish, it never fails the request.
 func (s *server) publishAccountDeleted(ctx context.Context, del store.DeletedAccount) {
 	s.publishPinsDeleted(ctx, del.PinIDs)
 	for _, c := range del.Comments {

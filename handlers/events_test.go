@@ -49,6 +49,7 @@ func TestEventsArePublished(t *testing.T) {
 	if len(liked) != 2 || liked[0].Data["like_count"] != 1.0 || liked[1].Data["like_count"] != 0.0 || liked[0].Data["pin_id"] != id {
 		t.Fatalf("pin.liked = %+v", liked)
 	}
+	wantRevs(t, "pin.liked", liked)
 	likes := e.pub.find("user:"+a.id, evNotificationCreated)
 	if len(likes) != 2 || likes[1].Data["kind"] != "like" || likes[1].Data["unread_count"] != 2.0 {
 		t.Fatalf("like notification = %+v", likes)
@@ -78,8 +79,26 @@ func TestEventsArePublished(t *testing.T) {
 	}
 
 	e.must(http.StatusOK, req{method: "DELETE", path: "/api/v1/users/" + a.id + "/follow", token: b.token})
-	if f := e.pub.find("profile:"+a.id, evProfileFollowers); len(f) != 2 || f[1].Data["follower_count"] != 0.0 {
-		t.Fatalf("profile.followers after unfollow = %+v", f)
+	e.must(http.StatusOK, req{method: "PUT", path: "/api/v1/users/" + a.id + "/follow", token: b.token})
+	f := e.pub.find("profile:"+a.id, evProfileFollowers)
+	if len(f) != 3 || f[1].Data["follower_count"] != 0.0 || f[2].Data["follower_count"] != 1.0 {
+		t.Fatalf("profile.followers after unfollow and follow = %+v", f)
+	}
+	wantRevs(t, "profile.followers", f)
+}
+
+// wantRevs checks that every frame carries a rev and that the revs grow
+// strictly from one frame to the next (these toggles run one after the
+// other).
+func wantRevs(t *testing.T, event string, frames []recordedFrame) {
+	t.Helper()
+	last := 0.0
+	for i, f := range frames {
+		rev, ok := f.Data["rev"].(float64)
+		if !ok || rev <= last {
+			t.Fatalf("%s frame %d: rev %v after %v, want it to grow: %+v", event, i, f.Data["rev"], last, frames)
+		}
+		last = rev
 	}
 }
 

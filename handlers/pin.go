@@ -185,6 +185,7 @@ func (s *server) removePin(ctx context.Context, actor, id bson.ObjectID) error {
 type likeJSON struct {
 	Liked     bool  `json:"liked"`
 	LikeCount int64 `json:"like_count"`
+	Rev       int64 `json:"rev,omitempty"`
 }
 
 func (s *server) handleLike(c *fiber.Ctx) error { return s.setLike(c, true) }
@@ -200,7 +201,7 @@ func (s *server) setLike(c *fiber.Ctx, on bool) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(likeJSON{Liked: st.Liked, LikeCount: st.LikeCount})
+	return c.JSON(likeJSON{Liked: st.Liked, LikeCount: st.LikeCount, Rev: st.Revision})
 }
 
 // likePin sets user's like on pin for the API and the like form alike. It
@@ -212,7 +213,7 @@ func (s *server) likePin(ctx context.Context, user, pin bson.ObjectID, on bool) 
 		return st, err
 	}
 	if changed {
-		s.publish(ctx, pinTopic(pin), evPinLiked, pinLikedJSON{PinID: pin.Hex(), LikeCount: st.LikeCount})
+		s.publish(ctx, pinTopic(pin), evPinLiked, pinLikedJSON{PinID: pin.Hex(), LikeCount: st.LikeCount, Rev: st.Revision})
 		if on && p != nil {
 			s.notify(ctx, store.NotifyLike, user, &pin, p.AuthorID)
 		}

@@ -110,6 +110,7 @@ func (s *server) handleGetUser(c *fiber.Ctx) error {
 type followJSON struct {
 	Following     bool  `json:"following"`
 	FollowerCount int64 `json:"follower_count"`
+	Rev           int64 `json:"rev,omitempty"`
 }
 
 func (s *server) handleFollow(c *fiber.Ctx) error { return s.setFollow(c, true) }
@@ -125,7 +126,7 @@ func (s *server) setFollow(c *fiber.Ctx, on bool) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(followJSON{Following: st.Following, FollowerCount: st.FollowerCount})
+	return c.JSON(followJSON{Following: st.Following, FollowerCount: st.FollowerCount, Rev: st.Revision})
 }
 
 // followUser makes follower follow followee (on) or stop, for the API and
@@ -146,7 +147,7 @@ func (s *server) followUser(ctx context.Context, follower, followee bson.ObjectI
 		return st, err
 	}
 	if changed {
-		s.publish(ctx, profileTopic(followee), evProfileFollowers, followersJSON{UserID: followee.Hex(), FollowerCount: st.FollowerCount})
+		s.publish(ctx, profileTopic(followee), evProfileFollowers, followersJSON{UserID: followee.Hex(), FollowerCount: st.FollowerCount, Rev: st.Revision})
 		if on {
 			s.notify(ctx, store.NotifyFollow, follower, nil, followee)
 		}

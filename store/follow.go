@@ -22,7 +22,9 @@ var errSelfFollow = &Error{Code: EInvalid, Message: "You cannot follow yourself.
 // Follow makes follower follow followee and returns the recounted follower
 // count. It is idempotent: the unique (follower_id, followee_id) index
 // turns a second follow, concurrent or not, into a no-op. created reports
-// whether this call made the follow, so that the caller notifies once.
+// whether this call made the follow, so that the caller notifies once;
+// only then is the followee's follower revision bumped (see bumpRevision)
+// and returned, else Revision is 0.
 func (s *Store) Follow(ctx context.Context, follower, followee bson.ObjectID) (FollowState, bool, error) {
 	if follower == followee {
 		return FollowState{}, false, errSelfFollow
@@ -48,11 +50,18 @@ func (s *Store) Follow(ctx context.Context, follower, followee bson.ObjectID) (F
 			return FollowState{}, false, err
 		}
 	}
+	var rev int64
+	if created {
+		var err error
+		if rev, err = s.bumpRevision(ctx, followersRevKey(followee)); err != nil {
+			return FollowState{}, false, err
+		}
+	}
 	n, err := s.countFollowers(ctx, followee)
 	if err != nil {
 		return FollowState{}, false, err
 	}
-	return FollowState{Following: true, FollowerCount: n}, created, nil
+	return FollowState{Following: true, FollowerCount: n, Revision: rev}, created, nil
 }
 
 // undoIfEitherDeleting deletes f unless both of its users are live.
@@ -80,7 +89,9 @@ func (s *Store) undoIfEitherDeleting(ctx context.Context, f Follow) error {
 }
 
 // Unfollow ends a follow if there is one (idempotent) and returns the
-// recounted follower count.
+// recounted follower count. It does not say whether it changed anything,
+// so the caller always publishes; hence it always bumps the followee's
+// follower revision, repeat or not, and returns it.
 func (s *Store) Unfollow(ctx context.Context, follower, followee bson.ObjectID) (FollowState, error) {
 	if follower == followee {
 		return FollowState{}, errSelfFollow
@@ -95,11 +106,15 @@ func (s *Store) Unfollow(ctx context.Context, follower, followee bson.ObjectID) 
 	if res.DeletedCount > 0 {
 		s.invalidate("uc:"+follower.Hex(), "uc:"+followee.Hex())
 	}
+	rev, err := s.bumpRevision(ctx, followersRevKey(followee))
+	if err != nil {
+		return FollowState{}, err
+	}
 	n, err := s.countFollowers(ctx, followee)
 	if err != nil {
 		return FollowState{}, err
 	}
-	return FollowState{Following: false, FollowerCount: n}, nil
+	return FollowState{Following: false, FollowerCount: n, Revision: rev}, nil
 }
 
 // countFollowers recounts rather than reading uc:<id>: the answer to a

@@ -42,8 +42,10 @@ func TestFollowIdempotentAndNeverSelf(t *testing.T) {
 	a, b := socUser(t, s, "fa"), socUser(t, s, "fb")
 	socProfile(t, s, b.ID) // warm uc:<b>
 	for i, wantCreated := range []bool{true, false} {
+		// Only the follow that was created bumps the revision.
+		wantRev := map[bool]int64{true: 1}[wantCreated]
 		st, created, err := s.Follow(ctx, a.ID, b.ID)
-		if err != nil || created != wantCreated || st != (store.FollowState{Following: true, FollowerCount: 1}) {
+		if err != nil || created != wantCreated || st != (store.FollowState{Following: true, FollowerCount: 1, Revision: wantRev}) {
 			t.Fatalf("follow #%d = %+v, %v, %v", i+1, st, created, err)
 		}
 	}
@@ -78,7 +80,7 @@ func TestUnfollowIdempotent(t *testing.T) {
 	socProfile(t, s, b.ID)
 	for i := range 2 {
 		st, err := s.Unfollow(ctx, a.ID, b.ID)
-		if err != nil || st != (store.FollowState{}) {
+		if err != nil || st != (store.FollowState{Revision: int64(i + 2)}) {
 			t.Fatalf("unfollow #%d = %+v, %v", i+1, st, err)
 		}
 	}
@@ -235,5 +237,51 @@ func TestFindProfileRoundTrips(t *testing.T) {
 	t.Logf("cold profile: %d commands with 5 followers, %d with 50", cold[0], cold[1])
 	if cold[0] != cold[1] || cold[0] > 5 {
 		t.Errorf("cold profile commands: %d with 5 followers, %d with 50; want equal and at most 5", cold[0], cold[1])
+	}
+}
+
+// TestFollowRevisions: follows and unfollows of one user bump one revision,
+// concurrent follows get distinct ones, and the highest carries the final
+// count.
+func TestFollowRevisions(t *testing.T) {
+	s := socStore(t)
+	ctx := context.Background()
+	target := socUser(t, s, "tgt")
+	fans := make([]*store.User, 10)
+	for i := range fans {
+		fans[i] = socUser(t, s, "fan")
+	}
+	states := make([]store.FollowState, len(fans))
+	errs := make([]error, len(fans))
+	var wg sync.WaitGroup
+	for i, f := range fans {
+		wg.Go(func() { states[i], _, errs[i] = s.Follow(ctx, f.ID, target.ID) })
+	}
+	wg.Wait()
+	var top store.FollowState
+	seen := map[int64]bool{}
+	for i, st := range states {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if st.Revision < 1 || seen[st.Revision] {
+			t.Fatalf("revision %d repeated or not positive: %+v", st.Revision, states)
+		}
+		seen[st.Revision] = true
+		if st.Revision > top.Revision {
+			top = st
+		}
+	}
+	if top.FollowerCount != 10 {
+		t.Fatalf("highest revision answer = %+v, want follower_count 10", top)
+	}
+	if st, created, err := s.Follow(ctx, fans[0].ID, target.ID); err != nil || created || st.Revision != 0 {
+		t.Fatalf("repeated follow = %+v created %v err %v", st, created, err)
+	}
+	// Unfollow always bumps, a repeat too: the caller always publishes.
+	for i, want := range []int64{top.Revision + 1, top.Revision + 2} {
+		if st, err := s.Unfollow(ctx, fans[0].ID, target.ID); err != nil || st.Revision != want || st.FollowerCount != 9 {
+			t.Fatalf("unfollow %d = %+v err %v, want revision %d with follower_count 9", i, st, err, want)
+		}
 	}
 }

@@ -71,6 +71,11 @@ type Profile struct {
 type FollowState struct {
 	Following     bool
 	FollowerCount int64
+	// Revision orders follower-count events of the followee: it grows
+	// with every follow or unfollow, and the answer with the highest
+	// revision carries the freshest count. 0 when nothing was bumped (a
+	// repeated follow).
+	Revision int64
 }
 
 // Group is a pin group (board), seen only by its owner.
@@ -154,6 +159,10 @@ type PinQuery struct {
 type LikeState struct {
 	Liked     bool
 	LikeCount int64
+	// Revision orders like-count events of the pin: it grows with every
+	// like or unlike that changed something, and the answer with the
+	// highest revision carries the freshest count. 0 when nothing changed.
+	Revision int64
 }
 
 // BookmarkState answers a bookmark toggle.

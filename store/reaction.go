@@ -19,18 +19,20 @@ type reaction struct {
 
 // SetLike makes user like (on) or unlike pin. It is idempotent: changed
 // reports whether this call changed anything, so that the caller notifies
-// only then. The answer carries the recounted like count and the pin.
+// only then. The answer carries the recounted like count, the pin and,
+// when changed, the pin's new like revision (see bumpRevision).
 func (s *Store) SetLike(ctx context.Context, pin, user bson.ObjectID, on bool) (LikeState, bool, *Pin, error) {
-	n, changed, p, err := s.setReaction(ctx, s.likes, pin, user, on, "like")
+	n, rev, changed, p, err := s.setReaction(ctx, s.likes, pin, user, on, "like", likesRevKey(pin))
 	if err != nil {
 		return LikeState{}, false, nil, err
 	}
-	return LikeState{Liked: on, LikeCount: n}, changed, p, nil
+	return LikeState{Liked: on, LikeCount: n, Revision: rev}, changed, p, nil
 }
 
 // SetBookmark makes user bookmark (on) or unbookmark pin, like SetLike.
 func (s *Store) SetBookmark(ctx context.Context, pin, user bson.ObjectID, on bool) (BookmarkState, bool, *Pin, error) {
-	n, changed, p, err := s.setReaction(ctx, s.bookmarks, pin, user, on, "bookmark")
+	// Bookmark counts have no live event, hence no revision to order.
+	n, _, changed, p, err := s.setReaction(ctx, s.bookmarks, pin, user, on, "bookmark", "")
 	if err != nil {
 		return BookmarkState{}, false, nil, err
 	}
@@ -38,14 +40,16 @@ func (s *Store) SetBookmark(ctx context.Context, pin, user bson.ObjectID, on boo
 }
 
 // setReaction inserts or deletes user's document for pin in coll and
-// returns the pin's recounted number of them.
-func (s *Store) setReaction(ctx context.Context, coll *mongo.Collection, pinID, user bson.ObjectID, on bool, verb string) (int64, bool, *Pin, error) {
+// returns the pin's recounted number of them. When that changed anything
+// and revKey is set, it bumps that revision between the write and the
+// recount and returns the new revision too.
+func (s *Store) setReaction(ctx context.Context, coll *mongo.Collection, pinID, user bson.ObjectID, on bool, verb, revKey string) (int64, int64, bool, *Pin, error) {
 	p, err := s.loadPin(ctx, pinID)
 	if err != nil {
-		return 0, false, nil, err
+		return 0, 0, false, nil, err
 	}
 	if p.AuthorID == user {
-		return 0, false, nil, Errorf(EInvalid, "You cannot %s your own pin.", verb)
+		return 0, 0, false, nil, Errorf(EInvalid, "You cannot %s your own pin.", verb)
 	}
 	changed := false
 	if on {
@@ -55,28 +59,34 @@ func (s *Store) setReaction(ctx context.Context, coll *mongo.Collection, pinID, 
 		case mongo.IsDuplicateKeyError(err):
 			// Already there (maybe from a concurrent call): nothing changed.
 		case err != nil:
-			return 0, false, nil, err
+			return 0, 0, false, nil, err
 		default:
 			changed = true
 			if err := s.keepIfPinAlive(ctx, coll, r.ID, pinID); err != nil {
-				return 0, false, nil, err
+				return 0, 0, false, nil, err
 			}
 		}
 	} else {
 		res, err := coll.DeleteOne(ctx, bson.D{{Key: "pin_id", Value: pinID}, {Key: "user_id", Value: user}})
 		if err != nil {
-			return 0, false, nil, err
+			return 0, 0, false, nil, err
 		}
 		changed = res.DeletedCount > 0
 	}
+	var rev int64
 	if changed {
 		s.invalidate("pc:" + pinID.Hex())
+		if revKey != "" {
+			if rev, err = s.bumpRevision(ctx, revKey); err != nil {
+				return 0, 0, false, nil, err
+			}
+		}
 	}
 	n, err := countBy(ctx, coll, "pin_id", []bson.ObjectID{pinID})
 	if err != nil {
-		return 0, false, nil, err
+		return 0, 0, false, nil, err
 	}
-	return n[pinID], changed, &p, nil
+	return n[pinID], rev, changed, &p, nil
 }
 
 // keepIfPinAlive closes the race between a child insert (comment, like,

@@ -186,3 +186,49 @@ func TestFindBookmarkedPinsOrder(t *testing.T) {
 		t.Fatalf("after delete: %d items, %v", len(items), err)
 	}
 }
+
+// TestLikeRevisions: 20 concurrent likes on one pin each get a distinct
+// revision (gaps allowed), and the answer with the highest one carries the
+// final count, so a subscriber keeping the highest revision ends on it.
+func TestLikeRevisions(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	me := fixtureUser(t, s, "me")
+	pin := fixturePin(t, s, me, fixtureGroup(t, s, me), "p", "")
+	users := make([]bson.ObjectID, 20)
+	for i := range users {
+		users[i] = fixtureUser(t, s, "fan")
+	}
+	states := make([]store.LikeState, len(users))
+	errs := make([]error, len(users))
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Go(func() { states[i], _, _, errs[i] = s.SetLike(ctx, pin.ID, u, true) })
+	}
+	wg.Wait()
+	seen := map[int64]bool{}
+	var top store.LikeState
+	for i, st := range states {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if st.Revision < 1 || seen[st.Revision] {
+			t.Fatalf("revision %d repeated or not positive: %+v", st.Revision, states)
+		}
+		seen[st.Revision] = true
+		if st.Revision > top.Revision {
+			top = st
+		}
+	}
+	if top.LikeCount != 20 {
+		t.Fatalf("highest revision answer = %+v, want like_count 20", top)
+	}
+	// A repeat changes nothing and bumps nothing; the next change, alone,
+	// takes the next revision.
+	if st, changed, _, err := s.SetLike(ctx, pin.ID, users[0], true); err != nil || changed || st.Revision != 0 {
+		t.Fatalf("repeated like = %+v changed %v err %v", st, changed, err)
+	}
+	if st, _, _, err := s.SetLike(ctx, pin.ID, users[0], false); err != nil || st.Revision != top.Revision+1 || st.LikeCount != 19 {
+		t.Fatalf("unlike = %+v err %v, want revision %d with like_count 19", st, err, top.Revision+1)
+	}
+}

@@ -44,6 +44,7 @@ type Store struct {
 
 	users, follows, groups, pins, comments       *mongo.Collection
 	likes, bookmarks, notifications, revocations *mongo.Collection
+	revisions                                    *mongo.Collection
 
 	cache  *cache
 	images *imageCache // GridFS files by name; see image.go
@@ -105,6 +106,7 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 		bookmarks:     db.Collection("bookmarks"),
 		notifications: db.Collection("notifications"),
 		revocations:   db.Collection("revocations"),
+		revisions:     db.Collection("revisions"),
 		cache:         newCache(ttl, 200_000),
 		images:        newImageCache(imageCacheBytes),
 		opts:          opts,

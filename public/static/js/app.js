@@ -29,18 +29,35 @@ function noteText(n) {
   return t(`note.${n.kind}`, n.actor.nickname) + (n.pin ? ` — ${n.pin.title}` : '');
 }
 
+// revs keeps, per live count ('pin:<id>', 'profile:<id>'), the highest
+// rev an event carried. Events may arrive out of order; the one with the
+// highest rev carries the freshest count, so a lower one is dropped. An
+// event without rev (an account deletion's recount) and the HTTP re-sync
+// simply set the count.
+const revs = new Map();
+function fresh(key, rev) {
+  if (typeof rev !== 'number') return true;
+  if (rev < (revs.get(key) ?? 0)) return false;
+  revs.set(key, rev);
+  return true;
+}
+
 const handlers = {
   'pin.created': (pin) => onNewPin(pin),
   'comment.created': (c) => { if (c.pin_id === pinId) addComment(c); },
   'comment.deleted': (d) => removeComment(d.id),
-  'pin.liked': (d) => { if (d.pin_id === pinId) setCounts('likes', d.like_count); },
+  'pin.liked': (d) => {
+    if (d.pin_id === pinId && fresh(`pin:${d.pin_id}`, d.rev)) setCounts('likes', d.like_count);
+  },
   'pin.updated': (p) => {
     if (p.id !== pinId) return;
     const h1 = detail.querySelector('h1');
     if (h1) h1.textContent = p.title;
   },
   'pin.deleted': (d) => { if (d.id === pinId) location.assign('/'); },
-  'profile.followers': (d) => setCounts('followers', d.follower_count, `[data-user="${d.user_id}"]`),
+  'profile.followers': (d) => {
+    if (fresh(`profile:${d.user_id}`, d.rev)) setCounts('followers', d.follower_count, `[data-user="${d.user_id}"]`);
+  },
   'notification.created': (n) => {
     setUnread(n.unread_count);
     toast(noteText(n), { href: n.pin ? `/pins/${n.pin.id}` : `/users/${n.actor.id}` });
