@@ -33,7 +33,8 @@ func TestBrowserReconnectResync(t *testing.T) {
 	defer cancelA()
 
 	// Carol's pin: nobody may like their own.
-	pinID := createPin(t, base, signUp(t, base, "carol"))
+	carol := signUp(t, base, "carol")
+	pinID := createPin(t, base, carol)
 	bob := signUp(t, base, "bob")
 
 	step(t, a, "A signs up and opens the pin",
@@ -78,6 +79,14 @@ func TestBrowserReconnectResync(t *testing.T) {
 		poll(`[...document.querySelectorAll('[data-comments] .comment.fresh p')].some(p => p.textContent === 'Missed me?')`),
 		poll(`document.querySelector('[data-count="likes"]').textContent === '1'`),
 		poll(`document.querySelector('[data-count="comments"]').textContent === '1'`),
+	)
+
+	// Carol edits her pin: the open page shows the new title and text.
+	call(t, base, "PATCH", "/api/v1/pins/"+pinID, carol.Token,
+		jsonBody(map[string]string{"title": "Edited title", "content": "Edited text"}), "application/json", http.StatusOK, nil)
+	step(t, a, "A sees the edit live",
+		poll(`document.querySelector('[data-pin-detail] h1').textContent === 'Edited title'`),
+		poll(`document.querySelector('[data-pin-detail] .content')?.textContent === 'Edited text'`),
 	)
 	if kept := value(t, a, "marker", chromedp.Evaluate[int](`window.__kept`)); kept != 42 {
 		t.Error("A's page was reloaded")

@@ -42,6 +42,31 @@ function fresh(key, rev) {
   return true;
 }
 
+/** showPinEdit puts an edited pin's title, text and image on the open page. */
+function showPinEdit(p) {
+  const h1 = detail.querySelector('h1');
+  if (h1) h1.textContent = p.title;
+  let content = detail.querySelector('.content');
+  if (p.content && !content) {
+    content = document.createElement('p');
+    content.className = 'content';
+    h1?.after(content);
+  }
+  if (content) {
+    if (p.content) content.textContent = p.content;
+    else content.remove();
+  }
+  const img = detail.querySelector('.detail-img img');
+  if (img && p.image_url && img.getAttribute('src') !== p.image_url) {
+    img.src = p.image_url;
+    img.srcset = `${p.thumb_url} 236w, ${p.image_url} 736w`;
+    img.width = p.width;
+    img.height = p.height;
+    img.parentElement.style.aspectRatio = `${p.width} / ${p.height}`;
+  }
+  if (img) img.alt = p.title;
+}
+
 const handlers = {
   'pin.created': (pin) => onNewPin(pin),
   'comment.created': (c) => { if (c.pin_id === pinId) addComment(c); },
@@ -49,11 +74,7 @@ const handlers = {
   'pin.liked': (d) => {
     if (d.pin_id === pinId && fresh(`pin:${d.pin_id}`, d.rev)) setCounts('likes', d.like_count);
   },
-  'pin.updated': (p) => {
-    if (p.id !== pinId) return;
-    const h1 = detail.querySelector('h1');
-    if (h1) h1.textContent = p.title;
-  },
+  'pin.updated': (p) => { if (p.id === pinId) showPinEdit(p); },
   'pin.deleted': (d) => { if (d.id === pinId) location.assign('/'); },
   'profile.followers': (d) => {
     if (fresh(`profile:${d.user_id}`, d.rev)) setCounts('followers', d.follower_count, `[data-user="${d.user_id}"]`);
