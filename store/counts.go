@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -130,4 +131,27 @@ func (s *Store) groupPinCounts(ctx context.Context, ids []bson.ObjectID) (map[bs
 		out[id] = byHex[id.Hex()]
 	}
 	return out, nil
+}
+
+// patchSet validates the title, content and image an edit of a group or a
+// pin changes (nil = kept) into f, and returns their $set fields.
+func patchSet(f Fields, title, content *string, image *ImageRef) bson.D {
+	set := bson.D{}
+	if title != nil {
+		t := strings.TrimSpace(*title)
+		limitRunes(f, "title", t, true, maxTitleRunes)
+		set = append(set, bson.E{Key: "title", Value: t})
+	}
+	if content != nil {
+		c := strings.TrimSpace(*content)
+		limitRunes(f, "content", c, false, maxContentRunes)
+		set = append(set, bson.E{Key: "content", Value: c})
+	}
+	if image != nil {
+		if image.IsZero() {
+			f.Add("image", "required")
+		}
+		set = append(set, bson.E{Key: "image", Value: *image})
+	}
+	return set
 }

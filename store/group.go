@@ -149,23 +149,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p Grou
 		return nil, err
 	}
 	f := Fields{}
-	set := bson.D{}
-	if p.Title != nil {
-		t := strings.TrimSpace(*p.Title)
-		limitRunes(f, "title", t, true, maxTitleRunes)
-		set = append(set, bson.E{Key: "title", Value: t})
-	}
-	if p.Content != nil {
-		c := strings.TrimSpace(*p.Content)
-		limitRunes(f, "content", c, false, maxContentRunes)
-		set = append(set, bson.E{Key: "content", Value: c})
-	}
-	if p.Image != nil {
-		if p.Image.IsZero() {
-			f.Add("image", "required")
-		}
-		set = append(set, bson.E{Key: "image", Value: *p.Image})
-	}
+	set := patchSet(f, p.Title, p.Content, p.Image)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

@@ -132,23 +132,7 @@ func (s *Store) UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch Pi
 		return nil, err
 	}
 	f := Fields{}
-	set := bson.D{}
-	if patch.Title != nil {
-		t := strings.TrimSpace(*patch.Title)
-		limitRunes(f, "title", t, true, maxTitleRunes)
-		set = append(set, bson.E{Key: "title", Value: t})
-	}
-	if patch.Content != nil {
-		c := strings.TrimSpace(*patch.Content)
-		limitRunes(f, "content", c, false, maxContentRunes)
-		set = append(set, bson.E{Key: "content", Value: c})
-	}
-	if patch.Image != nil {
-		if patch.Image.IsZero() {
-			f.Add("image", "required")
-		}
-		set = append(set, bson.E{Key: "image", Value: *patch.Image})
-	}
+	set := patchSet(f, patch.Title, patch.Content, patch.Image)
 	moved := patch.GroupID != nil && *patch.GroupID != old.GroupID
 	if moved {
 		if ok, err := s.groupAlive(ctx, *patch.GroupID, actor); err != nil {
