@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"mypinterest/internal/redistest"
-	"mypinterest/store"
+	"mypinterest/store/mongostore"
 )
 
 // TestTwoInstancesBehindNginx runs the product as it is deployed: two server
@@ -19,7 +19,7 @@ import (
 // nginx.conf. Live events must cross instances exactly once, in order, and
 // clients of a killed instance must get through Nginx to the other.
 func TestTwoInstancesBehindNginx(t *testing.T) {
-	db, err := store.StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
+	db, err := mongostore.StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ type Config struct {
 
 // Deps are the collaborators of the app.
 type Deps struct {
-	Store     *store.Store
+	Store     store.Store
 	Publisher Publisher
 	// WS is the WebSocket hub mounted at /ws; nil leaves /ws unrouted.
 	WS http.Handler
@@ -101,7 +101,7 @@ type Disconnecter interface {
 // server holds what every handler needs. Handlers are its methods.
 type server struct {
 	cfg       Config
-	store     *store.Store
+	store     store.Store
 	pub       Publisher
 	disc      Disconnecter // nil: live connections are not closed
 	ws        http.Handler

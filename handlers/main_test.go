@@ -32,7 +32,7 @@ var testSecret = []byte("test-secret-test-secret-test-secret!")
 type testEnv struct {
 	t     *testing.T
 	app   *fiber.App
-	store *store.Store
+	store store.Store
 	pub   *recordingPublisher
 }
 

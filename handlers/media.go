@@ -26,7 +26,7 @@ const mediaCacheControl = "public, max-age=31536000, immutable"
 
 // mediaHandler serves GET /media/<key>/<variant>.<ext> from GridFS (through
 // the store's in-memory cache).
-func mediaHandler(s *store.Store) fiber.Handler {
+func mediaHandler(s store.Store) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		// Copied: Fiber reuses the route parameter's memory after the
 		// handler returns, and the name goes on to a cache key.
@@ -78,7 +78,7 @@ func etagMatches(header, etag string) bool {
 // saveUpload checks and stores an uploaded image and returns its ref. The
 // type comes from the bytes; the file name and the client's MIME type are
 // ignored.
-func saveUpload(ctx context.Context, s *store.Store, fh *multipart.FileHeader) (store.ImageRef, error) {
+func saveUpload(ctx context.Context, s store.Store, fh *multipart.FileHeader) (store.ImageRef, error) {
 	if fh.Size > media.MaxBytes {
 		return store.ImageRef{}, store.Errorf(store.ETooLarge, "The image is larger than %d MiB.", media.MaxBytes>>20)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"mypinterest/hub"
 	"mypinterest/store"
+	"mypinterest/store/mongostore"
 	"mypinterest/store/storetest"
 )
 
@@ -25,10 +26,10 @@ import (
 func newMetricsEnv(t *testing.T, pub Publisher, h *hub.Hub) (*testEnv, *Metrics) {
 	t.Helper()
 	met := NewMetrics()
-	s := storetest.New(t, store.Options{
-		PasswordCost: bcrypt.MinCost,
-		Monitor:      met.CommandMonitor(),
-		PoolMonitor:  met.PoolMonitor(),
+	s := storetest.Mongo(t, mongostore.Options{
+		Options:     store.Options{PasswordCost: bcrypt.MinCost},
+		Monitor:     met.CommandMonitor(),
+		PoolMonitor: met.PoolMonitor(),
 	})
 	if h != nil {
 		if err := met.ObserveHub(h.Stats); err != nil {
@@ -117,7 +118,7 @@ func TestMetricsHTTPRoutesAndDatabase(t *testing.T) {
 	e.must(http.StatusOK, req{method: "PUT", path: "/api/v1/users/" + a.id + "/follow", token: b.token})
 	e.must(http.StatusOK, req{method: "GET", path: "/api/v1/users/" + a.id})
 	// A command the server refuses reaches the monitor's Failed hook.
-	if err := e.store.Database().RunCommand(context.Background(), bson.D{{Key: "noSuchCommand", Value: 1}}).Err(); err == nil {
+	if err := e.store.(*mongostore.Store).Database().RunCommand(context.Background(), bson.D{{Key: "noSuchCommand", Value: 1}}).Err(); err == nil {
 		t.Fatal("the server accepted noSuchCommand")
 	}
 

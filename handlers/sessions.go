@@ -19,12 +19,12 @@ import (
 // so that a log-out revoked in this instance's memory is seen by both.
 type Sessions struct {
 	tokens *tokens
-	store  *store.Store
+	store  store.Store
 }
 
 // NewSessions returns the session verifier for cfg (the same Config given
 // to New) and the store holding the users.
-func NewSessions(cfg Config, s *store.Store) (*Sessions, error) {
+func NewSessions(cfg Config, s store.Store) (*Sessions, error) {
 	if s == nil {
 		return nil, errors.New("handlers: a store is required")
 	}

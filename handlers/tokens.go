@@ -150,10 +150,10 @@ func (m *memoryRevoker) IsRevoked(_ context.Context, jti string) (bool, error) {
 // tokens back; newStoredRevoker loads them at start-up.
 type storedRevoker struct {
 	mem   *memoryRevoker
-	store *store.Store
+	store store.Store
 }
 
-func newStoredRevoker(ctx context.Context, s *store.Store) (*storedRevoker, error) {
+func newStoredRevoker(ctx context.Context, s store.Store) (*storedRevoker, error) {
 	mem := newMemoryRevoker(time.Now)
 	saved, err := s.RevokedTokens(ctx)
 	if err != nil {

@@ -35,31 +35,26 @@ const (
 // changing any character changes the bytes (and fails the HMAC).
 var cursorEncoding = base64.RawURLEncoding.Strict()
 
-// cursorScope binds cursors to one list: the store's key and the list's
+// ListScope binds cursors to one list: the store's key and the list's
 // scope string.
-type cursorScope struct {
-	key  []byte
-	name string
+type ListScope struct {
+	Key  []byte
+	Name string
 }
 
-// listScope returns the cursor scope of the list named name.
-func (s *Store) listScope(name string) cursorScope {
-	return cursorScope{key: s.cursorKey, name: name}
-}
-
-// newCursorKey returns a random key, for a store opened without one.
-func newCursorKey() []byte {
+// NewCursorKey returns a random key, for a store opened without one.
+func NewCursorKey() []byte {
 	k := make([]byte, 32)
 	_, _ = rand.Read(k) // crypto/rand.Read never fails (Go 1.24+)
 	return k
 }
 
 // mac returns the truncated HMAC of version|id|scope.
-func (sc cursorScope) mac(id bson.ObjectID) []byte {
-	h := hmac.New(sha256.New, sc.key)
+func (sc ListScope) mac(id bson.ObjectID) []byte {
+	h := hmac.New(sha256.New, sc.Key)
 	h.Write([]byte{cursorVersion})
 	h.Write(id[:])
-	h.Write([]byte(sc.name))
+	h.Write([]byte(sc.Name))
 	return h.Sum(nil)[:cursorMACLen]
 }
 
@@ -70,9 +65,9 @@ type Page struct {
 	Limit  int
 }
 
-// normalize clamps the limit and decodes the cursor; a cursor this store
+// Decode clamps the limit and decodes the cursor; a cursor this store
 // did not issue for the list sc is a malformed request.
-func (p Page) normalize(sc cursorScope) (after bson.ObjectID, limit int, err error) {
+func (p Page) Decode(sc ListScope) (after bson.ObjectID, limit int, err error) {
 	limit = p.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
@@ -94,8 +89,8 @@ func (p Page) normalize(sc cursorScope) (after bson.ObjectID, limit int, err err
 	return id, limit, nil
 }
 
-// encodeCursor makes the cursor that continues list sc after id.
-func encodeCursor(sc cursorScope, id bson.ObjectID) string {
+// EncodeCursor makes the cursor that continues list sc after id.
+func EncodeCursor(sc ListScope, id bson.ObjectID) string {
 	raw := make([]byte, 0, cursorLen)
 	raw = append(raw, cursorVersion)
 	raw = append(raw, id[:]...)
@@ -103,14 +98,14 @@ func encodeCursor(sc cursorScope, id bson.ObjectID) string {
 	return cursorEncoding.EncodeToString(raw)
 }
 
-// nextCursor returns the cursor of list sc for the page after items when
+// NextCursor returns the cursor of list sc for the page after items when
 // the query fetched limit+1 rows (more exist), and trims the extra row.
-func nextCursor[T any](sc cursorScope, items []T, limit int, id func(T) bson.ObjectID) ([]T, *string) {
+func NextCursor[T any](sc ListScope, items []T, limit int, id func(T) bson.ObjectID) ([]T, *string) {
 	if len(items) <= limit {
 		return items, nil
 	}
 	items = items[:limit]
-	c := encodeCursor(sc, id(items[limit-1]))
+	c := EncodeCursor(sc, id(items[limit-1]))
 	return items, &c
 }
 

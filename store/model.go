@@ -225,3 +225,33 @@ type Delivery struct {
 	View        NotificationView
 	UnreadCount int64
 }
+
+// DeletedAccount is what an account deletion removed that others may be
+// watching, for the live events the handlers publish afterwards. It is
+// collected from rows the cascade reads anyway, with no extra query.
+type DeletedAccount struct {
+	// PinIDs are the user's pins (their comments, likes and bookmarks
+	// went with them).
+	PinIDs []bson.ObjectID
+	// Comments are the user's comments on other users' pins.
+	Comments []DeletedComment
+	// Followees are the users the deleted user followed: each has one
+	// follower fewer.
+	Followees []bson.ObjectID
+}
+
+// DeletedComment names a deleted comment and the pin it was on.
+type DeletedComment struct {
+	ID    bson.ObjectID
+	PinID bson.ObjectID
+}
+
+// ImageFile is one stored image file: an original or a variant. Files are
+// immutable (their names contain the hash of the upload), so readers share
+// them and must not modify Data.
+type ImageFile struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+

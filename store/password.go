@@ -85,39 +85,40 @@ func checkPassword(f Fields, password, email, nickname string) {
 	}
 }
 
-// hashPassword hashes password at the configured bcrypt cost.
-func (s *Store) hashPassword(password string) ([]byte, error) {
-	return bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
+// HashPassword hashes password at bcrypt cost (0 = bcrypt.DefaultCost).
+func HashPassword(cost int, password string) ([]byte, error) {
+	return bcrypt.GenerateFromPassword([]byte(password), passwordCost(cost))
 }
 
-func (s *Store) passwordCost() int {
-	if s.opts.PasswordCost == 0 {
+func passwordCost(cost int) int {
+	if cost == 0 {
 		return bcrypt.DefaultCost
 	}
-	return s.opts.PasswordCost
+	return cost
 }
 
 // dummyHashes holds, per bcrypt cost, a hash of a random-looking string.
-// Authenticate compares against it when the email is unknown so that an
-// unknown account costs as much time as a wrong password.
 var dummyHashes sync.Map // int → []byte
 
-func (s *Store) dummyHash() []byte {
-	cost := s.passwordCost()
+// DummyHash is what Authenticate compares against when the email is
+// unknown, so that an unknown account costs as much time as a wrong
+// password.
+func DummyHash(cost int) []byte {
+	cost = passwordCost(cost)
 	if h, ok := dummyHashes.Load(cost); ok {
 		return h.([]byte)
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte("not-a-real-account-password"), cost)
 	if err != nil {
-		// Only an invalid cost fails, and then CreateUser fails too;
-		// an empty hash still makes the comparison fail.
+		// Only an invalid cost fails, and then sign-up fails too; an
+		// empty hash still makes the comparison fail.
 		return nil
 	}
 	actual, _ := dummyHashes.LoadOrStore(cost, h)
 	return actual.([]byte)
 }
 
-// passwordMatches reports whether password is the one hashed in hash.
-func passwordMatches(hash []byte, password string) bool {
+// PasswordMatches reports whether password is the one hashed in hash.
+func PasswordMatches(hash []byte, password string) bool {
 	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 }

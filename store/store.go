@@ -1,159 +1,123 @@
 // Package store is the domain: users, pins, groups, comments, likes,
-// bookmarks, follows and notifications, kept in MongoDB (or FerretDB). It
-// knows nothing of HTTP. Everything sent to the database runs on both
-// MongoDB 7 and FerretDB 1.24: no $lookup, no transactions, and only the
-// $sum/$count accumulators.
+// bookmarks, follows and notifications — their types, rules, errors and
+// cursors — and the one API every database behind it implements. It knows
+// nothing of HTTP.
+//
+// Two implementations keep the data: sqlitestore (the embedded default, one
+// machine) and mongostore (the scaled mode, any number of instances). One
+// conformance suite (storetest.Run) holds both to the same rules.
 package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/event"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Options tune a Store; the zero value is usable.
-type Options struct {
-	// CacheTTL bounds how long a cached document or count may be served
-	// without a local invalidation. Invalidations from other instances
-	// arrive through Store.ApplyInvalidation; the TTL is the safety net.
-	CacheTTL time.Duration
-	// Monitor, when set, sees every command sent (tests count round trips).
-	Monitor *event.CommandMonitor
-	// PoolMonitor, when set, sees connection pool events (metrics).
-	PoolMonitor *event.PoolMonitor
-	// PasswordCost is the bcrypt cost; 0 means bcrypt.DefaultCost. Tests
-	// lower it to keep sign-ups fast.
-	PasswordCost int
-	// AllowedEmailDomains restricts sign-up to these domains; empty = any.
-	AllowedEmailDomains []string
-	// CursorKey is the HMAC-SHA256 key that signs list cursors (see
-	// cursor.go). Instances serving the same clients must share it; when
-	// empty, Open generates a random one, good for this store only.
-	CursorKey []byte
+// Store is the domain's persistence. Every method validates its input and
+// checks ownership itself; errors are *Error with a code (errors.go).
+type Store interface {
+	Users
+	Follows
+	Groups
+	Pins
+	Reactions
+	Comments
+	Notifications
+	Images
+	Tokens
+
+	// ResumeDeletions finishes any cascade a crash interrupted; call it
+	// at start-up before serving.
+	ResumeDeletions(ctx context.Context) error
+	// Ping reports whether the database answers (readiness).
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close(ctx context.Context) error
 }
 
-// Store holds the database handle, its collections and the caches.
-type Store struct {
-	client *mongo.Client
-	db     *mongo.Database
-
-	users, follows, groups, pins, comments       *mongo.Collection
-	likes, bookmarks, notifications, revocations *mongo.Collection
-	revisions                                    *mongo.Collection
-
-	cache  *cache
-	images *imageCache // GridFS files by name; see image.go
-	opts   Options
-	// cursorKey signs and checks cursors: Options.CursorKey or random.
-	cursorKey []byte
-	// onInvalidate, when set, is told of every local invalidation so that
-	// other instances can drop the same keys.
-	onInvalidate func(keys []string)
+// Users are accounts and profiles.
+type Users interface {
+	CreateUser(ctx context.Context, in NewUser) (*User, error)
+	Authenticate(ctx context.Context, email, password string) (*User, error)
+	FindUserByID(ctx context.Context, id bson.ObjectID) (*User, error)
+	FindCards(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]Card, error)
+	FindProfile(ctx context.Context, id, viewer bson.ObjectID) (*Profile, error)
+	UpdateUserMessage(ctx context.Context, id bson.ObjectID, message string) (*User, error)
+	SetUserAvatar(ctx context.Context, id bson.ObjectID, img ImageRef) (*User, error)
+	DeleteUser(ctx context.Context, id bson.ObjectID, password string) (DeletedAccount, error)
 }
 
-// Open connects to uri, selects database dbName and makes sure every index
-// exists. It does not return until the server answers a ping.
-func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error) {
-	copts := options.Client().ApplyURI(uri).
-		SetTimeout(15 * time.Second).
-		SetMaxPoolSize(128)
-	if opts.Monitor != nil {
-		copts.SetMonitor(opts.Monitor)
-	}
-	if opts.PoolMonitor != nil {
-		copts.SetPoolMonitor(opts.PoolMonitor)
-	}
-	client, err := mongo.Connect(copts)
-	if err != nil {
-		return nil, fmt.Errorf("store: connect: %w", err)
-	}
-	if err := client.Ping(ctx, nil); err != nil {
-		_ = client.Disconnect(context.Background())
-		return nil, fmt.Errorf("store: ping: %w", err)
-	}
-	s := newStore(client, dbName, opts)
-	if err := s.ensureIndexes(ctx); err != nil {
-		_ = client.Disconnect(context.Background())
-		return nil, err
-	}
-	return s, nil
+// Follows are users following users.
+type Follows interface {
+	Follow(ctx context.Context, follower, followee bson.ObjectID) (FollowState, bool, error)
+	Unfollow(ctx context.Context, follower, followee bson.ObjectID) (FollowState, error)
+	FindFollowers(ctx context.Context, id bson.ObjectID, p Page) ([]Card, *string, error)
+	FindFollowing(ctx context.Context, id bson.ObjectID, p Page) ([]Card, *string, error)
+	FollowerCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]int64, error)
 }
 
-func newStore(client *mongo.Client, dbName string, opts Options) *Store {
-	db := client.Database(dbName)
-	ttl := opts.CacheTTL
-	if ttl <= 0 {
-		ttl = 5 * time.Minute
-	}
-	cursorKey := append([]byte(nil), opts.CursorKey...)
-	if len(cursorKey) == 0 {
-		cursorKey = newCursorKey()
-	}
-	return &Store{
-		client:        client,
-		db:            db,
-		users:         db.Collection("users"),
-		follows:       db.Collection("follows"),
-		groups:        db.Collection("groups"),
-		pins:          db.Collection("pins"),
-		comments:      db.Collection("comments"),
-		likes:         db.Collection("likes"),
-		bookmarks:     db.Collection("bookmarks"),
-		notifications: db.Collection("notifications"),
-		revocations:   db.Collection("revocations"),
-		revisions:     db.Collection("revisions"),
-		cache:         newCache(ttl, 200_000),
-		images:        newImageCache(imageCacheBytes),
-		opts:          opts,
-		cursorKey:     cursorKey,
-	}
+// Groups are pin groups (boards).
+type Groups interface {
+	CreateGroup(ctx context.Context, owner bson.ObjectID, in GroupInput, img ImageRef) (*GroupView, error)
+	FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*GroupView, error)
+	FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]GroupView, error)
+	UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p GroupPatch) (*GroupView, error)
+	DeleteGroup(ctx context.Context, id, actor bson.ObjectID) ([]bson.ObjectID, error)
+	FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p Page) ([]PinView, *string, error)
 }
 
-// Close disconnects from the database.
-func (s *Store) Close(ctx context.Context) error {
-	return s.client.Disconnect(ctx)
+// Pins are the grid, profiles' pins, the feed and search.
+type Pins interface {
+	CreatePin(ctx context.Context, author bson.ObjectID, in PinInput, img ImageRef) (*PinView, error)
+	FindPin(ctx context.Context, id, viewer bson.ObjectID) (*PinView, error)
+	UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch PinPatch) (*PinView, error)
+	DeletePin(ctx context.Context, id, actor bson.ObjectID) error
+	FindPins(ctx context.Context, q PinQuery, viewer bson.ObjectID, p Page) ([]PinView, *string, error)
+	FindFeed(ctx context.Context, user bson.ObjectID, p Page) ([]PinView, *string, error)
 }
 
-// Ping reports whether the database answers (readiness).
-func (s *Store) Ping(ctx context.Context) error {
-	return s.client.Ping(ctx, nil)
+// Reactions are likes and bookmarks.
+type Reactions interface {
+	SetLike(ctx context.Context, pin, user bson.ObjectID, on bool) (LikeState, bool, *Pin, error)
+	SetBookmark(ctx context.Context, pin, user bson.ObjectID, on bool) (BookmarkState, bool, *Pin, error)
+	FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p Page) ([]PinView, *string, error)
 }
 
-// Database returns the underlying database (GridFS, tests).
-func (s *Store) Database() *mongo.Database { return s.db }
-
-// OnInvalidate registers fn to hear about every local cache invalidation,
-// so that it can be broadcast to other instances. Call before serving.
-func (s *Store) OnInvalidate(fn func(keys []string)) { s.onInvalidate = fn }
-
-// ApplyInvalidation drops keys invalidated by another instance.
-func (s *Store) ApplyInvalidation(keys []string) { s.cache.invalidate(keys...) }
-
-// invalidate drops keys locally and tells other instances.
-func (s *Store) invalidate(keys ...string) {
-	if len(keys) == 0 {
-		return
-	}
-	s.cache.invalidate(keys...)
-	if s.onInvalidate != nil {
-		s.onInvalidate(keys)
-	}
+// Comments are comments on pins.
+type Comments interface {
+	CreateComment(ctx context.Context, pin, author bson.ObjectID, content string) (*CommentView, *Pin, error)
+	FindComments(ctx context.Context, pin bson.ObjectID, p Page) ([]CommentView, *string, error)
+	DeleteComment(ctx context.Context, id, actor bson.ObjectID) (*Comment, error)
 }
 
-// mapErr turns driver errors into domain errors.
-func mapErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, mongo.ErrNoDocuments):
-		return ErrNotFound
-	case mongo.IsDuplicateKeyError(err):
-		return &Error{Code: EConflict, Message: "Already exists."}
-	}
-	return err
+// Notifications are persisted per recipient.
+type Notifications interface {
+	Notify(ctx context.Context, kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients []bson.ObjectID) ([]Delivery, error)
+	NotifyFollowers(ctx context.Context, actor, pin bson.ObjectID) ([]Delivery, error)
+	FindNotifications(ctx context.Context, recipient bson.ObjectID, p Page) ([]NotificationView, int64, *string, error)
+	MarkNotificationsRead(ctx context.Context, recipient bson.ObjectID) error
+}
+
+// Images are uploaded image files, named by their content.
+type Images interface {
+	PutImage(ctx context.Context, files []ImageFile) error
+	OpenImage(ctx context.Context, name string) (*ImageFile, error)
+}
+
+// Tokens are revoked session tokens, kept so that a log-out survives a
+// restart of a single instance.
+type Tokens interface {
+	RevokeToken(ctx context.Context, jti string, until time.Time) error
+	RevokedTokens(ctx context.Context) (map[string]time.Time, error)
+}
+
+// SharedCache is implemented by stores whose caches other instances must
+// hear about: every local invalidation is handed to the function given to
+// OnInvalidate (to broadcast), and ApplyInvalidation drops keys another
+// instance invalidated.
+type SharedCache interface {
+	OnInvalidate(fn func(keys []string))
+	ApplyInvalidation(keys []string)
 }

@@ -19,6 +19,7 @@ import (
 	"mypinterest/handlers"
 	"mypinterest/hub"
 	"mypinterest/store"
+	"mypinterest/store/mongostore"
 )
 
 // Main is the running program: started by Run, stopped by Close. End-to-end
@@ -27,8 +28,8 @@ type Main struct {
 	cfg    *Config
 	logger *slog.Logger
 
-	embedded *store.Embedded
-	store    *store.Store
+	embedded *mongostore.Embedded
+	store    store.Store
 	redis    *redis.Client
 	broker   hub.Broker
 	hub      *hub.Hub
@@ -65,7 +66,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if cfg.Embedded() {
 		dir := filepath.Join(cfg.DataDir, "db")
 		m.logger.Info("no MONGODB_URI: starting embedded FerretDB on SQLite", "dir", dir)
-		emb, err := store.StartEmbedded(dir, "", m.logger)
+		emb, err := mongostore.StartEmbedded(dir, "", m.logger)
 		if err != nil {
 			return err
 		}
@@ -75,13 +76,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	sopts := store.Options{
+	sopts := mongostore.Options{Options: store.Options{
 		CacheTTL:            cacheTTL,
 		AllowedEmailDomains: cfg.AllowedEmailDomains,
 		CursorKey:           cursorKey(cfg.JWTSecret),
-	}
+	}}
 	m.initMetrics(&sopts)
-	st, err := store.Open(openCtx, uri, cfg.MongoDB, sopts)
+	st, err := mongostore.Open(openCtx, uri, cfg.MongoDB, sopts)
 	if err != nil {
 		return err
 	}

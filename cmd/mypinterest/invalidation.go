@@ -18,7 +18,7 @@ const cacheTopic = "internal:cache"
 // and hands it to the store; every other topic goes on to the hub.
 type invalidationBroker struct {
 	hub.Broker
-	store  *store.Store
+	store  store.SharedCache
 	logger *slog.Logger
 }
 
@@ -39,7 +39,7 @@ func (b *invalidationBroker) Start(deliver func(topic string, msg []byte)) {
 
 // shareInvalidations makes every instance drop what any instance's writes
 // made stale, through the same broker as live events. It replaces *broker.
-func shareInvalidations(broker hub.Broker, st *store.Store, logger *slog.Logger) hub.Broker {
+func shareInvalidations(broker hub.Broker, st store.SharedCache, logger *slog.Logger) hub.Broker {
 	b := &invalidationBroker{Broker: broker, store: st, logger: logger}
 	if err := broker.Subscribe(cacheTopic); err != nil {
 		logger.Warn("subscribe to cache invalidations", "err", err)

@@ -2,7 +2,7 @@ package main
 
 import (
 	"mypinterest/handlers"
-	"mypinterest/store"
+	"mypinterest/store/mongostore"
 )
 
 // Observability wiring. The metrics live in handlers.Metrics, on a registry
@@ -16,7 +16,7 @@ import (
 // initMetrics creates the process's metrics and points the database
 // driver's command and pool monitors at them. It runs before the store
 // opens, because a client takes its monitors when it connects.
-func (m *Main) initMetrics(opts *store.Options) {
+func (m *Main) initMetrics(opts *mongostore.Options) {
 	m.metrics = handlers.NewMetrics()
 	opts.Monitor = m.metrics.CommandMonitor()
 	opts.PoolMonitor = m.metrics.PoolMonitor()

@@ -15,13 +15,14 @@ import (
 	"time"
 
 	"mypinterest/store"
+	"mypinterest/store/mongostore"
 )
 
 var (
 	once    sync.Once
 	uri     string
 	dir     string
-	emb     *store.Embedded
+	emb     *mongostore.Embedded
 	initErr error
 )
 
@@ -39,7 +40,7 @@ func URI(tb testing.TB) string {
 			return
 		}
 		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		emb, initErr = store.StartEmbedded(dir, "", logger)
+		emb, initErr = mongostore.StartEmbedded(dir, "", logger)
 		if initErr == nil {
 			uri = emb.URI()
 		}
@@ -73,15 +74,22 @@ func DBName() string {
 }
 
 // New opens a Store on a fresh database dropped at the end of the test.
-func New(tb testing.TB, opts ...store.Options) *store.Store {
+func New(tb testing.TB, opts ...store.Options) *mongostore.Store {
 	tb.Helper()
-	var o store.Options
+	var o mongostore.Options
 	if len(opts) > 0 {
-		o = opts[0]
+		o.Options = opts[0]
 	}
+	return Mongo(tb, o)
+}
+
+// Mongo opens a MongoDB store on a fresh database dropped at the end of the
+// test.
+func Mongo(tb testing.TB, o mongostore.Options) *mongostore.Store {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	s, err := store.Open(ctx, URI(tb), DBName(), o)
+	s, err := mongostore.Open(ctx, URI(tb), DBName(), o)
 	if err != nil {
 		tb.Fatalf("storetest: open: %v", err)
 	}

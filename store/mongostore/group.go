@@ -1,0 +1,231 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"mypinterest/store"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// cascadeBatch bounds how many pins one cascade step deletes with $in.
+const cascadeBatch = 500
+
+// CreateGroup validates and stores a new group of owner.
+func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in store.GroupInput, img store.ImageRef) (*store.GroupView, error) {
+	g := store.Group{
+		ID:      bson.NewObjectID(),
+		OwnerID: owner,
+		Title:   strings.TrimSpace(in.Title),
+		Content: strings.TrimSpace(in.Content),
+		Image:   img,
+	}
+	f := store.Fields{}
+	store.LimitRunes(f, "title", g.Title, true, store.MaxTitleRunes)
+	store.LimitRunes(f, "content", g.Content, false, store.MaxContentRunes)
+	if img.IsZero() {
+		f.Add("image", "required")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	g.CreatedAt = Now()
+	g.UpdatedAt = g.CreatedAt
+	if _, err := s.groups.InsertOne(ctx, g); err != nil {
+		return nil, mapErr(err)
+	}
+	s.invalidate("og:" + owner.Hex())
+	return &store.GroupView{Group: g}, nil
+}
+
+// loadGroup returns a visible group, cached under group:<id>.
+func (s *Store) loadGroup(ctx context.Context, id bson.ObjectID) (store.Group, error) {
+	return cached(s.cache, "group:"+id.Hex(), func() (store.Group, error) {
+		var g store.Group
+		err := s.groups.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting}).Decode(&g)
+		return g, mapErr(err)
+	})
+}
+
+// ownGroup returns group id if actor owns it: ErrNotFound when it is not
+// visible, ErrForbidden when it belongs to someone else. Groups are private,
+// so reads check ownership too.
+func (s *Store) ownGroup(ctx context.Context, id, actor bson.ObjectID) (store.Group, error) {
+	g, err := s.loadGroup(ctx, id)
+	if err != nil {
+		return g, err
+	}
+	if g.OwnerID != actor {
+		return g, store.ErrForbidden
+	}
+	return g, nil
+}
+
+// groupAlive reports whether group id exists, is owner's and is not being
+// deleted, reading the database (not the cache): CreatePin and UpdatePin
+// call it after writing to detect a concurrent group deletion.
+func (s *Store) groupAlive(ctx context.Context, id, owner bson.ObjectID) (bool, error) {
+	err := s.groups.FindOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "owner_id", Value: owner}, skipDeleting},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// FindGroup returns a group with its pin count; only its owner sees it.
+func (s *Store) FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*store.GroupView, error) {
+	g, err := s.ownGroup(ctx, id, viewer)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.groupPinCounts(ctx, []bson.ObjectID{id})
+	if err != nil {
+		return nil, err
+	}
+	return &store.GroupView{Group: g, PinCount: n[id]}, nil
+}
+
+// FindGroupsByOwner lists owner's groups, newest first, each with its pin
+// count: one find and at most one aggregation whatever their number.
+func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]store.GroupView, error) {
+	// Cached under og:<owner>, invalidated by every group write of that
+	// owner; the pin counts have their own cache (gc:<id>).
+	groups, err := cached(s.cache, "og:"+owner.Hex(), func() ([]store.Group, error) {
+		cur, err := s.groups.Find(ctx, bson.D{{Key: "owner_id", Value: owner}, skipDeleting},
+			options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+		if err != nil {
+			return nil, err
+		}
+		var groups []store.Group
+		err = cur.All(ctx, &groups)
+		return groups, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]bson.ObjectID, len(groups))
+	for i, g := range groups {
+		ids[i] = g.ID
+	}
+	counts, err := s.groupPinCounts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.GroupView, len(groups))
+	for i, g := range groups {
+		out[i] = store.GroupView{Group: g, PinCount: counts[g.ID]}
+	}
+	return out, nil
+}
+
+// UpdateGroup applies p to group id if actor owns it.
+func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p store.GroupPatch) (*store.GroupView, error) {
+	if _, err := s.ownGroup(ctx, id, actor); err != nil {
+		return nil, err
+	}
+	f := store.Fields{}
+	set := patchSet(f, p.Title, p.Content, p.Image)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	set = append(set, bson.E{Key: "updated_at", Value: Now()})
+	var g store.Group
+	err := s.groups.FindOneAndUpdate(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "owner_id", Value: actor}, skipDeleting},
+		bson.D{{Key: "$set", Value: set}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&g)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	s.invalidate("group:"+id.Hex(), "og:"+actor.Hex())
+	n, err := s.groupPinCounts(ctx, []bson.ObjectID{id})
+	if err != nil {
+		return nil, err
+	}
+	return &store.GroupView{Group: g, PinCount: n[id]}, nil
+}
+
+// DeleteGroup deletes group id, its pins and their cascades, if actor owns
+// it, and returns the ids of the pins it deleted (for pin.deleted events).
+func (s *Store) DeleteGroup(ctx context.Context, id, actor bson.ObjectID) ([]bson.ObjectID, error) {
+	if _, err := s.ownGroup(ctx, id, actor); err != nil {
+		return nil, err
+	}
+	return s.deleteGroupCascade(ctx, id)
+}
+
+// deleteGroupCascade deletes a group without a transaction: the group is
+// marked deleting (hidden at once), then all its pins, then each batch of
+// pins runs the pin cascade, and the group document goes last. Running it
+// again after a crash at any step finishes the job; on a group already
+// gone it only sweeps pins left behind. It returns the ids of the pins it
+// deleted, read by the sweep anyway (no extra query).
+func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) ([]bson.ObjectID, error) {
+	var g store.Group
+	err := s.groups.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: groupID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}).Decode(&g)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, err
+	}
+	keys := []string{"group:" + groupID.Hex(), "gc:" + groupID.Hex()}
+	if err == nil {
+		keys = append(keys, "og:"+g.OwnerID.Hex(), "first:author:"+g.OwnerID.Hex())
+	}
+	s.invalidate(keys...)
+	byGroup := bson.D{{Key: "group_id", Value: groupID}}
+	if _, err := s.pins.UpdateMany(ctx, byGroup,
+		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
+		return nil, err
+	}
+	s.invalidate("first:pins")
+	pinIDs, err := s.sweepPins(ctx, byGroup)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.groups.DeleteOne(ctx, bson.D{{Key: "_id", Value: groupID}}); err != nil {
+		return nil, err
+	}
+	return pinIDs, nil
+}
+
+// sweepPins runs the pin cascade over every pin matching filter, a batch
+// of cascadeBatch pins per round (a constant number of commands per batch,
+// not per pin). Each round deletes what it found, so the loop ends. It
+// returns the ids of the pins it deleted.
+func (s *Store) sweepPins(ctx context.Context, filter bson.D) ([]bson.ObjectID, error) {
+	opts := options.Find().SetLimit(cascadeBatch).
+		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "author_id", Value: 1}, {Key: "group_id", Value: 1}})
+	var deleted []bson.ObjectID
+	for {
+		cur, err := s.pins.Find(ctx, filter, opts)
+		if err != nil {
+			return deleted, err
+		}
+		var batch []store.Pin
+		if err := cur.All(ctx, &batch); err != nil {
+			return deleted, err
+		}
+		if len(batch) == 0 {
+			return deleted, nil
+		}
+		if err := s.deletePins(ctx, batch); err != nil {
+			return deleted, err
+		}
+		for _, p := range batch {
+			deleted = append(deleted, p.ID)
+		}
+	}
+}
+
+// resumeGroupDeletions finishes every group cascade a crash interrupted.
+func (s *Store) resumeGroupDeletions(ctx context.Context) error {
+	return resumeMarked(ctx, s.groups, "group", func(ctx context.Context, id bson.ObjectID) error {
+		_, err := s.deleteGroupCascade(ctx, id)
+		return err
+	})
+}

@@ -1,0 +1,216 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"mypinterest/store"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// CreatePin validates and stores a new pin of author in one of author's own
+// groups.
+func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in store.PinInput, img store.ImageRef) (*store.PinView, error) {
+	p := store.Pin{
+		ID:       bson.NewObjectID(),
+		AuthorID: author,
+		GroupID:  in.GroupID,
+		Title:    strings.TrimSpace(in.Title),
+		Content:  strings.TrimSpace(in.Content),
+		Image:    img,
+	}
+	f := store.Fields{}
+	store.LimitRunes(f, "title", p.Title, true, store.MaxTitleRunes)
+	store.LimitRunes(f, "content", p.Content, false, store.MaxContentRunes)
+	if img.IsZero() {
+		f.Add("image", "required")
+	}
+	if in.GroupID.IsZero() {
+		f.Add("group_id", "required")
+	} else if ok, err := s.groupAlive(ctx, in.GroupID, author); err != nil {
+		return nil, err
+	} else if !ok {
+		f.Add("group_id", "not one of your groups")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	p.CreatedAt = Now()
+	p.UpdatedAt = p.CreatedAt
+	if _, err := s.pins.InsertOne(ctx, p); err != nil {
+		return nil, mapErr(err)
+	}
+	if err := s.afterPinPlaced(ctx, p); err != nil {
+		return nil, err
+	}
+	s.invalidate("uc:"+author.Hex(), "gc:"+p.GroupID.Hex(), "first:pins", "first:author:"+author.Hex())
+	return s.pinView(ctx, p, author)
+}
+
+// afterPinPlaced closes the race with a concurrent group deletion: if the
+// group was marked deleting after our check but its cascade already swept
+// the group's pins, this pin would be orphaned, so it deletes itself.
+// The check runs after the write, which makes one of the two sides see the
+// other.
+func (s *Store) afterPinPlaced(ctx context.Context, p store.Pin) error {
+	ok, err := s.groupAlive(ctx, p.GroupID, p.AuthorID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	if err := s.deletePins(ctx, []store.Pin{p}); err != nil {
+		return err
+	}
+	return store.FieldError("group_id", "not one of your groups")
+}
+
+// loadPin returns a visible pin, cached under pin:<id>.
+func (s *Store) loadPin(ctx context.Context, id bson.ObjectID) (store.Pin, error) {
+	return cached(s.cache, "pin:"+id.Hex(), func() (store.Pin, error) {
+		var p store.Pin
+		err := s.pins.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting}).Decode(&p)
+		return p, mapErr(err)
+	})
+}
+
+// pinAlive reports whether pin id is visible, reading the database: writes
+// of comments, likes and bookmarks call it after inserting to detect a
+// concurrent pin deletion that may have missed their document.
+func (s *Store) pinAlive(ctx context.Context, id bson.ObjectID) (bool, error) {
+	err := s.pins.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// pinView hydrates one pin for viewer; a pin whose author is gone is not
+// found.
+func (s *Store) pinView(ctx context.Context, p store.Pin, viewer bson.ObjectID) (*store.PinView, error) {
+	views, err := s.hydratePins(ctx, []store.Pin{p}, viewer)
+	if err != nil {
+		return nil, err
+	}
+	if len(views) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return &views[0], nil
+}
+
+// FindPin returns pin id with its author, counts and, for a signed-in
+// viewer (not NilObjectID), whether they liked and bookmarked it.
+func (s *Store) FindPin(ctx context.Context, id, viewer bson.ObjectID) (*store.PinView, error) {
+	p, err := s.loadPin(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.pinView(ctx, p, viewer)
+}
+
+// ownPin reads pin id fresh and checks that actor wrote it.
+func (s *Store) ownPin(ctx context.Context, id, actor bson.ObjectID) (store.Pin, error) {
+	var p store.Pin
+	if err := s.pins.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting}).Decode(&p); err != nil {
+		return p, mapErr(err)
+	}
+	if p.AuthorID != actor {
+		return p, store.ErrForbidden
+	}
+	return p, nil
+}
+
+// UpdatePin applies patch to pin id if actor wrote it; moving it to another
+// group requires that group to be actor's own.
+func (s *Store) UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch store.PinPatch) (*store.PinView, error) {
+	old, err := s.ownPin(ctx, id, actor)
+	if err != nil {
+		return nil, err
+	}
+	f := store.Fields{}
+	set := patchSet(f, patch.Title, patch.Content, patch.Image)
+	moved := patch.GroupID != nil && *patch.GroupID != old.GroupID
+	if moved {
+		if ok, err := s.groupAlive(ctx, *patch.GroupID, actor); err != nil {
+			return nil, err
+		} else if !ok {
+			f.Add("group_id", "not one of your groups")
+		}
+		set = append(set, bson.E{Key: "group_id", Value: *patch.GroupID})
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	set = append(set, bson.E{Key: "updated_at", Value: Now()})
+	var p store.Pin
+	err = s.pins.FindOneAndUpdate(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "author_id", Value: actor}, skipDeleting},
+		bson.D{{Key: "$set", Value: set}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&p)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	keys := []string{"pin:" + id.Hex(), "first:pins"}
+	if moved {
+		keys = append(keys, "gc:"+old.GroupID.Hex(), "gc:"+p.GroupID.Hex())
+	}
+	s.invalidate(keys...)
+	if moved {
+		if err := s.afterPinPlaced(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	return s.pinView(ctx, p, actor)
+}
+
+// DeletePin deletes pin id and everything hanging from it, if actor wrote
+// it.
+func (s *Store) DeletePin(ctx context.Context, id, actor bson.ObjectID) error {
+	p, err := s.ownPin(ctx, id, actor)
+	if err != nil {
+		return err
+	}
+	return s.deletePins(ctx, []store.Pin{p})
+}
+
+// deletePins is the pin cascade for a batch, without a transaction: mark
+// the pins deleting (hidden at once) and drop their cache entries, delete
+// their comments, likes, bookmarks and notifications, and delete the pins
+// last. Only ID, AuthorID and GroupID of pins are used. Interrupted at any
+// step, it is finished by resumePinDeletions.
+func (s *Store) deletePins(ctx context.Context, pins []store.Pin) error {
+	if len(pins) == 0 {
+		return nil
+	}
+	ids := make([]bson.ObjectID, len(pins))
+	keys := []string{"first:pins"}
+	for i, p := range pins {
+		ids[i] = p.ID
+		keys = append(keys, "pin:"+p.ID.Hex(), "pc:"+p.ID.Hex(), "cm:"+p.ID.Hex(), "uc:"+p.AuthorID.Hex(), "first:author:"+p.AuthorID.Hex(), "gc:"+p.GroupID.Hex())
+	}
+	byID := bson.D{{Key: "_id", Value: inSet(ids)}}
+	if _, err := s.pins.UpdateMany(ctx, byID,
+		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
+		return err
+	}
+	s.invalidate(keys...)
+	byPin := bson.D{{Key: "pin_id", Value: inSet(ids)}}
+	for _, c := range []*mongo.Collection{s.comments, s.likes, s.bookmarks, s.notifications} {
+		if _, err := c.DeleteMany(ctx, byPin); err != nil {
+			return err
+		}
+	}
+	_, err := s.pins.DeleteMany(ctx, byID)
+	return err
+}
+
+// resumePinDeletions finishes every pin cascade a crash interrupted.
+func (s *Store) resumePinDeletions(ctx context.Context) error {
+	_, err := s.sweepPins(ctx, bson.D{{Key: "deleting", Value: true}})
+	return err
+}
