@@ -254,4 +254,3 @@ type ImageFile struct {
 	ContentType string
 	Data        []byte
 }
-

@@ -19,4 +19,3 @@ type Options struct {
 	// empty, Open generates a random one, good for this store only.
 	CursorKey []byte
 }
-
