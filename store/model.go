@@ -254,3 +254,7 @@ type ImageFile struct {
 	ContentType string
 	Data        []byte
 }
+
+// Now is the time stored for a new record: UTC, to the millisecond, which
+// both databases keep exactly.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }

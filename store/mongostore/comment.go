@@ -22,7 +22,7 @@ func (s *Store) CreateComment(ctx context.Context, pin, author bson.ObjectID, co
 	if err != nil {
 		return nil, nil, err
 	}
-	c.CreatedAt = Now()
+	c.CreatedAt = store.Now()
 	if _, err := s.comments.InsertOne(ctx, c); err != nil {
 		return nil, nil, mapErr(err)
 	}

@@ -3,7 +3,6 @@ package mongostore
 import (
 	"context"
 	"mypinterest/store"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -38,10 +37,6 @@ func parseHexList(hexes []string) []bson.ObjectID {
 	}
 	return out
 }
-
-// msNow is the current time at the millisecond precision BSON keeps, so a
-// value returned by a write equals the same value read back.
-func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
 // countBy counts the documents of coll per value of field among ids with
 // one $match/$group/$sum aggregation (FerretDB supports no other

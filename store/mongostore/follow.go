@@ -33,7 +33,7 @@ func (s *Store) Follow(ctx context.Context, follower, followee bson.ObjectID) (s
 	if _, err := s.FindUserByID(ctx, followee); err != nil {
 		return store.FollowState{}, false, err
 	}
-	f := Follow{ID: bson.NewObjectID(), FollowerID: follower, FolloweeID: followee, CreatedAt: Now()}
+	f := Follow{ID: bson.NewObjectID(), FollowerID: follower, FolloweeID: followee, CreatedAt: store.Now()}
 	created := true
 	if _, err := s.follows.InsertOne(ctx, f); err != nil {
 		if !mongo.IsDuplicateKeyError(err) {

@@ -32,7 +32,7 @@ func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in store.G
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	g.CreatedAt = Now()
+	g.CreatedAt = store.Now()
 	g.UpdatedAt = g.CreatedAt
 	if _, err := s.groups.InsertOne(ctx, g); err != nil {
 		return nil, mapErr(err)
@@ -133,7 +133,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p stor
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	set = append(set, bson.E{Key: "updated_at", Value: Now()})
+	set = append(set, bson.E{Key: "updated_at", Value: store.Now()})
 	var g store.Group
 	err := s.groups.FindOneAndUpdate(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "owner_id", Value: actor}, skipDeleting},

@@ -20,7 +20,7 @@ func (s *Store) Notify(ctx context.Context, kind string, actor bson.ObjectID, pi
 		return nil, store.Errorf(store.EInternal, "Unknown notification kind %q.", kind)
 	}
 	seen := make(map[bson.ObjectID]bool, len(recipients))
-	now := Now()
+	now := store.Now()
 	var notes []store.Notification
 	for _, r := range recipients {
 		if r == actor || r == bson.NilObjectID || seen[r] {

@@ -38,7 +38,7 @@ func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in store.Pi
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	p.CreatedAt = Now()
+	p.CreatedAt = store.Now()
 	p.UpdatedAt = p.CreatedAt
 	if _, err := s.pins.InsertOne(ctx, p); err != nil {
 		return nil, mapErr(err)
@@ -146,7 +146,7 @@ func (s *Store) UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch st
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	set = append(set, bson.E{Key: "updated_at", Value: Now()})
+	set = append(set, bson.E{Key: "updated_at", Value: store.Now()})
 	var p store.Pin
 	err = s.pins.FindOneAndUpdate(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "author_id", Value: actor}, skipDeleting},

@@ -54,7 +54,7 @@ func (s *Store) setReaction(ctx context.Context, coll *mongo.Collection, pinID, 
 	}
 	changed := false
 	if on {
-		r := reaction{ID: bson.NewObjectID(), PinID: pinID, UserID: user, CreatedAt: Now()}
+		r := reaction{ID: bson.NewObjectID(), PinID: pinID, UserID: user, CreatedAt: store.Now()}
 		_, err := coll.InsertOne(ctx, r)
 		switch {
 		case mongo.IsDuplicateKeyError(err):

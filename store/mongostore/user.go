@@ -30,7 +30,7 @@ func (s *Store) CreateUser(ctx context.Context, in store.NewUser) (*store.User, 
 		Nickname:     in.Nickname,
 		NicknameKey:  strings.ToLower(in.Nickname),
 		PasswordHash: hash,
-		CreatedAt:    Now(),
+		CreatedAt:    store.Now(),
 	}
 	if _, err := s.users.InsertOne(ctx, u); err != nil {
 		if mongo.IsDuplicateKeyError(err) {

@@ -1,0 +1,262 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mypinterest/store"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// This file implements store.Transfer: whole documents by kind, in _id
+// order, for copies between stores (the moving-house commands) and bulk
+// loads. Images are in transfer_image.go.
+
+var _ store.Transfer = (*Store)(nil)
+
+// Export returns up to limit live records of kind with a key after after,
+// in key order. Records a cascade is removing are left out (see doomed).
+func (s *Store) Export(ctx context.Context, kind store.Kind, after string, limit int) (store.Batch, error) {
+	b := store.Batch{Kind: kind}
+	if limit <= 0 {
+		return b, fmt.Errorf("store: export %s: limit %d", kind, limit)
+	}
+	if kind == store.KindImages {
+		return s.exportImages(ctx, after, limit)
+	}
+	coll, err := s.transferColl(kind)
+	if err != nil {
+		return b, err
+	}
+	filter, err := s.liveFilter(ctx, kind)
+	if err != nil {
+		return b, err
+	}
+	if after != "" {
+		id, err := bson.ObjectIDFromHex(after)
+		if err != nil {
+			return b, fmt.Errorf("store: export %s: after %q is not an id", kind, after)
+		}
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: id}}})
+	}
+	cur, err := coll.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return b, fmt.Errorf("store: export %s: %w", kind, err)
+	}
+	var last bson.ObjectID
+	var n int
+	switch kind {
+	case store.KindUsers:
+		err = cur.All(ctx, &b.Users)
+		if n = len(b.Users); n > 0 {
+			last = b.Users[n-1].ID
+		}
+	case store.KindGroups:
+		err = cur.All(ctx, &b.Groups)
+		if n = len(b.Groups); n > 0 {
+			last = b.Groups[n-1].ID
+		}
+	case store.KindPins:
+		err = cur.All(ctx, &b.Pins)
+		if n = len(b.Pins); n > 0 {
+			last = b.Pins[n-1].ID
+		}
+	case store.KindFollows:
+		err = cur.All(ctx, &b.Follows)
+		if n = len(b.Follows); n > 0 {
+			last = b.Follows[n-1].ID
+		}
+	case store.KindComments:
+		err = cur.All(ctx, &b.Comments)
+		if n = len(b.Comments); n > 0 {
+			last = b.Comments[n-1].ID
+		}
+	case store.KindLikes, store.KindBookmarks:
+		var rs []store.Reaction
+		err = cur.All(ctx, &rs)
+		if n = len(rs); n > 0 {
+			last = rs[n-1].ID
+		}
+		if kind == store.KindLikes {
+			b.Likes = rs
+		} else {
+			b.Bookmarks = rs
+		}
+	case store.KindNotifications:
+		err = cur.All(ctx, &b.Notifications)
+		if n = len(b.Notifications); n > 0 {
+			last = b.Notifications[n-1].ID
+		}
+	}
+	if err != nil {
+		return b, fmt.Errorf("store: export %s: %w", kind, err)
+	}
+	// A full batch may have more after it; a short one is the end.
+	if n == limit {
+		b.Next = last.Hex()
+	}
+	return b, nil
+}
+
+// Count returns how many records of kind Export would return in all.
+func (s *Store) Count(ctx context.Context, kind store.Kind) (int64, error) {
+	if kind == store.KindImages {
+		files, _ := s.imageColls()
+		return files.CountDocuments(ctx, bson.D{})
+	}
+	coll, err := s.transferColl(kind)
+	if err != nil {
+		return 0, err
+	}
+	filter, err := s.liveFilter(ctx, kind)
+	if err != nil {
+		return 0, err
+	}
+	n, err := coll.CountDocuments(ctx, filter)
+	if err != nil {
+		return 0, fmt.Errorf("store: count %s: %w", kind, err)
+	}
+	return n, nil
+}
+
+// Import inserts b's documents as they are, ids and times kept. A
+// document whose _id is already there is left alone, so an interrupted
+// copy simply runs again; one that collides with a different document on
+// a unique field (an email taken by another user) is an error.
+func (s *Store) Import(ctx context.Context, b store.Batch) error {
+	var docs []any
+	var ids []bson.ObjectID
+	var keys []string
+	add := func(doc any, id bson.ObjectID, invalidate ...string) {
+		docs, ids, keys = append(docs, doc), append(ids, id), append(keys, invalidate...)
+	}
+	switch b.Kind {
+	case store.KindImages:
+		return s.PutImage(ctx, b.Images)
+	case store.KindUsers:
+		for _, u := range b.Users {
+			add(u, u.ID, userKeys(u.ID)...)
+		}
+	case store.KindGroups:
+		for _, g := range b.Groups {
+			add(g, g.ID, "group:"+g.ID.Hex(), "gc:"+g.ID.Hex(), "og:"+g.OwnerID.Hex())
+		}
+	case store.KindPins:
+		// TODO(search): when pins carry derived fields (search terms),
+		// write them here as CreatePin does.
+		for _, p := range b.Pins {
+			add(p, p.ID, "pin:"+p.ID.Hex(), "pc:"+p.ID.Hex(), "cm:"+p.ID.Hex(), "gc:"+p.GroupID.Hex(),
+				"uc:"+p.AuthorID.Hex(), "first:author:"+p.AuthorID.Hex())
+		}
+		if len(b.Pins) > 0 {
+			keys = append(keys, "first:pins")
+		}
+	case store.KindFollows:
+		for _, f := range b.Follows {
+			add(f, f.ID, "uc:"+f.FollowerID.Hex(), "uc:"+f.FolloweeID.Hex())
+		}
+	case store.KindComments:
+		for _, c := range b.Comments {
+			add(c, c.ID, "pc:"+c.PinID.Hex(), "cm:"+c.PinID.Hex())
+		}
+	case store.KindLikes, store.KindBookmarks:
+		rs := b.Likes
+		if b.Kind == store.KindBookmarks {
+			rs = b.Bookmarks
+		}
+		for _, r := range rs {
+			add(r, r.ID, "pc:"+r.PinID.Hex())
+		}
+	case store.KindNotifications:
+		for _, n := range b.Notifications {
+			add(n, n.ID)
+		}
+	default:
+		return fmt.Errorf("store: import: unknown kind %q", b.Kind)
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	coll, err := s.transferColl(b.Kind)
+	if err != nil {
+		return err
+	}
+	if err := insertKeepingExisting(ctx, coll, docs, ids); err != nil {
+		return fmt.Errorf("store: import %s: %w", b.Kind, err)
+	}
+	// A bulk load into a serving store changes counts and lists already
+	// cached here and on other instances.
+	s.invalidate(keys...)
+	return nil
+}
+
+// insertKeepingExisting inserts docs (whose ids are ids) unordered, so one
+// duplicate does not stop the rest. Duplicates are fine when the
+// document with that _id is already there; otherwise the collision is on
+// another unique index and the target holds different data.
+func insertKeepingExisting(ctx context.Context, coll *mongo.Collection, docs []any, ids []bson.ObjectID) error {
+	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err == nil {
+		return nil
+	}
+	if !onlyDuplicates(err) {
+		return err
+	}
+	var bwe mongo.BulkWriteException
+	errors.As(err, &bwe)
+	dup := make([]bson.ObjectID, 0, len(bwe.WriteErrors))
+	for _, we := range bwe.WriteErrors {
+		dup = append(dup, ids[we.Index])
+	}
+	cur, err := coll.Find(ctx, bson.D{{Key: "_id", Value: inSet(dup)}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return err
+	}
+	var there []struct {
+		ID bson.ObjectID `bson:"_id"`
+	}
+	if err := cur.All(ctx, &there); err != nil {
+		return err
+	}
+	if len(there) == len(dup) {
+		return nil
+	}
+	found := make(map[bson.ObjectID]bool, len(there))
+	for _, t := range there {
+		found[t.ID] = true
+	}
+	for _, id := range dup {
+		if !found[id] {
+			return fmt.Errorf("%d record(s) collide with different records already in the database on a unique field (first: id %s)",
+				len(dup)-len(there), id.Hex())
+		}
+	}
+	return nil
+}
+
+// transferColl is the collection holding records of kind.
+func (s *Store) transferColl(kind store.Kind) (*mongo.Collection, error) {
+	switch kind {
+	case store.KindUsers:
+		return s.users, nil
+	case store.KindGroups:
+		return s.groups, nil
+	case store.KindPins:
+		return s.pins, nil
+	case store.KindFollows:
+		return s.follows, nil
+	case store.KindComments:
+		return s.comments, nil
+	case store.KindLikes:
+		return s.likes, nil
+	case store.KindBookmarks:
+		return s.bookmarks, nil
+	case store.KindNotifications:
+		return s.notifications, nil
+	}
+	return nil, fmt.Errorf("store: unknown kind %q", kind)
+}
