@@ -24,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"mypinterest/internal/loadkit"
 	"os"
 	"os/signal"
 	"runtime"
@@ -136,14 +137,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "flags: %s\n", flagsUsed(fs))
 	fmt.Fprintf(stdout, "server %s: %d workers × %s after %s warm-up per scenario\n\n", api.base, o.concurrency, o.duration, o.warmup)
 
-	cfg := RunConfig{BaseURL: o.url, Concurrency: o.concurrency, Duration: o.duration, Warmup: o.warmup, Timeout: o.timeout}
+	cfg := loadkit.RunConfig{BaseURL: o.url, Concurrency: o.concurrency, Duration: o.duration, Warmup: o.warmup, Timeout: o.timeout}
 	all := buildScenarios(st)
-	var results []Result
+	var results []loadkit.Result
 	for _, n := range names {
 		if ctx.Err() != nil {
 			break
 		}
-		r := Run(ctx, cfg, all[n])
+		r := loadkit.Run(ctx, cfg, all[n])
 		printResult(stdout, r)
 		results = append(results, r)
 	}
@@ -209,7 +210,7 @@ func prepare(ctx context.Context, api *apiClient, o *options, out io.Writer) (*S
 
 	fmt.Fprintf(out, "seeding because %s\n", reason)
 	start := time.Now()
-	images, err := ImagePool(o.images)
+	images, err := loadkit.ImagePool(o.images)
 	if err != nil {
 		return nil, fmt.Errorf("generating images: %w", err)
 	}

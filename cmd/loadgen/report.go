@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"mypinterest/internal/loadkit"
 	"time"
 )
 
@@ -22,7 +23,7 @@ const targetP99 = 25 * time.Millisecond
 
 // verdict says whether r meets its target: "PASS", "MISS (why)", or "" when
 // the scenario has no target.
-func verdict(r Result) string {
+func verdict(r loadkit.Result) string {
 	want, ok := targets[r.Name]
 	if !ok {
 		return ""
@@ -33,17 +34,17 @@ func verdict(r Result) string {
 	case r.RPS() < want:
 		return fmt.Sprintf("MISS (%.0f < %.0f req/s)", r.RPS(), want)
 	case r.Latency.P99 > targetP99:
-		return fmt.Sprintf("MISS (p99 %.2f > %.0f ms)", Millis(r.Latency.P99), Millis(targetP99))
+		return fmt.Sprintf("MISS (p99 %.2f > %.0f ms)", loadkit.Millis(r.Latency.P99), loadkit.Millis(targetP99))
 	}
 	return "PASS"
 }
 
 // printResult writes the detailed line for one scenario as soon as it ends,
 // so a long run shows progress.
-func printResult(w io.Writer, r Result) {
+func printResult(w io.Writer, r loadkit.Result) {
 	l := r.Latency
 	fmt.Fprintf(w, "%-13s requests %7d  errors %5d  %9.1f req/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  max %8.2f ms\n",
-		r.Name, r.Requests(), r.Errors, r.RPS(), Millis(l.P50), Millis(l.P90), Millis(l.P99), Millis(l.Max))
+		r.Name, r.Requests(), r.Errors, r.RPS(), loadkit.Millis(l.P50), loadkit.Millis(l.P90), loadkit.Millis(l.P99), loadkit.Millis(l.Max))
 	if r.FirstErr != "" {
 		fmt.Fprintf(w, "%-13s first error: %s\n", "", r.FirstErr)
 	}
@@ -51,7 +52,7 @@ func printResult(w io.Writer, r Result) {
 
 // printTable writes the markdown table meant to be pasted into the README.
 // The target column appears only when targets were asked for.
-func printTable(w io.Writer, results []Result, withTargets bool) {
+func printTable(w io.Writer, results []loadkit.Result, withTargets bool) {
 	if withTargets {
 		fmt.Fprintln(w, "| scenario | req/s | p50 ms | p99 ms | errors | target |")
 		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
@@ -60,11 +61,11 @@ func printTable(w io.Writer, results []Result, withTargets bool) {
 		fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
 	}
 	for _, r := range results {
-		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %d |", r.Name, r.RPS(), Millis(r.Latency.P50), Millis(r.Latency.P99), r.Errors)
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %d |", r.Name, r.RPS(), loadkit.Millis(r.Latency.P50), loadkit.Millis(r.Latency.P99), r.Errors)
 		if withTargets {
 			v := verdict(r)
 			if want, ok := targets[r.Name]; ok {
-				v = fmt.Sprintf("≥%.0f req/s, p99≤%.0f ms: %s", want, Millis(targetP99), v)
+				v = fmt.Sprintf("≥%.0f req/s, p99≤%.0f ms: %s", want, loadkit.Millis(targetP99), v)
 			} else {
 				v = "–"
 			}
@@ -76,7 +77,7 @@ func printTable(w io.Writer, results []Result, withTargets bool) {
 
 // printTargets writes one PASS/MISS line per scenario with a target and
 // reports whether all of them passed.
-func printTargets(w io.Writer, results []Result) bool {
+func printTargets(w io.Writer, results []loadkit.Result) bool {
 	all := true
 	for _, r := range results {
 		want, ok := targets[r.Name]
@@ -88,7 +89,7 @@ func printTargets(w io.Writer, results []Result) bool {
 			status, all = "MISS", false
 		}
 		fmt.Fprintf(w, "%s  %-9s %8.0f req/s (≥%.0f)  p99 %6.2f ms (≤%.0f)  errors %d\n",
-			status, r.Name, r.RPS(), want, Millis(r.Latency.P99), Millis(targetP99), r.Errors)
+			status, r.Name, r.RPS(), want, loadkit.Millis(r.Latency.P99), loadkit.Millis(targetP99), r.Errors)
 	}
 	return all
 }

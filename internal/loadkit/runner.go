@@ -1,21 +1,45 @@
-package main
+// Package loadkit is what the load tools share: a closed-loop HTTP runner
+// that measures one scenario at a time, latency statistics and generated
+// JPEGs. It knows nothing of the product's packages, so the tools measure
+// any deployment over HTTP alone.
+package loadkit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// Scenario is one request, repeated as fast as the workers can go.
+// Request is one HTTP request of a scenario.
+type Request struct {
+	Method      string // GET when empty
+	Path        string // absolute path and query, e.g. /api/v1/pins
+	Token       string // sent as a Bearer token when non-empty
+	Cookie      string // the Cookie header, for pages signed in by the session cookie
+	HTML        bool   // asks for text/html instead of JSON
+	ContentType string // of Body
+	Body        []byte
+}
+
+// Scenario is a stream of requests, sent as fast as the workers can go.
 type Scenario struct {
-	Name  string
-	Path  string // absolute path and query, e.g. /api/v1/pins
-	Token string // sent as a Bearer token when non-empty
-	HTML  bool   // asks for text/html instead of JSON
+	Name string
+	// Next returns the i-th request of the run. i counts every request of
+	// every worker from 0, warm-up included, so a scenario that picks ids
+	// by i cycles through all of them whatever the concurrency. Next is
+	// called from every worker at once.
+	Next func(i uint64) Request
+}
+
+// Fixed is a Next that always sends r.
+func Fixed(r Request) func(uint64) Request {
+	return func(uint64) Request { return r }
 }
 
 // RunConfig is how hard and how long to push one scenario.
@@ -58,6 +82,16 @@ type workerStats struct {
 	lastDone  time.Time
 }
 
+// run is the state the workers of one Run share.
+type run struct {
+	client      *http.Client
+	base        string
+	sc          Scenario
+	seq         atomic.Uint64
+	measureFrom time.Time
+	end         time.Time
+}
+
 // Run measures sc: Concurrency workers share one transport that keeps as
 // many idle connections as there are workers, so each worker keeps reusing
 // a keep-alive connection. Requests started during warm-up open those
@@ -73,22 +107,24 @@ func Run(ctx context.Context, cfg RunConfig, sc Scenario) Result {
 		IdleConnTimeout:     90 * time.Second,
 	}
 	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: cfg.Timeout}
-	target := strings.TrimRight(cfg.BaseURL, "/") + sc.Path
-
 	start := time.Now()
-	measureFrom := start.Add(cfg.Warmup)
-	end := measureFrom.Add(cfg.Duration)
+	r := &run{
+		client:      &http.Client{Transport: tr, Timeout: cfg.Timeout},
+		base:        strings.TrimRight(cfg.BaseURL, "/"),
+		sc:          sc,
+		measureFrom: start.Add(cfg.Warmup),
+	}
+	r.end = r.measureFrom.Add(cfg.Duration)
 
 	stats := make([]workerStats, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for w := range stats {
-		wg.Go(func() { stats[w] = work(ctx, client, target, sc, measureFrom, end) })
+		wg.Go(func() { stats[w] = r.work(ctx) })
 	}
 	wg.Wait()
 
 	res := Result{Name: sc.Name}
-	last := measureFrom
+	last := r.measureFrom
 	total := 0
 	for _, s := range stats {
 		total += len(s.latencies)
@@ -105,25 +141,26 @@ func Run(ctx context.Context, cfg RunConfig, sc Scenario) Result {
 		}
 	}
 	res.OK = len(all)
-	res.Elapsed = last.Sub(measureFrom)
+	res.Elapsed = last.Sub(r.measureFrom)
 	res.Latency = Summarize(all)
 	return res
 }
 
 // work is one worker's loop: issue a request, wait for the whole answer,
 // repeat until end. Only requests started at or after measureFrom count.
-func work(ctx context.Context, client *http.Client, target string, sc Scenario, measureFrom, end time.Time) workerStats {
+func (r *run) work(ctx context.Context) workerStats {
 	// Sized for a fast server over a 10 s run so the slice rarely grows
 	// while measuring.
 	st := workerStats{latencies: make([]time.Duration, 0, 16<<10)}
 	for ctx.Err() == nil {
 		t0 := time.Now()
-		if !t0.Before(end) {
+		if !t0.Before(r.end) {
 			break
 		}
-		err := fetch(ctx, client, target, sc)
+		req := r.sc.Next(r.seq.Add(1) - 1)
+		err := Do(ctx, r.client, r.base, req)
 		done := time.Now()
-		if t0.Before(measureFrom) {
+		if t0.Before(r.measureFrom) {
 			continue
 		}
 		st.lastDone = done
@@ -142,84 +179,47 @@ func work(ctx context.Context, client *http.Client, target string, sc Scenario, 
 	return st
 }
 
-// fetch does one request and reads the whole body, because latency means
-// time to the last byte and an unread body would stop the connection from
-// being reused.
-func fetch(ctx context.Context, client *http.Client, target string, sc Scenario) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+// Do sends one request to base and reads the whole body, because latency
+// means time to the last byte and an unread body would stop the connection
+// from being reused. A non-2xx answer is an error naming the status and
+// the start of the body.
+func Do(ctx context.Context, client *http.Client, base string, r Request) error {
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+r.Path, body)
 	if err != nil {
 		return err
 	}
-	if sc.HTML {
+	if r.HTML {
 		req.Header.Set("Accept", "text/html")
 	} else {
 		req.Header.Set("Accept", "application/json")
 	}
-	if sc.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+sc.Token)
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	if r.Cookie != "" {
+		req.Header.Set("Cookie", r.Cookie)
+	}
+	if r.ContentType != "" {
+		req.Header.Set("Content-Type", r.ContentType)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
-	_, copyErr := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
+		start, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, r.Path, resp.StatusCode, bytes.TrimSpace(start))
 	}
-	return copyErr
-}
-
-// scenarioNames lists every scenario in run order; the page-* ones need -html
-// unless named in -only.
-var scenarioNames = []string{"pins", "pin", "comments", "profile", "groups", "page-home", "page-pin", "page-profile"}
-
-// buildScenarios turns the saved ids into the concrete requests.
-func buildScenarios(st *State) map[string]Scenario {
-	return map[string]Scenario{
-		"pins":         {Name: "pins", Path: "/api/v1/pins"},
-		"pin":          {Name: "pin", Path: "/api/v1/pins/" + st.PinID},
-		"comments":     {Name: "comments", Path: "/api/v1/pins/" + st.PinID + "/comments"},
-		"profile":      {Name: "profile", Path: "/api/v1/users/" + st.UserID},
-		"groups":       {Name: "groups", Path: "/api/v1/groups", Token: st.Token},
-		"page-home":    {Name: "page-home", Path: "/", HTML: true},
-		"page-pin":     {Name: "page-pin", Path: "/pins/" + st.PinID, HTML: true},
-		"page-profile": {Name: "page-profile", Path: "/users/" + st.UserID, HTML: true},
-	}
-}
-
-// selectScenarios resolves -only and -html into the names to run, in the
-// canonical order.
-func selectScenarios(only string, html bool) ([]string, error) {
-	if strings.TrimSpace(only) == "" {
-		var out []string
-		for _, n := range scenarioNames {
-			if html || !strings.HasPrefix(n, "page-") {
-				out = append(out, n)
-			}
-		}
-		return out, nil
-	}
-	want := make(map[string]bool)
-	for _, n := range strings.Split(only, ",") {
-		n = strings.TrimSpace(n)
-		if n == "" {
-			continue
-		}
-		known := false
-		for _, k := range scenarioNames {
-			known = known || k == n
-		}
-		if !known {
-			return nil, fmt.Errorf("unknown scenario %q (known: %s)", n, strings.Join(scenarioNames, ","))
-		}
-		want[n] = true
-	}
-	var out []string
-	for _, n := range scenarioNames {
-		if want[n] {
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
 }

@@ -1,12 +1,14 @@
-package main
+package loadkit
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,7 +39,7 @@ func TestRunCountsSuccesses(t *testing.T) {
 
 	cfg := shortRun
 	cfg.BaseURL = srv.URL
-	r := Run(context.Background(), cfg, Scenario{Name: "groups", Path: "/api/v1/groups", Token: "tok"})
+	r := Run(context.Background(), cfg, Scenario{Name: "groups", Next: Fixed(Request{Path: "/api/v1/groups", Token: "tok"})})
 
 	if r.Errors != 0 || r.FirstErr != "" {
 		t.Fatalf("errors = %d (%s), want 0", r.Errors, r.FirstErr)
@@ -64,6 +66,49 @@ func TestRunCountsSuccesses(t *testing.T) {
 	}
 }
 
+// Every request number is handed out once across all workers, so a
+// scenario that picks its id by number visits each id in turn.
+func TestRunNumbersRequestsAcrossWorkers(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost || r.Header.Get("Cookie") != "session=s" ||
+			r.Header.Get("Content-Type") != "text/plain" || string(body) != "hi" {
+			http.Error(w, "wrong request", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		seen[r.URL.Query().Get("n")]++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+
+	cfg := shortRun
+	cfg.BaseURL = srv.URL
+	next := func(i uint64) Request {
+		return Request{Method: http.MethodPost, Path: "/x?n=" + itoa(i), Cookie: "session=s", ContentType: "text/plain", Body: []byte("hi")}
+	}
+	r := Run(context.Background(), cfg, Scenario{Name: "post", Next: next})
+	if r.Errors != 0 || r.OK == 0 {
+		t.Fatalf("OK %d, errors %d: %s", r.OK, r.Errors, r.FirstErr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for n, c := range seen {
+		if c != 1 {
+			t.Fatalf("request number %s sent %d times", n, c)
+		}
+	}
+	for i := range uint64(len(seen)) {
+		if seen[itoa(i)] != 1 {
+			t.Fatalf("request number %d of %d never sent", i, len(seen))
+		}
+	}
+}
+
+func itoa(i uint64) string { return strconv.FormatUint(i, 10) }
+
 func TestRunCountsServerErrors(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "boom", http.StatusInternalServerError)
@@ -72,18 +117,15 @@ func TestRunCountsServerErrors(t *testing.T) {
 
 	cfg := shortRun
 	cfg.BaseURL = srv.URL
-	r := Run(context.Background(), cfg, Scenario{Name: "pins", Path: "/api/v1/pins"})
+	r := Run(context.Background(), cfg, Scenario{Name: "pins", Next: Fixed(Request{Path: "/api/v1/pins"})})
 	if r.OK != 0 {
 		t.Fatalf("OK = %d, want 0 on a server that always fails", r.OK)
 	}
 	if r.Errors == 0 || r.Requests() != r.Errors {
 		t.Fatalf("errors = %d, requests = %d", r.Errors, r.Requests())
 	}
-	if !strings.Contains(r.FirstErr, "500") {
-		t.Fatalf("first error %q does not name the status", r.FirstErr)
-	}
-	if v := verdict(r); !strings.HasPrefix(v, "MISS") {
-		t.Fatalf("verdict = %q, want a MISS", v)
+	if !strings.Contains(r.FirstErr, "500") || !strings.Contains(r.FirstErr, "boom") {
+		t.Fatalf("first error %q does not name the status and the answer", r.FirstErr)
 	}
 }
 
@@ -94,50 +136,8 @@ func TestRunCountsTransportErrors(t *testing.T) {
 
 	cfg := shortRun
 	cfg.BaseURL = url
-	r := Run(context.Background(), cfg, Scenario{Name: "pin", Path: "/api/v1/pins/x"})
+	r := Run(context.Background(), cfg, Scenario{Name: "pin", Next: Fixed(Request{Path: "/api/v1/pins/x"})})
 	if r.OK != 0 || r.Errors == 0 {
 		t.Fatalf("OK = %d, errors = %d; want only errors", r.OK, r.Errors)
-	}
-}
-
-func TestSelectScenarios(t *testing.T) {
-	cases := []struct {
-		only string
-		html bool
-		want []string
-	}{
-		{"", false, []string{"pins", "pin", "comments", "profile", "groups"}},
-		{"", true, scenarioNames},
-		{"groups, pin", false, []string{"pin", "groups"}},
-		{"page-pin", false, []string{"page-pin"}},
-	}
-	for _, c := range cases {
-		got, err := selectScenarios(c.only, c.html)
-		if err != nil || !slices.Equal(got, c.want) {
-			t.Errorf("selectScenarios(%q, %v) = %v, %v; want %v", c.only, c.html, got, err, c.want)
-		}
-	}
-	if _, err := selectScenarios("pins,nope", false); err == nil {
-		t.Error("unknown scenario accepted")
-	}
-}
-
-func TestVerdict(t *testing.T) {
-	fast := Result{Name: "pins", OK: 50000, Elapsed: 10 * time.Second, Latency: Summary{P99: 5 * time.Millisecond}}
-	if v := verdict(fast); v != "PASS" {
-		t.Errorf("fast pins: %q", v)
-	}
-	slow := fast
-	slow.OK = 1000
-	if v := verdict(slow); !strings.HasPrefix(v, "MISS") {
-		t.Errorf("slow pins: %q", v)
-	}
-	tail := fast
-	tail.Latency.P99 = 30 * time.Millisecond
-	if v := verdict(tail); !strings.HasPrefix(v, "MISS") {
-		t.Errorf("slow tail: %q", v)
-	}
-	if v := verdict(Result{Name: "page-home"}); v != "" {
-		t.Errorf("page-home has no target, got %q", v)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package loadkit
 
 import (
 	"bytes"
@@ -66,5 +66,32 @@ func TestPoolImagesAreDistinct(t *testing.T) {
 	}
 	if differ < 100 {
 		t.Fatalf("only %d of 320 sampled pixels differ between seeds 0 and 1", differ)
+	}
+}
+
+func TestDistinctKeepsPixelsChangesBytes(t *testing.T) {
+	orig, err := PinImage(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := bytes.Clone(orig)
+	a, b := Distinct(orig, 1), Distinct(orig, 2)
+	if bytes.Equal(a, b) || bytes.Equal(a, orig) {
+		t.Fatal("Distinct did not change the bytes")
+	}
+	want, err := jpeg.Decode(bytes.NewReader(orig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := jpeg.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("decoding the distinct copy: %v", err)
+	}
+	wy, gy := want.(*image.YCbCr), got.(*image.YCbCr)
+	if !bytes.Equal(wy.Y, gy.Y) || !bytes.Equal(wy.Cb, gy.Cb) || !bytes.Equal(wy.Cr, gy.Cr) {
+		t.Fatal("the distinct copy decodes to other pixels")
+	}
+	if !bytes.Equal(orig, before) {
+		t.Fatal("Distinct modified its input")
 	}
 }
