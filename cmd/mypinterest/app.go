@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,7 +18,6 @@ import (
 	"mypinterest/handlers"
 	"mypinterest/hub"
 	"mypinterest/store"
-	"mypinterest/store/mongostore"
 )
 
 // Main is the running program: started by Run, stopped by Close. End-to-end
@@ -28,16 +26,15 @@ type Main struct {
 	cfg    *Config
 	logger *slog.Logger
 
-	embedded *mongostore.Embedded
-	store    store.Store
-	redis    *redis.Client
-	broker   hub.Broker
-	hub      *hub.Hub
-	metrics  *handlers.Metrics // see metrics.go
-	app      *fiber.App
-	ln       net.Listener
-	admin    *http.Server
-	served   chan error
+	store   store.Store
+	redis   *redis.Client
+	broker  hub.Broker
+	hub     *hub.Hub
+	metrics *handlers.Metrics // see metrics.go
+	app     *fiber.App
+	ln      net.Listener
+	admin   *http.Server
+	served  chan error
 }
 
 // NewMain returns a program for cfg; nothing starts before Run.
@@ -61,28 +58,10 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // background. It returns once the listener is bound.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.cfg
-	uri := cfg.MongoURI
-	cacheTTL := time.Minute
-	if cfg.Embedded() {
-		dir := filepath.Join(cfg.DataDir, "db")
-		m.logger.Info("no MONGODB_URI: starting embedded FerretDB on SQLite", "dir", dir)
-		emb, err := mongostore.StartEmbedded(dir, "", m.logger)
-		if err != nil {
-			return err
-		}
-		m.embedded, uri = emb, emb.URI()
-		// One instance sees every write, so local invalidation is exact.
-		cacheTTL = 10 * time.Minute
-	}
 	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	sopts := mongostore.Options{Options: store.Options{
-		CacheTTL:            cacheTTL,
-		AllowedEmailDomains: cfg.AllowedEmailDomains,
-		CursorKey:           cursorKey(cfg.JWTSecret),
-	}}
-	m.initMetrics(&sopts)
-	st, err := mongostore.Open(openCtx, uri, cfg.MongoDB, sopts)
+	m.metrics = handlers.NewMetrics()
+	st, err := m.openStore(openCtx)
 	if err != nil {
 		return err
 	}
@@ -102,7 +81,10 @@ func (m *Main) Run(ctx context.Context) error {
 			// comes back when it does.
 			m.logger.Warn("redis not reachable at start; live events wait for it", "err", err)
 		}
-		m.broker = shareInvalidations(hub.NewRedisBroker(m.redis, m.logger), st, m.logger)
+		m.broker = hub.NewRedisBroker(m.redis, m.logger)
+		if shared, ok := st.(store.SharedCache); ok {
+			m.broker = shareInvalidations(m.broker, shared, m.logger)
+		}
 	} else {
 		m.broker = hub.NewMemoryBroker()
 	}
@@ -196,9 +178,6 @@ func (m *Main) Close() error {
 	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close(ctx))
-	}
-	if m.embedded != nil {
-		errs = append(errs, m.embedded.Stop(ctx))
 	}
 	return errors.Join(errs...)
 }

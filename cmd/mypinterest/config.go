@@ -21,7 +21,7 @@ type Config struct {
 	Addr                string
 	AdminAddr           string // pprof; empty = off
 	DataDir             string
-	MongoURI            string // empty = embedded FerretDB under DataDir
+	MongoURI            string // empty = embedded SQLite under DataDir
 	MongoDB             string
 	RedisURL            string // empty = in-process fan-out
 	JWTSecret           []byte

@@ -1,5 +1,5 @@
 // Command mypinterest serves MyPinterest: pages, the JSON API, images and
-// live events on one port. With no MONGODB_URI it embeds FerretDB on SQLite
+// live events on one port. With no MONGODB_URI it keeps everything in SQLite
 // under DATA_DIR and fans events out in-process, so `go run ./cmd/mypinterest`
 // is the whole product on one machine.
 package main

@@ -12,7 +12,7 @@ import (
 )
 
 func TestCreateComment(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")
 	pin := fixturePin(t, s, me, fixtureGroup(t, s, me), "p", "")
@@ -50,7 +50,7 @@ func TestCreateComment(t *testing.T) {
 }
 
 func TestFindCommentsOldestFirst(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me := fixtureUser(t, s, "me")
 	pin := fixturePin(t, s, me, fixtureGroup(t, s, me), "p", "")
@@ -89,7 +89,7 @@ func TestFindCommentsOldestFirst(t *testing.T) {
 }
 
 func TestDeleteComment(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")
 	pin := fixturePin(t, s, me, fixtureGroup(t, s, me), "p", "")

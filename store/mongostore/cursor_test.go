@@ -16,7 +16,7 @@ import (
 // that issued it, only untouched, and only by a store with the same key.
 func TestCursorsAreListBound(t *testing.T) {
 	key := []byte("test cursor key, shared by both instances")
-	s := storetest.New(t, store.Options{CursorKey: key})
+	s := storetest.NewMongo(t, store.Options{CursorKey: key})
 	ctx := context.Background()
 	a, b := fixtureUser(t, s, "a"), fixtureUser(t, s, "b")
 	ga, gb := fixtureGroup(t, s, a), fixtureGroup(t, s, b)

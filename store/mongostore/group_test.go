@@ -14,7 +14,7 @@ import (
 )
 
 func TestGroupValidation(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me := fixtureUser(t, s, "me")
 	cases := []struct {
@@ -57,7 +57,7 @@ func TestGroupValidation(t *testing.T) {
 }
 
 func TestGroupsArePrivate(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, other := fixtureUser(t, s, "me"), fixtureUser(t, s, "other")
 	g := fixtureGroup(t, s, me)
@@ -90,7 +90,7 @@ func TestGroupsArePrivate(t *testing.T) {
 }
 
 func TestFindGroupsByOwnerCounts(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me := fixtureUser(t, s, "me")
 	g1, g2 := fixtureGroup(t, s, me), fixtureGroup(t, s, me)
@@ -157,7 +157,7 @@ func wantNoChildren(t *testing.T, s *mongostore.Store, pin bson.ObjectID) {
 }
 
 func TestDeletePinCascade(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")
 	g := fixtureGroup(t, s, me)
@@ -199,7 +199,7 @@ func TestDeletePinCascade(t *testing.T) {
 }
 
 func TestDeleteGroupCascade(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")
 	g, other := fixtureGroup(t, s, me), fixtureGroup(t, s, me)
@@ -242,7 +242,7 @@ func TestDeleteGroupCascade(t *testing.T) {
 // TestResumeDeletions simulates crashes half-way through a pin cascade
 // and a group cascade, then lets ResumeDeletions finish them.
 func TestResumeDeletions(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	db := s.Database()
 	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")

@@ -37,7 +37,7 @@ func storedCount(t *testing.T, s *mongostore.Store, name string) int64 {
 }
 
 func TestImageRoundTrip(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	// 1.1 MB spans two 1 MiB chunks.
 	files := append(imageFiles("aaaa", 1, 1_100_000), store.ImageFile{Name: "aaaa/orig.png", ContentType: "image/png", Data: []byte("png bytes")})
@@ -60,7 +60,7 @@ func TestImageRoundTrip(t *testing.T) {
 
 // The stored documents are ordinary GridFS: the driver's bucket reads them.
 func TestImageIsGridFS(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	files := imageFiles("ffff", 2, 100_000)
 	if err := s.PutImage(ctx, files); err != nil {
@@ -79,7 +79,7 @@ func TestImageIsGridFS(t *testing.T) {
 }
 
 func TestPutImageIsIdempotent(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	files := imageFiles("bbbb", 3, 1000)
 	for range 3 {
@@ -102,7 +102,7 @@ func TestPutImageIsIdempotent(t *testing.T) {
 // Two people uploading the same picture at once must both succeed, and
 // the image must read back whole.
 func TestPutImageConcurrentSameImage(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	files := imageFiles("dddd", 3, 50_000)
 	var wg sync.WaitGroup
@@ -132,7 +132,7 @@ func TestPutImageConcurrentSameImage(t *testing.T) {
 // the store's back they can still be read (eviction is tested in
 // image_internal_test.go without a database).
 func TestOpenImageIsCached(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	files := imageFiles("eeee", 2, 1000)
 	if err := s.PutImage(ctx, files); err != nil {

@@ -12,7 +12,7 @@ import (
 // every write that changes them must show on the next read.
 func TestCachedListsStayFresh(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")
 	group := fixtureGroup(t, s, me)
 	pin := fixturePin(t, s, me, group, "p", "")

@@ -87,7 +87,7 @@ func wantField(tb testing.TB, err error, field string) {
 }
 
 func TestCreatePinValidation(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, other := fixtureUser(t, s, "me"), fixtureUser(t, s, "other")
 	mine, theirs := fixtureGroup(t, s, me), fixtureGroup(t, s, other)
@@ -132,7 +132,7 @@ func TestCreatePinValidation(t *testing.T) {
 }
 
 func TestUpdatePin(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, other := fixtureUser(t, s, "me"), fixtureUser(t, s, "other")
 	g1, g2, theirs := fixtureGroup(t, s, me), fixtureGroup(t, s, me), fixtureGroup(t, s, other)
@@ -186,7 +186,7 @@ func TestUpdatePin(t *testing.T) {
 }
 
 func TestDeletePinForeignAndUnknown(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, other := fixtureUser(t, s, "me"), fixtureUser(t, s, "other")
 	p := fixturePin(t, s, me, fixtureGroup(t, s, me), "mine", "")
@@ -198,7 +198,7 @@ func TestDeletePinForeignAndUnknown(t *testing.T) {
 }
 
 func TestFindPinsPagination(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	viewer := fixtureUser(t, s, "viewer")
 	var authors []bson.ObjectID
@@ -247,7 +247,7 @@ func TestFindPinsPagination(t *testing.T) {
 }
 
 func TestFindPinsMalformedCursor(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	for _, c := range []string{"garbage!", base64.RawURLEncoding.EncodeToString([]byte("c1.nothex")), "YWJj"} {
 		_, _, err := s.FindPins(ctx, store.PinQuery{}, bson.NilObjectID, store.Page{Cursor: c})
@@ -258,7 +258,7 @@ func TestFindPinsMalformedCursor(t *testing.T) {
 }
 
 func TestFindPinsSearch(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	a, b := fixtureUser(t, s, "a"), fixtureUser(t, s, "b")
 	ga, gb := fixtureGroup(t, s, a), fixtureGroup(t, s, b)
@@ -297,7 +297,7 @@ func TestFindPinsSearch(t *testing.T) {
 }
 
 func TestFindFeed(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, followed, stranger := fixtureUser(t, s, "me"), fixtureUser(t, s, "followed"), fixtureUser(t, s, "stranger")
 	want := fixturePin(t, s, followed, fixtureGroup(t, s, followed), "yes", "")
@@ -322,7 +322,7 @@ func TestFindFeed(t *testing.T) {
 // TestFirstPageStaysFresh checks the cached anonymous first page against
 // every write that changes it.
 func TestFirstPageStaysFresh(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")
 	g := fixtureGroup(t, s, me)

@@ -41,7 +41,7 @@ var toggles = []struct {
 }
 
 func TestToggleRules(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")
 	pin := fixturePin(t, s, me, fixtureGroup(t, s, me), "p", "")
@@ -79,7 +79,7 @@ func TestToggleRules(t *testing.T) {
 // index and the versioned cache must keep the shown count equal to a
 // recount.
 func TestConcurrentToggles(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me := fixtureUser(t, s, "me")
 	pin := fixturePin(t, s, me, fixtureGroup(t, s, me), "p", "")
@@ -142,7 +142,7 @@ func TestConcurrentToggles(t *testing.T) {
 }
 
 func TestFindBookmarkedPinsOrder(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")
 	g := fixtureGroup(t, s, me)
@@ -192,7 +192,7 @@ func TestFindBookmarkedPinsOrder(t *testing.T) {
 // revision (gaps allowed), and the answer with the highest one carries the
 // final count, so a subscriber keeping the highest revision ends on it.
 func TestLikeRevisions(t *testing.T) {
-	s := storetest.New(t)
+	s := storetest.NewMongo(t)
 	ctx := context.Background()
 	me := fixtureUser(t, s, "me")
 	pin := fixturePin(t, s, me, fixtureGroup(t, s, me), "p", "")

@@ -151,7 +151,7 @@ func TestPinListsHaveNoNPlusOne(t *testing.T) {
 	// store on it.
 	grids, viewers := map[int]*mongostore.Store{}, map[int]bson.ObjectID{}
 	for _, limit := range []int{24, 96} {
-		grids[limit] = storetest.New(t)
+		grids[limit] = storetest.NewMongo(t)
 		viewers[limit] = seedGrid(t, grids[limit], 97)
 	}
 	lists := []struct {
@@ -192,7 +192,7 @@ func TestPinListsHaveNoNPlusOne(t *testing.T) {
 func TestBookmarksHaveNoNPlusOne(t *testing.T) {
 	bySize := map[int][]string{}
 	for _, n := range []int{10, 60} {
-		base := storetest.New(t)
+		base := storetest.NewMongo(t)
 		viewer := seedGrid(t, base, 3*n)
 		c := openCounted(t, base)
 		bySize[n] = c.commands(t, func() error {
@@ -208,7 +208,7 @@ func TestBookmarksHaveNoNPlusOne(t *testing.T) {
 
 // TestWarmFirstPageIsFree: the anonymous grid is served from memory.
 func TestWarmFirstPageIsFree(t *testing.T) {
-	base := storetest.New(t)
+	base := storetest.NewMongo(t)
 	seedGrid(t, base, 30)
 	c := openCounted(t, base)
 	grid := func() error {
@@ -229,7 +229,7 @@ func TestWarmFirstPageIsFree(t *testing.T) {
 func TestCommentsHaveNoNPlusOne(t *testing.T) {
 	bySize := map[int][]string{}
 	for _, n := range []int{10, 100} {
-		s := storetest.New(t)
+		s := storetest.NewMongo(t)
 		me := fixtureUser(t, s, "me")
 		pin := fixturePin(t, s, me, fixtureGroup(t, s, me), "p", "").ID
 		var comments []any
@@ -253,7 +253,7 @@ func TestCommentsHaveNoNPlusOne(t *testing.T) {
 func TestFindPinHasNoNPlusOne(t *testing.T) {
 	bySize := map[int][]string{}
 	for _, n := range []int{10, 100} {
-		s := storetest.New(t)
+		s := storetest.NewMongo(t)
 		me := fixtureUser(t, s, "me")
 		pin := fixturePin(t, s, me, fixtureGroup(t, s, me), "p", "").ID
 		fans := fixtureUsers(t, s, n)

@@ -29,7 +29,7 @@ func socStore(t *testing.T, opts ...store.Options) *mongostore.Store {
 		o = opts[0]
 	}
 	o.PasswordCost = bcrypt.MinCost
-	return storetest.New(t, o)
+	return storetest.NewMongo(t, o)
 }
 
 // socUser signs up a fresh user whose nickname starts with prefix.

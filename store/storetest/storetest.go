@@ -1,7 +1,7 @@
-// Package storetest gives tests a real MongoDB-compatible database: the
-// server at MONGODB_URI when set, otherwise one embedded FerretDB per test
-// binary in a temporary directory. Each test gets its own database, dropped
-// when the test ends.
+// Package storetest gives tests real stores: the embedded default (SQLite
+// in a temporary directory), and MongoDB — the server at MONGODB_URI when
+// set, otherwise one embedded FerretDB per test binary in a temporary
+// directory, each test with its own database, dropped when it ends.
 package storetest
 
 import (
@@ -16,6 +16,7 @@ import (
 
 	"mypinterest/store"
 	"mypinterest/store/mongostore"
+	"mypinterest/store/sqlitestore"
 )
 
 var (
@@ -73,8 +74,20 @@ func DBName() string {
 	return "test_" + hex.EncodeToString(b)
 }
 
-// New opens a Store on a fresh database dropped at the end of the test.
-func New(tb testing.TB, opts ...store.Options) *mongostore.Store {
+// New opens the embedded default store (SQLite) for a test; its files go
+// with the test's temporary directory.
+func New(tb testing.TB, opts ...store.Options) store.Store {
+	tb.Helper()
+	var o store.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return SQLite(tb, o)
+}
+
+// NewMongo opens a MongoDB store on a fresh database dropped at the end of
+// the test.
+func NewMongo(tb testing.TB, opts ...store.Options) *mongostore.Store {
 	tb.Helper()
 	var o mongostore.Options
 	if len(opts) > 0 {
@@ -99,5 +112,17 @@ func Mongo(tb testing.TB, o mongostore.Options) *mongostore.Store {
 		_ = s.Database().Drop(ctx)
 		_ = s.Close(ctx)
 	})
+	return s
+}
+
+// SQLite opens an embedded store in a temporary directory removed at the
+// end of the test.
+func SQLite(tb testing.TB, opts store.Options) *sqlitestore.Store {
+	tb.Helper()
+	s, err := sqlitestore.Open(context.Background(), tb.TempDir(), opts)
+	if err != nil {
+		tb.Fatalf("storetest: open sqlite: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close(context.Background()) })
 	return s
 }

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"mypinterest/store"
+	"mypinterest/store/mongostore"
+	"mypinterest/store/sqlitestore"
+)
+
+// openStore opens the database the configuration names: the embedded
+// SQLite file under DATA_DIR (one instance), or the MongoDB at MONGODB_URI
+// (any number of instances).
+func (m *Main) openStore(ctx context.Context) (store.Store, error) {
+	cfg := m.cfg
+	opts := store.Options{
+		AllowedEmailDomains: cfg.AllowedEmailDomains,
+		CursorKey:           cursorKey(cfg.JWTSecret),
+	}
+	if cfg.Embedded() {
+		m.logger.Info("no MONGODB_URI: embedded SQLite", "dir", cfg.DataDir)
+		return sqlitestore.Open(ctx, cfg.DataDir, opts)
+	}
+	// Other instances' writes reach this one's caches through Redis; the
+	// TTL bounds staleness when an invalidation is lost.
+	opts.CacheTTL = time.Minute
+	return mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDB, mongostore.Options{
+		Options: opts,
+		// The driver takes its monitors when it connects.
+		Monitor:     m.metrics.CommandMonitor(),
+		PoolMonitor: m.metrics.PoolMonitor(),
+	})
+}

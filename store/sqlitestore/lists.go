@@ -1,0 +1,206 @@
+package sqlitestore
+
+import (
+	"context"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
+)
+
+// Every list below is one query per page: a keyset range on an index,
+// newest first, limit+1 rows to know whether a next page exists.
+
+// pinPage pages over pins matching where (with args), newest first.
+func (s *Store) pinPage(ctx context.Context, sc store.ListScope, viewer bson.ObjectID, p store.Page, where string, args ...any) ([]store.PinView, *string, error) {
+	after, limit, err := p.Decode(sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !after.IsZero() {
+		where += ` AND p.id < ?`
+		args = append(args, after[:])
+	}
+	pins, err := queryPins(ctx, s.r, viewer,
+		`SELECT `+pinViewCols+pinViewFrom+`WHERE `+where+` ORDER BY p.id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	pins, next := store.NextCursor(sc, pins, limit, func(v store.PinView) bson.ObjectID { return v.ID })
+	return pins, next, nil
+}
+
+// FindPins lists pins newest first: all of them, one author's, or those
+// matching a search (store.SearchTerms: every term starts a word of the
+// title or content).
+func (s *Store) FindPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
+	query := strings.TrimSpace(q.Query)
+	scope := "pins"
+	if !q.AuthorID.IsZero() {
+		scope = "author:" + q.AuthorID.Hex()
+	}
+	if query != "" {
+		return s.searchPins(ctx, s.listScope(scope+"?q="+query), q.AuthorID, query, viewer, p)
+	}
+	if q.AuthorID.IsZero() {
+		return s.pinPage(ctx, s.listScope(scope), viewer, p, `1`)
+	}
+	return s.pinPage(ctx, s.listScope(scope), viewer, p, `p.author_id = ?`, q.AuthorID[:])
+}
+
+// searchPins serves a search from the full-text index, newest first. The
+// index orders by seq (insertion order, which is id order), so a cursor's
+// id is turned back into its pin's seq; a cursor whose pin was deleted
+// meanwhile continues from the next older pin.
+func (s *Store) searchPins(ctx context.Context, sc store.ListScope, author bson.ObjectID, query string, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
+	after, limit, err := p.Decode(sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	terms := store.SearchTerms(query)
+	if len(terms) == 0 {
+		return []store.PinView{}, nil, nil
+	}
+	for i, t := range terms {
+		terms[i] = `"` + t + `"*` // words hold letters and digits only: nothing to escape
+	}
+	match := strings.Join(terms, " AND ")
+	bound := int64(1) << 62
+	if !after.IsZero() {
+		var seq int64
+		var exact bool
+		err := s.r.QueryRowContext(ctx, `SELECT seq, id = ? FROM pins WHERE id <= ? ORDER BY id DESC LIMIT 1`,
+			after[:], after[:]).Scan(&seq, &exact)
+		switch {
+		case err == nil && exact:
+			bound = seq
+		case err == nil:
+			bound = seq + 1
+		default:
+			if mapErr(err) != store.ErrNotFound {
+				return nil, nil, mapErr(err)
+			}
+			return []store.PinView{}, nil, nil
+		}
+	}
+	where := `p.seq IN (SELECT rowid FROM pin_words WHERE pin_words MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?)`
+	args := []any{match, bound, limit + 1}
+	if !author.IsZero() {
+		// One author's search filters the index's matches: bounded by
+		// that author's share of them, and reached from no page today.
+		where = `p.author_id = ? AND p.seq IN (SELECT rowid FROM pin_words WHERE pin_words MATCH ? AND rowid < ?)`
+		args = []any{author[:], match, bound}
+	}
+	pins, err := queryPins(ctx, s.r, viewer,
+		`SELECT `+pinViewCols+pinViewFrom+`WHERE `+where+` ORDER BY p.seq DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	pins, next := store.NextCursor(sc, pins, limit, func(v store.PinView) bson.ObjectID { return v.ID })
+	return pins, next, nil
+}
+
+// FindFeed lists pins by the people user follows, newest first, as a k-way
+// merge: for each followee the index (author_id, id) yields at most
+// limit+1 pins below the cursor, and only those are sorted. The cost
+// grows with the number of followees, never with how many pins they have.
+func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
+	sc := s.listScope("feed:" + user.Hex())
+	after, limit, err := p.Decode(sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	below := after[:]
+	if after.IsZero() {
+		below = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	}
+	pins, err := queryPins(ctx, s.r, user, `SELECT `+pinViewCols+`
+		FROM follows f
+		JOIN pins p ON p.id IN (SELECT id FROM pins WHERE author_id = f.followee_id AND id < ? ORDER BY id DESC LIMIT ?)
+		JOIN users u ON u.id = p.author_id
+		WHERE f.follower_id = ?
+		ORDER BY p.id DESC LIMIT ?`, below, limit+1, user[:], limit+1)
+	if err != nil {
+		return nil, nil, err
+	}
+	pins, next := store.NextCursor(sc, pins, limit, func(v store.PinView) bson.ObjectID { return v.ID })
+	return pins, next, nil
+}
+
+// FindBookmarkedPins lists the pins user bookmarked, most recently
+// bookmarked first; the cursor runs over the bookmarks.
+func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
+	sc := s.listScope("bookmarks:" + user.Hex())
+	after, limit, err := p.Decode(sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	where, args := `user_id = ?`, []any{user[:]}
+	if !after.IsZero() {
+		where += ` AND id < ?`
+		args = append(args, after[:])
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, pin_id FROM bookmarks WHERE `+where+` ORDER BY id DESC LIMIT ?`,
+		append(args, limit+1)...)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	var marks []store.Reaction
+	for rows.Next() {
+		var r store.Reaction
+		if err := rows.Scan(idScan{&r.ID}, idScan{&r.PinID}); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		marks = append(marks, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, mapErr(err)
+	}
+	marks, next := store.NextCursor(sc, marks, limit, func(r store.Reaction) bson.ObjectID { return r.ID })
+	ids := make([]bson.ObjectID, len(marks))
+	for i, m := range marks {
+		ids[i] = m.PinID
+	}
+	pins, err := s.pinsByID(ctx, ids, user)
+	return pins, next, err
+}
+
+// pinsByID returns the pins among ids hydrated for viewer, in the order of
+// ids, with one query.
+func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID, viewer bson.ObjectID) ([]store.PinView, error) {
+	if len(ids) == 0 {
+		return []store.PinView{}, nil
+	}
+	found, err := queryPins(ctx, s.r, viewer,
+		`SELECT `+pinViewCols+pinViewFrom+`WHERE p.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[bson.ObjectID]store.PinView, len(found))
+	for _, v := range found {
+		byID[v.ID] = v
+	}
+	out := make([]store.PinView, 0, len(ids))
+	for _, id := range ids {
+		if v, ok := byID[id]; ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// FindGroupPins lists the pins of group id, newest first; only the group's
+// owner may.
+func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
+	sc := s.listScope("group:" + id.Hex())
+	if _, _, err := p.Decode(sc); err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.ownGroup(ctx, id, viewer); err != nil {
+		return nil, nil, err
+	}
+	return s.pinPage(ctx, sc, viewer, p, `p.group_id = ?`, id[:])
+}

@@ -1,0 +1,257 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
+)
+
+// Notify stores one notification of kind by actor (about pin, if any) for
+// each recipient, in one transaction, and returns what each recipient is
+// shown live with their unread count after it. The actor is never
+// notified of their own action; a pin deleted meanwhile notifies no one.
+func (s *Store) Notify(ctx context.Context, kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients []bson.ObjectID) ([]store.Delivery, error) {
+	switch kind {
+	case store.NotifyFollow, store.NotifyLike, store.NotifyComment, store.NotifyNewPin:
+	default:
+		return nil, store.Errorf(store.EInternal, "Unknown notification kind %q.", kind)
+	}
+	seen := make(map[bson.ObjectID]bool, len(recipients))
+	now := store.Now()
+	var notes []store.Notification
+	for _, r := range recipients {
+		if r == actor || r.IsZero() || seen[r] {
+			continue
+		}
+		seen[r] = true
+		notes = append(notes, store.Notification{ID: bson.NewObjectID(), RecipientID: r, Kind: kind,
+			ActorID: actor, PinID: pin, CreatedAt: now})
+	}
+	if len(notes) == 0 {
+		return nil, nil
+	}
+	var out []store.Delivery
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var pinArg any
+		if pin != nil {
+			pinArg = pin[:]
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM pins WHERE id = ?`, pinArg).Scan(&one); err != nil {
+				return err
+			}
+		}
+		if err := insertNotifications(ctx, tx, notes); err != nil {
+			return err
+		}
+		ids := make([]bson.ObjectID, len(notes))
+		for i, n := range notes {
+			ids[i] = n.RecipientID
+		}
+		unread, err := unreadCounts(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		views, err := hydrateNotifications(ctx, tx, notes)
+		if err != nil {
+			return err
+		}
+		for _, v := range views {
+			out = append(out, store.Delivery{View: v, UnreadCount: unread[v.RecipientID]})
+		}
+		return nil
+	})
+	if err == store.ErrNotFound {
+		return nil, nil
+	}
+	return out, err
+}
+
+func insertNotifications(ctx context.Context, tx *sql.Tx, notes []store.Notification) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO notifications
+		(id, recipient_id, kind, actor_id, pin_id, read, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, n := range notes {
+		var pinArg any
+		if n.PinID != nil {
+			pinArg = n.PinID[:]
+		}
+		if _, err := stmt.ExecContext(ctx, n.ID[:], n.RecipientID[:], n.Kind, n.ActorID[:], pinArg, n.Read, ms(n.CreatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NotifyFollowers tells every follower of actor about actor's new pin.
+func (s *Store) NotifyFollowers(ctx context.Context, actor, pin bson.ObjectID) ([]store.Delivery, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT follower_id FROM follows WHERE followee_id = ?`, actor[:])
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	var ids []bson.ObjectID
+	for rows.Next() {
+		var id bson.ObjectID
+		if err := rows.Scan(idScan{&id}); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return s.Notify(ctx, store.NotifyNewPin, actor, &pin, ids)
+}
+
+// FindNotifications lists a recipient's notifications, newest first, with
+// the unread count.
+func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, p store.Page) ([]store.NotificationView, int64, *string, error) {
+	sc := s.listScope("notifications:" + recipient.Hex())
+	after, limit, err := p.Decode(sc)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	// One read transaction: the page and the count agree.
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, nil, mapErr(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	where, args := `recipient_id = ?`, []any{recipient[:]}
+	if !after.IsZero() {
+		where += ` AND id < ?`
+		args = append(args, after[:])
+	}
+	notes, err := queryNotifications(ctx, tx, `WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	notes, next := store.NextCursor(sc, notes, limit, func(n store.Notification) bson.ObjectID { return n.ID })
+	unread, err := unreadCounts(ctx, tx, []bson.ObjectID{recipient})
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	views, err := hydrateNotifications(ctx, tx, notes)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return views, unread[recipient], next, nil
+}
+
+func queryNotifications(ctx context.Context, tx *sql.Tx, tail string, args ...any) ([]store.Notification, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, recipient_id, kind, actor_id, pin_id, read, created_at
+		FROM notifications `+tail, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []store.Notification
+	for rows.Next() {
+		var n store.Notification
+		var created int64
+		if err := rows.Scan(idScan{&n.ID}, idScan{&n.RecipientID}, &n.Kind, idScan{&n.ActorID},
+			nullIDScan{&n.PinID}, &n.Read, &created); err != nil {
+			return nil, err
+		}
+		n.CreatedAt = fromMS(created)
+		out = append(out, n)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// MarkNotificationsRead marks every notification of recipient read.
+func (s *Store) MarkNotificationsRead(ctx context.Context, recipient bson.ObjectID) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE recipient_id = ? AND read = 0`, recipient[:])
+		return err
+	})
+}
+
+// unreadCounts reads the unread counts of recipients.
+func unreadCounts(ctx context.Context, tx *sql.Tx, ids []bson.ObjectID) (map[bson.ObjectID]int64, error) {
+	out := make(map[bson.ObjectID]int64, len(ids))
+	rows, err := tx.QueryContext(ctx, `SELECT id, unread_count FROM users WHERE id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id bson.ObjectID
+		var n int64
+		if err := rows.Scan(idScan{&id}, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// hydrateNotifications adds actor cards and pin stubs, one query each.
+func hydrateNotifications(ctx context.Context, tx *sql.Tx, notes []store.Notification) ([]store.NotificationView, error) {
+	out := make([]store.NotificationView, 0, len(notes))
+	if len(notes) == 0 {
+		return out, nil
+	}
+	var actors, pins []bson.ObjectID
+	for _, n := range notes {
+		actors = append(actors, n.ActorID)
+		if n.PinID != nil {
+			pins = append(pins, *n.PinID)
+		}
+	}
+	cards := make(map[bson.ObjectID]store.Card, len(actors))
+	rows, err := tx.QueryContext(ctx, `SELECT id, nickname, avatar_key, avatar_ext, avatar_w, avatar_h, avatar_alpha
+		FROM users WHERE id IN (`+placeholders(len(actors))+`)`, idArgs(actors)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c store.Card
+		if err := rows.Scan(idScan{&c.ID}, &c.Nickname, &c.Avatar.Key, &c.Avatar.Ext, &c.Avatar.Width,
+			&c.Avatar.Height, &c.Avatar.Alpha); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cards[c.ID] = c
+	}
+	rows.Close()
+	stubs := make(map[bson.ObjectID]store.PinStub, len(pins))
+	if len(pins) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT id, title, image_key, image_ext, image_w, image_h, image_alpha
+			FROM pins WHERE id IN (`+placeholders(len(pins))+`)`, idArgs(pins)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var st store.PinStub
+			if err := rows.Scan(idScan{&st.ID}, &st.Title, &st.Image.Key, &st.Image.Ext, &st.Image.Width,
+				&st.Image.Height, &st.Image.Alpha); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			stubs[st.ID] = st
+		}
+		rows.Close()
+	}
+	for _, n := range notes {
+		card, ok := cards[n.ActorID]
+		if !ok {
+			continue
+		}
+		v := store.NotificationView{Notification: n, Actor: card}
+		if n.PinID != nil {
+			if st, ok := stubs[*n.PinID]; ok {
+				v.Pin = &st
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -1,0 +1,218 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
+)
+
+// pinViewCols are a pin hydrated for a viewer, in one row: the pin, its
+// counts, its author's card and whether the viewer (the first two
+// arguments of the query) liked and bookmarked it. Every page of pins is
+// one query whatever its length.
+const pinViewCols = `p.id, p.author_id, p.group_id, p.title, p.content,
+	p.image_key, p.image_ext, p.image_w, p.image_h, p.image_alpha, p.created_at, p.updated_at,
+	p.like_count, p.bookmark_count, p.comment_count,
+	u.nickname, u.avatar_key, u.avatar_ext, u.avatar_w, u.avatar_h, u.avatar_alpha,
+	EXISTS (SELECT 1 FROM likes WHERE user_id = ? AND pin_id = p.id),
+	EXISTS (SELECT 1 FROM bookmarks WHERE user_id = ? AND pin_id = p.id)`
+
+// pinViewFrom is the FROM clause that goes with pinViewCols.
+const pinViewFrom = ` FROM pins p JOIN users u ON u.id = p.author_id `
+
+func scanPinView(row interface{ Scan(...any) error }) (store.PinView, error) {
+	var v store.PinView
+	var created, updated int64
+	err := row.Scan(idScan{&v.ID}, idScan{&v.AuthorID}, idScan{&v.GroupID}, &v.Title, &v.Content,
+		&v.Image.Key, &v.Image.Ext, &v.Image.Width, &v.Image.Height, &v.Image.Alpha, &created, &updated,
+		&v.Counts.Likes, &v.Counts.Bookmarks, &v.Counts.Comments,
+		&v.Author.Nickname, &v.Author.Avatar.Key, &v.Author.Avatar.Ext, &v.Author.Avatar.Width,
+		&v.Author.Avatar.Height, &v.Author.Avatar.Alpha,
+		&v.LikedByMe, &v.BookmarkedByMe)
+	v.Author.ID = v.AuthorID
+	v.CreatedAt, v.UpdatedAt = fromMS(created), fromMS(updated)
+	return v, err
+}
+
+// queryPins runs a query selecting pinViewCols for viewer and returns its
+// rows in order; args follow the viewer's two.
+func queryPins(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, viewer bson.ObjectID, query string, args ...any) ([]store.PinView, error) {
+	rows, err := q.QueryContext(ctx, query, append([]any{viewer[:], viewer[:]}, args...)...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []store.PinView{}
+	for rows.Next() {
+		v, err := scanPinView(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// FindPin returns pin id hydrated for viewer.
+func (s *Store) FindPin(ctx context.Context, id, viewer bson.ObjectID) (*store.PinView, error) {
+	pins, err := queryPins(ctx, s.r, viewer, `SELECT `+pinViewCols+pinViewFrom+`WHERE p.id = ?`, id[:])
+	if err != nil {
+		return nil, err
+	}
+	if len(pins) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return &pins[0], nil
+}
+
+// pinWords is what the search index holds for a pin.
+func pinWords(title, content string) string {
+	return strings.Join(store.Words(title+" "+content), " ")
+}
+
+// ownGroup checks inside tx that group id is owner's, recording why not
+// in f under group_id.
+func ownGroupField(ctx context.Context, tx *sql.Tx, f store.Fields, id, owner bson.ObjectID) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM pin_groups WHERE id = ? AND owner_id = ?`, id[:], owner[:]).Scan(&one)
+	if err == sql.ErrNoRows {
+		f.Add("group_id", "not one of your groups")
+		return nil
+	}
+	return err
+}
+
+// CreatePin validates and stores a new pin of author in one of author's
+// own groups.
+func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in store.PinInput, img store.ImageRef) (*store.PinView, error) {
+	p := store.Pin{
+		ID:       bson.NewObjectID(),
+		AuthorID: author,
+		GroupID:  in.GroupID,
+		Title:    strings.TrimSpace(in.Title),
+		Content:  strings.TrimSpace(in.Content),
+		Image:    img,
+	}
+	f := store.Fields{}
+	store.LimitRunes(f, "title", p.Title, true, store.MaxTitleRunes)
+	store.LimitRunes(f, "content", p.Content, false, store.MaxContentRunes)
+	if img.IsZero() {
+		f.Add("image", "required")
+	}
+	p.CreatedAt = store.Now()
+	p.UpdatedAt = p.CreatedAt
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if in.GroupID.IsZero() {
+			f.Add("group_id", "required")
+		} else if err := ownGroupField(ctx, tx, f, in.GroupID, author); err != nil {
+			return err
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		return insertPin(ctx, tx, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.FindPin(ctx, p.ID, author)
+}
+
+// insertPin writes a pin and its words.
+func insertPin(ctx context.Context, tx *sql.Tx, p store.Pin) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO pins (id, author_id, group_id, title, content,
+		image_key, image_ext, image_w, image_h, image_alpha, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID[:], p.AuthorID[:], p.GroupID[:], p.Title, p.Content,
+		p.Image.Key, p.Image.Ext, p.Image.Width, p.Image.Height, p.Image.Alpha, ms(p.CreatedAt), ms(p.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO pin_words (rowid, words) VALUES (?, ?)`, seq, pinWords(p.Title, p.Content))
+	return err
+}
+
+// ownPin reads pin id inside tx and checks that actor wrote it.
+func ownPin(ctx context.Context, tx *sql.Tx, id, actor bson.ObjectID) (seq int64, p store.Pin, err error) {
+	err = tx.QueryRowContext(ctx, `SELECT seq, author_id, group_id, title, content FROM pins WHERE id = ?`, id[:]).
+		Scan(&seq, idScan{&p.AuthorID}, idScan{&p.GroupID}, &p.Title, &p.Content)
+	if err != nil {
+		return 0, p, mapErr(err)
+	}
+	if p.AuthorID != actor {
+		return 0, p, store.ErrForbidden
+	}
+	p.ID = id
+	return seq, p, nil
+}
+
+// UpdatePin applies patch to pin id if actor wrote it; moving it to another
+// group requires that group to be actor's own.
+func (s *Store) UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch store.PinPatch) (*store.PinView, error) {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		seq, old, err := ownPin(ctx, tx, id, actor)
+		if err != nil {
+			return err
+		}
+		f := store.Fields{}
+		tp := store.CheckPatch(f, patch.Title, patch.Content, patch.Image)
+		group := old.GroupID
+		if patch.GroupID != nil && *patch.GroupID != old.GroupID {
+			if err := ownGroupField(ctx, tx, f, *patch.GroupID, actor); err != nil {
+				return err
+			}
+			group = *patch.GroupID
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		title, content := old.Title, old.Content
+		if tp.Title != nil {
+			title = *tp.Title
+		}
+		if tp.Content != nil {
+			content = *tp.Content
+		}
+		set := `title = ?, content = ?, group_id = ?, updated_at = ?`
+		args := []any{title, content, group[:], ms(store.Now())}
+		if tp.Image != nil {
+			set += `, image_key = ?, image_ext = ?, image_w = ?, image_h = ?, image_alpha = ?`
+			args = append(args, tp.Image.Key, tp.Image.Ext, tp.Image.Width, tp.Image.Height, tp.Image.Alpha)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE pins SET `+set+` WHERE seq = ?`, append(args, seq)...); err != nil {
+			return err
+		}
+		if title != old.Title || content != old.Content {
+			_, err = tx.ExecContext(ctx, `UPDATE pin_words SET words = ? WHERE rowid = ?`, pinWords(title, content), seq)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.FindPin(ctx, id, actor)
+}
+
+// DeletePin deletes pin id, if actor wrote it, with its comments, likes,
+// bookmarks and notifications (foreign keys cascade in the same
+// transaction).
+func (s *Store) DeletePin(ctx context.Context, id, actor bson.ObjectID) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		seq, _, err := ownPin(ctx, tx, id, actor)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM pins WHERE seq = ?`, seq)
+		return err
+	})
+}

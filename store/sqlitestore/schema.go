@@ -1,0 +1,238 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations bring a database from version i (PRAGMA user_version) to i+1.
+// They only ever grow: a released step is never edited, a change is a new
+// step, so every DATA_DIR upgrades the same way.
+//
+// Ids are ObjectIDs stored as 12-byte BLOBs: byte order is creation order,
+// so "newest first" is ORDER BY id DESC and a cursor is an id. Times are
+// Unix milliseconds. Counts shown on pages (likes, bookmarks and comments
+// of a pin, pins of a group, pins, followers and following of a user,
+// unread notifications) are columns kept exact by triggers in the same
+// transaction as the row that changes them, so reading one costs nothing
+// and always equals a recount.
+var migrations = []string{
+	// 1: the whole domain.
+	`
+CREATE TABLE users (
+	id              BLOB PRIMARY KEY,
+	email           TEXT NOT NULL UNIQUE,
+	nickname        TEXT NOT NULL,
+	nickname_key    TEXT NOT NULL UNIQUE,
+	password_hash   BLOB NOT NULL,
+	avatar_key      TEXT NOT NULL DEFAULT '',
+	avatar_ext      TEXT NOT NULL DEFAULT '',
+	avatar_w        INTEGER NOT NULL DEFAULT 0,
+	avatar_h        INTEGER NOT NULL DEFAULT 0,
+	avatar_alpha    INTEGER NOT NULL DEFAULT 0,
+	message         TEXT NOT NULL DEFAULT '',
+	created_at      INTEGER NOT NULL,
+	pin_count       INTEGER NOT NULL DEFAULT 0,
+	follower_count  INTEGER NOT NULL DEFAULT 0,
+	following_count INTEGER NOT NULL DEFAULT 0,
+	follower_rev    INTEGER NOT NULL DEFAULT 0,
+	unread_count    INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE pin_groups (
+	id          BLOB PRIMARY KEY,
+	owner_id    BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	title       TEXT NOT NULL,
+	content     TEXT NOT NULL,
+	image_key   TEXT NOT NULL DEFAULT '',
+	image_ext   TEXT NOT NULL DEFAULT '',
+	image_w     INTEGER NOT NULL DEFAULT 0,
+	image_h     INTEGER NOT NULL DEFAULT 0,
+	image_alpha INTEGER NOT NULL DEFAULT 0,
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	pin_count   INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX groups_owner ON pin_groups(owner_id, id);
+
+-- pins keep a rowid (seq) because the search index refers to rows by
+-- integer; seq follows insertion, which is id order.
+CREATE TABLE pins (
+	seq            INTEGER PRIMARY KEY,
+	id             BLOB NOT NULL UNIQUE,
+	author_id      BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	group_id       BLOB NOT NULL REFERENCES pin_groups(id) ON DELETE CASCADE,
+	title          TEXT NOT NULL,
+	content        TEXT NOT NULL,
+	image_key      TEXT NOT NULL,
+	image_ext      TEXT NOT NULL,
+	image_w        INTEGER NOT NULL,
+	image_h        INTEGER NOT NULL,
+	image_alpha    INTEGER NOT NULL DEFAULT 0,
+	created_at     INTEGER NOT NULL,
+	updated_at     INTEGER NOT NULL,
+	like_count     INTEGER NOT NULL DEFAULT 0,
+	bookmark_count INTEGER NOT NULL DEFAULT 0,
+	comment_count  INTEGER NOT NULL DEFAULT 0,
+	like_rev       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX pins_author ON pins(author_id, id);
+CREATE INDEX pins_group ON pins(group_id, id);
+
+-- The words of each pin (store.Words of its title and content), so that
+-- search tokenizes exactly as the domain defines words. The prefix
+-- indexes serve short prefixes without merging every matching term.
+CREATE VIRTUAL TABLE pin_words USING fts5(
+	words,
+	tokenize = 'unicode61 remove_diacritics 0',
+	prefix = '1 2 3',
+	detail = none
+);
+
+CREATE TABLE follows (
+	id          BLOB PRIMARY KEY,
+	follower_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	followee_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at  INTEGER NOT NULL,
+	UNIQUE (follower_id, followee_id)
+) WITHOUT ROWID;
+CREATE INDEX follows_followee ON follows(followee_id, id);
+CREATE INDEX follows_follower ON follows(follower_id, id);
+
+CREATE TABLE comments (
+	id         BLOB PRIMARY KEY,
+	pin_id     BLOB NOT NULL REFERENCES pins(id) ON DELETE CASCADE,
+	author_id  BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	content    TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX comments_pin ON comments(pin_id, id);
+CREATE INDEX comments_author ON comments(author_id);
+
+CREATE TABLE likes (
+	id         BLOB PRIMARY KEY,
+	pin_id     BLOB NOT NULL REFERENCES pins(id) ON DELETE CASCADE,
+	user_id    BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at INTEGER NOT NULL,
+	UNIQUE (user_id, pin_id)
+) WITHOUT ROWID;
+CREATE INDEX likes_pin ON likes(pin_id);
+
+CREATE TABLE bookmarks (
+	id         BLOB PRIMARY KEY,
+	pin_id     BLOB NOT NULL REFERENCES pins(id) ON DELETE CASCADE,
+	user_id    BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at INTEGER NOT NULL,
+	UNIQUE (user_id, pin_id)
+) WITHOUT ROWID;
+CREATE INDEX bookmarks_pin ON bookmarks(pin_id);
+CREATE INDEX bookmarks_user ON bookmarks(user_id, id);
+
+CREATE TABLE notifications (
+	id           BLOB PRIMARY KEY,
+	recipient_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	kind         TEXT NOT NULL,
+	actor_id     BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	pin_id       BLOB REFERENCES pins(id) ON DELETE CASCADE,
+	read         INTEGER NOT NULL DEFAULT 0,
+	created_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX notifications_recipient ON notifications(recipient_id, id);
+CREATE INDEX notifications_actor ON notifications(actor_id);
+CREATE INDEX notifications_pin ON notifications(pin_id);
+
+CREATE TABLE images (
+	name         TEXT PRIMARY KEY,
+	content_type TEXT NOT NULL,
+	data         BLOB NOT NULL,
+	created_at   INTEGER NOT NULL
+);
+
+CREATE TABLE revocations (
+	jti   TEXT PRIMARY KEY,
+	until INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Counts, kept by the rows that make them.
+CREATE TRIGGER pins_ai AFTER INSERT ON pins BEGIN
+	UPDATE users SET pin_count = pin_count + 1 WHERE id = NEW.author_id;
+	UPDATE pin_groups SET pin_count = pin_count + 1 WHERE id = NEW.group_id;
+END;
+CREATE TRIGGER pins_ad AFTER DELETE ON pins BEGIN
+	UPDATE users SET pin_count = pin_count - 1 WHERE id = OLD.author_id;
+	UPDATE pin_groups SET pin_count = pin_count - 1 WHERE id = OLD.group_id;
+	DELETE FROM pin_words WHERE rowid = OLD.seq;
+END;
+CREATE TRIGGER pins_au_group AFTER UPDATE OF group_id ON pins WHEN OLD.group_id <> NEW.group_id BEGIN
+	UPDATE pin_groups SET pin_count = pin_count - 1 WHERE id = OLD.group_id;
+	UPDATE pin_groups SET pin_count = pin_count + 1 WHERE id = NEW.group_id;
+END;
+CREATE TRIGGER follows_ai AFTER INSERT ON follows BEGIN
+	UPDATE users SET follower_count = follower_count + 1, follower_rev = follower_rev + 1 WHERE id = NEW.followee_id;
+	UPDATE users SET following_count = following_count + 1 WHERE id = NEW.follower_id;
+END;
+CREATE TRIGGER follows_ad AFTER DELETE ON follows BEGIN
+	UPDATE users SET follower_count = follower_count - 1, follower_rev = follower_rev + 1 WHERE id = OLD.followee_id;
+	UPDATE users SET following_count = following_count - 1 WHERE id = OLD.follower_id;
+END;
+CREATE TRIGGER comments_ai AFTER INSERT ON comments BEGIN
+	UPDATE pins SET comment_count = comment_count + 1 WHERE id = NEW.pin_id;
+END;
+CREATE TRIGGER comments_ad AFTER DELETE ON comments BEGIN
+	UPDATE pins SET comment_count = comment_count - 1 WHERE id = OLD.pin_id;
+END;
+CREATE TRIGGER likes_ai AFTER INSERT ON likes BEGIN
+	UPDATE pins SET like_count = like_count + 1, like_rev = like_rev + 1 WHERE id = NEW.pin_id;
+END;
+CREATE TRIGGER likes_ad AFTER DELETE ON likes BEGIN
+	UPDATE pins SET like_count = like_count - 1, like_rev = like_rev + 1 WHERE id = OLD.pin_id;
+END;
+CREATE TRIGGER bookmarks_ai AFTER INSERT ON bookmarks BEGIN
+	UPDATE pins SET bookmark_count = bookmark_count + 1 WHERE id = NEW.pin_id;
+END;
+CREATE TRIGGER bookmarks_ad AFTER DELETE ON bookmarks BEGIN
+	UPDATE pins SET bookmark_count = bookmark_count - 1 WHERE id = OLD.pin_id;
+END;
+CREATE TRIGGER notifications_ai AFTER INSERT ON notifications WHEN NEW.read = 0 BEGIN
+	UPDATE users SET unread_count = unread_count + 1 WHERE id = NEW.recipient_id;
+END;
+CREATE TRIGGER notifications_ad AFTER DELETE ON notifications WHEN OLD.read = 0 BEGIN
+	UPDATE users SET unread_count = unread_count - 1 WHERE id = OLD.recipient_id;
+END;
+CREATE TRIGGER notifications_au AFTER UPDATE OF read ON notifications WHEN OLD.read <> NEW.read BEGIN
+	UPDATE users SET unread_count = unread_count + (CASE WHEN NEW.read = 0 THEN 1 ELSE -1 END) WHERE id = NEW.recipient_id;
+END;
+`,
+}
+
+// migrate applies every migration the database has not seen, each in its
+// own transaction with its version bump, so a crash leaves a whole step
+// or none.
+func migrate(ctx context.Context, db *sql.DB) error {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("sqlitestore: read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("sqlitestore: the database is at schema version %d, newer than this program (%d): run a newer release", version, len(migrations))
+	}
+	for v := version; v < len(migrations); v++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("sqlitestore: schema step %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlitestore: schema step %d: %w", v+1, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+// Package sqlitestore keeps the domain of package store in one SQLite file
+// under DATA_DIR: the embedded default, the whole product on one machine
+// with nothing installed. Every query is served by an index (schema.go),
+// writes are transactions (a cascade is all or nothing), and counts are
+// columns kept exact by triggers, so no page grows slower with the data.
+//
+// Writes go through one connection (SQLite has one writer at a time; a
+// queue in Go is cheaper than busy retries); reads through a pool that WAL
+// lets run beside it.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"mypinterest/store"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "mypinterest.db"
+
+// Store is the SQLite implementation of store.Store and store.Transfer.
+type Store struct {
+	w, r      *sql.DB // one writer connection, a pool of readers
+	opts      store.Options
+	cursorKey []byte
+}
+
+var (
+	_ store.Store    = (*Store)(nil)
+	_ store.Transfer = (*Store)(nil)
+)
+
+// Open opens (creating if needed) the database in dir and brings its schema
+// up to date.
+func Open(ctx context.Context, dir string, opts store.Options) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("sqlitestore: data dir: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	// Each connection sets these itself (the driver runs _pragma on
+	// connect): a pool may open a connection at any time.
+	common := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)"
+	w, err := sql.Open("sqlite", common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, w); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", common+"&_pragma=query_only(1)")
+	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("sqlitestore: open: %w", err)
+	}
+	readers := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	r.SetConnMaxIdleTime(0)
+	key := append([]byte(nil), opts.CursorKey...)
+	if len(key) == 0 {
+		key = store.NewCursorKey()
+	}
+	return &Store{w: w, r: r, opts: opts, cursorKey: key}, nil
+}
+
+// Close closes both pools, after a checkpoint that folds the WAL back into
+// the database file.
+func (s *Store) Close(ctx context.Context) error {
+	_, _ = s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.r.PingContext(ctx)
+}
+
+// ResumeDeletions has nothing to finish: every cascade is one transaction.
+func (s *Store) ResumeDeletions(context.Context) error { return nil }
+
+// listScope returns the cursor scope of the list named name.
+func (s *Store) listScope(name string) store.ListScope {
+	return store.ListScope{Key: s.cursorKey, Name: name}
+}
+
+// tx runs fn in a write transaction (BEGIN IMMEDIATE: it takes the write
+// lock at once, so it never fails half-way for a lock) and commits it.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return mapErr(err)
+	}
+	return mapErr(tx.Commit())
+}
+
+// isConstraint reports whether err is a violated UNIQUE or PRIMARY KEY
+// constraint: a duplicate.
+func isDuplicate(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := se.Code()
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// mapErr turns driver errors into domain errors: a missing row is
+// ErrNotFound, a busy or interrupted database is unavailable.
+func mapErr(err error) error {
+	var se *sqlite.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case isDuplicate(err):
+		return &store.Error{Code: store.EConflict, Message: "Already exists."}
+	case errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED):
+		return &store.Error{Code: store.EUnavailable, Message: "The database is busy; try again."}
+	}
+	return err
+}
+
+// ms and fromMS convert times to the stored Unix milliseconds and back.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// idScan scans a 12-byte BLOB into an ObjectID.
+type idScan struct{ dst *bson.ObjectID }
+
+func (s idScan) Scan(v any) error {
+	b, ok := v.([]byte)
+	if !ok || len(b) != len(bson.ObjectID{}) {
+		return fmt.Errorf("sqlitestore: id column holds %T", v)
+	}
+	copy(s.dst[:], b)
+	return nil
+}
+
+// nullIDScan scans a nullable id into a pointer left nil for NULL.
+type nullIDScan struct{ dst **bson.ObjectID }
+
+func (s nullIDScan) Scan(v any) error {
+	if v == nil {
+		*s.dst = nil
+		return nil
+	}
+	id := new(bson.ObjectID)
+	if err := (idScan{id}).Scan(v); err != nil {
+		return err
+	}
+	*s.dst = id
+	return nil
+}
+
+// idArgs returns ids as query arguments.
+func idArgs(ids []bson.ObjectID) []any {
+	out := make([]any, len(ids))
+	for i := range ids {
+		out[i] = ids[i][:]
+	}
+	return out
+}
+
+// placeholders returns "?,?,…" for n arguments.
+func placeholders(n int) string {
+	if n == 0 {
+		return "NULL"
+	}
+	b := make([]byte, 0, 2*n)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '?')
+	}
+	return string(b)
+}
