@@ -24,13 +24,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"mypinterest/internal/loadkit"
 	"os"
 	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"mypinterest/internal/loadkit"
 )
 
 // seedFlag is a boolean flag with a third, default state ("auto") so that a

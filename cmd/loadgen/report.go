@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"mypinterest/internal/loadkit"
 	"time"
+
+	"mypinterest/internal/loadkit"
 )
 
 // targets are the throughputs the README promises for a seeded database on
