@@ -124,11 +124,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	api := newAPIClient(o.url, o.workers)
+	api := loadkit.NewClient(o.url, o.workers)
 	st, err := prepare(ctx, api, &o, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "loadgen:", err)
-		if errors.Is(err, errRateLimited) {
+		if errors.Is(err, loadkit.ErrRateLimited) {
 			fmt.Fprintln(stderr, "loadgen: hint: the server rate-limits sign-up and log-in; restart it with AUTH_RATE_LIMIT=0 for load tests")
 		}
 		return 1
@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	fmt.Fprintf(stdout, "\nloadgen %s, GOMAXPROCS=%d, NumCPU=%d\n", runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU())
 	fmt.Fprintf(stdout, "flags: %s\n", flagsUsed(fs))
-	fmt.Fprintf(stdout, "server %s: %d workers × %s after %s warm-up per scenario\n\n", api.base, o.concurrency, o.duration, o.warmup)
+	fmt.Fprintf(stdout, "server %s: %d workers × %s after %s warm-up per scenario\n\n", api.Base, o.concurrency, o.duration, o.warmup)
 
 	cfg := loadkit.RunConfig{BaseURL: o.url, Concurrency: o.concurrency, Duration: o.duration, Warmup: o.warmup, Timeout: o.timeout}
 	all := buildScenarios(st)
@@ -164,10 +164,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // prepare loads or creates the seeded data and returns the state the
 // scenarios need, printing what it decided and why.
-func prepare(ctx context.Context, api *apiClient, o *options, out io.Writer) (*State, error) {
-	pins, err := api.countPins(ctx, minPins)
+func prepare(ctx context.Context, api *loadkit.Client, o *options, out io.Writer) (*State, error) {
+	pins, err := countPins(ctx, api, minPins)
 	if err != nil {
-		return nil, fmt.Errorf("cannot list pins on %s (is the server running?): %w", api.base, err)
+		return nil, fmt.Errorf("cannot list pins on %s (is the server running?): %w", api.Base, err)
 	}
 
 	st, err := loadState(o.state)
@@ -179,7 +179,7 @@ func prepare(ctx context.Context, api *apiClient, o *options, out io.Writer) (*S
 		refreshed, err := checkState(ctx, api, st)
 		switch {
 		case err != nil:
-			fmt.Fprintf(out, "state file %s does not match %s: %v\n", o.state, api.base, err)
+			fmt.Fprintf(out, "state file %s does not match %s: %v\n", o.state, api.Base, err)
 			st = nil
 		case refreshed:
 			fmt.Fprintf(out, "saved token was rejected; logged in again as %s\n", st.Email)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"mypinterest/internal/loadkit"
 )
 
 // seedUser is one signed-up account.
@@ -20,7 +22,7 @@ type seedUser struct {
 // seeder creates the data set over the public API, the way real clients
 // would, so the server's own validation and counters are exercised.
 type seeder struct {
-	api     *apiClient
+	api     *loadkit.Client
 	plan    seedPlan
 	workers int
 	images  [][]byte
@@ -122,7 +124,7 @@ func (s *seeder) run(ctx context.Context) (*State, error) {
 
 	owner := s.users[p.pinAuthor(0)]
 	return &State{
-		URL:      s.api.base,
+		URL:      s.api.Base,
 		RunID:    s.runID,
 		SeededAt: time.Now().UTC(),
 		PinID:    s.pinIDs[0],
@@ -144,7 +146,7 @@ func (s *seeder) signUp(ctx context.Context, i int) error {
 	}
 	body := map[string]string{"email": u.Email, "nickname": u.Nickname, "password": s.password}
 	var auth authAnswer
-	if err := s.api.jsonCall(ctx, http.MethodPost, "/api/v1/auth/signup", "", body, &auth); err != nil {
+	if err := s.api.JSON(ctx, http.MethodPost, "/api/v1/auth/signup", "", body, &auth); err != nil {
 		return err
 	}
 	if auth.User.ID == "" || auth.Token == "" {
@@ -164,7 +166,7 @@ func (s *seeder) createGroup(ctx context.Context, g int) error {
 	}
 	var got idAnswer
 	img := s.images[g%len(s.images)]
-	if err := s.api.multipartCall(ctx, "/api/v1/groups", owner.Token, fields, fmt.Sprintf("group-%d.jpg", g), img, &got); err != nil {
+	if err := s.api.Multipart(ctx, "/api/v1/groups", owner.Token, fields, fmt.Sprintf("group-%d.jpg", g), img, &got); err != nil {
 		return err
 	}
 	s.groupIDs[g] = got.ID
@@ -184,7 +186,7 @@ func (s *seeder) createPin(ctx context.Context, i int) error {
 	}
 	var got idAnswer
 	img := s.images[i%len(s.images)]
-	if err := s.api.multipartCall(ctx, "/api/v1/pins", author.Token, fields, fmt.Sprintf("pin-%d.jpg", i), img, &got); err != nil {
+	if err := s.api.Multipart(ctx, "/api/v1/pins", author.Token, fields, fmt.Sprintf("pin-%d.jpg", i), img, &got); err != nil {
 		return err
 	}
 	s.pinIDs[i] = got.ID
@@ -194,14 +196,14 @@ func (s *seeder) createPin(ctx context.Context, i int) error {
 func (s *seeder) comment(ctx context.Context, c int) error {
 	who := s.users[s.plan.commenter(s.plan.pinAuthor(0), c)]
 	body := map[string]string{"content": fmt.Sprintf("Comment %d from %s: %s", c+1, who.Nickname, strings.Repeat("nice pin! ", 1+c%5))}
-	return s.api.jsonCall(ctx, http.MethodPost, "/api/v1/pins/"+s.pinIDs[0]+"/comments", who.Token, body, nil)
+	return s.api.JSON(ctx, http.MethodPost, "/api/v1/pins/"+s.pinIDs[0]+"/comments", who.Token, body, nil)
 }
 
 // edgeJob returns a job that PUTs /pins/{pin}/{verb} as each pair's user.
 func (s *seeder) edgeJob(edges []pair, verb string) func(context.Context, int) error {
 	return func(ctx context.Context, i int) error {
 		e := edges[i]
-		return s.api.jsonCall(ctx, http.MethodPut, "/api/v1/pins/"+s.pinIDs[e.A]+"/"+verb, s.users[e.B].Token, nil, nil)
+		return s.api.JSON(ctx, http.MethodPut, "/api/v1/pins/"+s.pinIDs[e.A]+"/"+verb, s.users[e.B].Token, nil, nil)
 	}
 }
 
@@ -209,6 +211,6 @@ func (s *seeder) edgeJob(edges []pair, verb string) func(context.Context, int) e
 func (s *seeder) followJob(edges []pair) func(context.Context, int) error {
 	return func(ctx context.Context, i int) error {
 		e := edges[i]
-		return s.api.jsonCall(ctx, http.MethodPut, "/api/v1/users/"+s.users[e.B].ID+"/follow", s.users[e.A].Token, nil, nil)
+		return s.api.JSON(ctx, http.MethodPut, "/api/v1/users/"+s.users[e.B].ID+"/follow", s.users[e.A].Token, nil, nil)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"mypinterest/internal/loadkit"
 )
 
 // State is what a seeding run leaves behind so that later runs can measure
@@ -90,25 +92,25 @@ func saveState(path string, st *State) error {
 // checkState confirms the saved ids still exist on the target and that the
 // token still works, logging in again when it does not. It reports whether
 // the token changed so the caller can save the state again.
-func checkState(ctx context.Context, api *apiClient, st *State) (refreshed bool, err error) {
-	if err := api.jsonCall(ctx, http.MethodGet, "/api/v1/pins/"+st.PinID, "", nil, nil); err != nil {
+func checkState(ctx context.Context, api *loadkit.Client, st *State) (refreshed bool, err error) {
+	if err := api.JSON(ctx, http.MethodGet, "/api/v1/pins/"+st.PinID, "", nil, nil); err != nil {
 		return false, fmt.Errorf("saved pin: %w", err)
 	}
-	if err := api.jsonCall(ctx, http.MethodGet, "/api/v1/users/"+st.UserID, "", nil, nil); err != nil {
+	if err := api.JSON(ctx, http.MethodGet, "/api/v1/users/"+st.UserID, "", nil, nil); err != nil {
 		return false, fmt.Errorf("saved user: %w", err)
 	}
-	err = api.jsonCall(ctx, http.MethodGet, "/api/v1/me", st.Token, nil, nil)
+	err = api.JSON(ctx, http.MethodGet, "/api/v1/me", st.Token, nil, nil)
 	if err == nil {
 		return false, nil
 	}
-	var ae *apiError
+	var ae *loadkit.APIError
 	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized {
 		return false, fmt.Errorf("saved token: %w", err)
 	}
 	// Tokens expire and logouts revoke them; the account is still there.
 	var auth authAnswer
 	login := map[string]string{"email": st.Email, "password": st.Password}
-	if err := api.jsonCall(ctx, http.MethodPost, "/api/v1/auth/login", "", login, &auth); err != nil {
+	if err := api.JSON(ctx, http.MethodPost, "/api/v1/auth/login", "", login, &auth); err != nil {
 		return false, fmt.Errorf("logging in again as %s: %w", st.Email, err)
 	}
 	if auth.Token == "" {
