@@ -34,7 +34,7 @@ func NewSessions(cfg Config, s store.Store) (*Sessions, error) {
 	cfg = withDefaults(cfg)
 	var rv revoker
 	if cfg.Redis != nil {
-		rv = redisRevoker{rdb: cfg.Redis, local: newMemoryRevoker(time.Now), log: cfg.Logger}
+		rv = redisRevoker{guard: hub.GuardFor(cfg.Redis), local: newMemoryRevoker(time.Now), log: cfg.Logger}
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/redis/go-redis/v9"
 
+	"mypinterest/hub"
 	"mypinterest/store"
 )
 
@@ -178,25 +178,33 @@ func (r *storedRevoker) IsRevoked(ctx context.Context, jti string) (bool, error)
 
 // redisRevoker shares revocations between instances: a key per token id
 // that Redis expires together with the token. It also remembers, in
-// local, every revocation made through this instance.
+// local, every revocation Redis has accepted through this instance.
 //
-// While Redis is unreachable, a check falls back to local instead of
-// failing: signed-in users keep working through a Redis outage (HTTP keeps
-// serving), at the price that a token revoked on another instance is
-// accepted here until Redis is back. A log-out during the outage is still
-// refused (503), so nobody believes a session ended when it did not.
+// While Redis is unreachable (every call goes through the client's
+// hub.RedisGuard, so that is noticed within hub.RedisCallTimeout and then
+// at once), a check falls back to local instead of failing: signed-in
+// users keep working through a Redis outage, at the price that a token
+// revoked on another instance is accepted here until Redis is back. A
+// log-out during the outage is refused (503) and marks nothing locally, so
+// its retry tries Redis again: nobody is told a session ended that other
+// instances still accept.
 type redisRevoker struct {
-	rdb   *redis.Client
+	guard *hub.RedisGuard
 	local *memoryRevoker
 	log   *slog.Logger
 }
 
 const revokedKeyPrefix = "mypinterest:revoked:"
 
-// Revoke implements revoker.
+// Revoke implements revoker: Redis first, and local only once Redis has it.
 func (r redisRevoker) Revoke(ctx context.Context, jti string, ttl time.Duration) error {
-	_ = r.local.Revoke(ctx, jti, ttl)
-	return r.rdb.Set(ctx, revokedKeyPrefix+jti, 1, ttl).Err()
+	err := r.guard.Do(ctx, func(ctx context.Context) error {
+		return r.guard.Client().Set(ctx, revokedKeyPrefix+jti, 1, ttl).Err()
+	})
+	if err != nil {
+		return err
+	}
+	return r.local.Revoke(ctx, jti, ttl)
 }
 
 // IsRevoked implements revoker.
@@ -204,9 +212,14 @@ func (r redisRevoker) IsRevoked(ctx context.Context, jti string) (bool, error) {
 	if revoked, _ := r.local.IsRevoked(ctx, jti); revoked {
 		return true, nil
 	}
-	n, err := r.rdb.Exists(ctx, revokedKeyPrefix+jti).Result()
+	var n int64
+	err := r.guard.Do(ctx, func(ctx context.Context) error {
+		var err error
+		n, err = r.guard.Client().Exists(ctx, revokedKeyPrefix+jti).Result()
+		return err
+	})
 	if err != nil {
-		r.log.Warn("token revocations unreachable; accepting tokens not revoked here", "err", err)
+		r.log.Debug("token revocations unreachable; accepting tokens not revoked here", "err", err)
 		return false, nil
 	}
 	return n > 0, nil

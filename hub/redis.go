@@ -102,10 +102,13 @@ func (b *RedisBroker) Start(deliver func(topic string, msg []byte)) {
 	go b.run(ctx, deliver)
 }
 
-// Publish implements Broker. It fails while Redis is unreachable; the caller
+// Publish implements Broker. It fails while Redis is unreachable, within
+// RedisCallTimeout and then at once (the client's RedisGuard); the caller
 // logs and counts that, the message is lost (clients re-sync over HTTP).
 func (b *RedisBroker) Publish(ctx context.Context, topic string, msg []byte) error {
-	return b.client.Publish(ctx, topic, msg).Err()
+	return GuardFor(b.client).Do(ctx, func(ctx context.Context) error {
+		return b.client.Publish(ctx, topic, msg).Err()
+	})
 }
 
 // Subscribe implements Broker. It adds a reference to topic and, once the
