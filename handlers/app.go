@@ -53,6 +53,10 @@ type Config struct {
 	// Redis, when set, shares rate-limit counters and token revocations
 	// between instances and is checked by /readyz; nil = single instance.
 	Redis *redis.Client
+	// AllowedOrigins are the browser origins, besides the site's own,
+	// whose unsafe requests are accepted (ALLOWED_ORIGINS, as the hub
+	// takes them for WebSockets): full origins or host patterns.
+	AllowedOrigins []string
 	// TrustedProxies are the addresses (IPs or CIDRs) whose
 	// X-Forwarded-For header is believed when finding the client IP.
 	TrustedProxies []string
@@ -110,6 +114,7 @@ type server struct {
 	pinJSON   *pinJSONCache // see sendPinList
 	pageError pageErrorFunc // set by registerPages: non-API errors render as pages
 	metrics   *Metrics      // nil: no metrics
+	csrf      *csrfGuard
 
 	limiterOnce sync.Once
 	limiter     fiber.Handler // see authLimiter
@@ -126,7 +131,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		}
 	}
 	cfg = withDefaults(cfg)
-	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache()}
+	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache(), csrf: newCSRFGuard(cfg)}
 	if s.store == nil {
 		return nil, errors.New("handlers: Deps.Store is required")
 	}
@@ -159,6 +164,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	app.Use(s.observe) // access log and HTTP metrics; see accesslog.go
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.withTimeout)
+	app.Use(s.refuseCrossSite)
 	app.Use(s.csrfMiddleware())
 	if s.metrics != nil {
 		// On the main port, as SPEC §4 lists it: skipCSRF exempts it, no

@@ -1,74 +1,102 @@
 package handlers
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/csrf"
-	redisstorage "github.com/gofiber/storage/redis/v3"
+	"github.com/golang-jwt/jwt/v5"
 
 	"mypinterest/store"
 )
 
 // CSRF protection for everything a browser's session cookie authorises.
 //
-// The session cookie is SameSite=Lax and authenticate refuses cross-site
-// unsafe requests by Sec-Fetch-Site, but older browsers send neither
-// guarantee, so every unsafe request that could ride on ambient
-// credentials also needs a token the attacker cannot read: Fiber's csrf
-// middleware (double submit: a cookie plus the same value in the form
-// field _csrf or the X-CSRF-Token header, checked against server-side
-// storage). The page forms carry it in a hidden field; the scripts send it
-// in the header, read from <meta name="csrf-token">.
+// The session cookie is SameSite=Lax and refuseCrossSite turns away
+// cross-site unsafe requests by Sec-Fetch-Site and Origin, but older
+// browsers send neither guarantee, so every unsafe request that could ride
+// on ambient credentials also needs a token the attacker cannot read or
+// make. The token is stateless (nothing is stored per page view, on any
+// instance): an expiry and an HMAC, keyed by a key derived from the JWT
+// secret, over that expiry and what the token is bound to — the session
+// (the jti of the session cookie's token) when there is one, otherwise a
+// random value in the csrf_ cookie, set only where a signed-out visitor
+// meets a form (log-in and sign-up). A token taken from one session is
+// worthless in another. The page forms carry it in the field _csrf; the
+// scripts send it in the header X-CSRF-Token, read from
+// <meta name="csrf-token">.
 const (
 	csrfField  = "_csrf"
 	csrfHeader = "X-CSRF-Token"
 	csrfCookie = "csrf_"
-	// csrfTTL is how long a token stays valid without any page view; each
-	// view extends it, so a tab left open over lunch still posts.
-	csrfTTL = 12 * time.Hour
+	// csrfTTL is how long a token stays valid; every page view issues a
+	// fresh one, so a tab left open over lunch still posts.
+	csrfTTL    = 12 * time.Hour
+	csrfMACLen = 16
 )
+
+var csrfEncoding = base64.RawURLEncoding.Strict()
 
 type csrfKey struct{}
 
-// csrfMiddleware must run before every route that changes state. It
-// checks unsafe requests and hands safe ones a token (cookie plus the
-// value for the templates).
-//
-// Skipped: requests with an Authorization header (a Bearer token is not
-// sent by browsers on their own, so it cannot be forged cross-site), API
-// requests without a session cookie (nothing ambient to abuse: sign-up
-// and log-in by JSON clients), the machine endpoints, and signed-out page
-// views other than the log-in and sign-up forms (see skipCSRF). Every
-// unsafe page request is checked, signed in or not.
-func (s *server) csrfMiddleware() fiber.Handler {
-	cfg := csrf.Config{
-		Next:           skipCSRF,
-		CookieName:     csrfCookie,
-		CookiePath:     "/",
-		CookieSecure:   s.cfg.CookieSecure,
-		CookieHTTPOnly: true, // scripts read the token from the page instead
-		CookieSameSite: fiber.CookieSameSiteLaxMode,
-		Expiration:     csrfTTL,
-		ContextKey:     csrfKey{},
-		Extractor:      csrfFromFormOrHeader,
-		ErrorHandler: func(*fiber.Ctx, error) error {
-			return store.Errorf(store.EForbidden, "The form expired or did not come from this site; reload the page and try again.")
-		},
-	}
-	if s.cfg.Redis != nil {
-		// Tokens must be known to every instance behind the proxy. The
-		// storage borrows cmd's client and never closes or resets it.
-		cfg.Storage = redisstorage.NewFromConnection(s.cfg.Redis)
-	}
-	return csrf.New(cfg)
+// errCSRF answers an unsafe request without a valid token.
+var errCSRF = store.Errorf(store.EForbidden, "The form expired or did not come from this site; reload the page and try again.")
+
+// csrfGuard issues and checks tokens.
+type csrfGuard struct {
+	key    []byte
+	jwtKey []byte
+	issuer string
+	secure bool
+	now    func() time.Time
 }
 
-// skipCSRF reports requests the middleware leaves alone (see
-// csrfMiddleware).
+func newCSRFGuard(cfg Config) *csrfGuard {
+	h := hmac.New(sha256.New, cfg.JWTSecret)
+	h.Write([]byte("mypinterest csrf v1"))
+	return &csrfGuard{key: h.Sum(nil), jwtKey: cfg.JWTSecret, issuer: cfg.Issuer, secure: cfg.CookieSecure, now: time.Now}
+}
+
+// csrfMiddleware must run before every route that changes state. It
+// checks unsafe requests and gives safe ones that show a form a token
+// (see skipCSRF for what it leaves alone).
+func (s *server) csrfMiddleware() fiber.Handler {
+	g := s.csrf
+	return func(c *fiber.Ctx) error {
+		if skipCSRF(c) {
+			return c.Next()
+		}
+		if isSafeMethod(c.Method()) {
+			// Signed-out pages other than the two forms need no token:
+			// without one they stay shareable (see pages_cache.go).
+			if c.Cookies(sessionCookie) != "" || c.Path() == "/login" || c.Path() == "/signup" {
+				c.Locals(csrfKey{}, g.issue(c))
+			}
+			return c.Next()
+		}
+		if !g.valid(c, csrfFromFormOrHeader(c)) {
+			return errCSRF
+		}
+		return c.Next()
+	}
+}
+
+// skipCSRF reports requests the middleware leaves alone: requests with a
+// Bearer token (authenticate then ignores the cookie, and a browser does
+// not send the header on its own, so it cannot be forged cross-site; any
+// other Authorization scheme gets no such pass), the machine endpoints,
+// and API requests without a session cookie (nothing ambient to abuse:
+// sign-up and log-in by JSON clients, which refuseCrossSite and the JSON
+// content type guard instead). Every unsafe page request is checked,
+// signed in or not.
 func skipCSRF(c *fiber.Ctx) bool {
-	if c.Get(fiber.HeaderAuthorization) != "" {
+	if parseBearer(c.Get(fiber.HeaderAuthorization)) != "" {
 		return true
 	}
 	p := c.Path()
@@ -77,35 +105,113 @@ func skipCSRF(c *fiber.Ctx) bool {
 			return true
 		}
 	}
-	signedOut := c.Cookies(sessionCookie) == ""
-	if strings.HasPrefix(p, "/api/") {
-		return signedOut
+	return strings.HasPrefix(p, "/api/") && c.Cookies(sessionCookie) == ""
+}
+
+func isSafeMethod(m string) bool {
+	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
+}
+
+// issue returns a fresh token bound to the request's session, or to its
+// anonymous csrf_ cookie, which it sets first when missing.
+func (g *csrfGuard) issue(c *fiber.Ctx) string {
+	binding := g.binding(c)
+	if binding == "" {
+		nonce := make([]byte, 16)
+		_, _ = rand.Read(nonce) // crypto/rand.Read never fails (Go 1.24+)
+		value := hex.EncodeToString(nonce)
+		c.Cookie(&fiber.Cookie{
+			Name: csrfCookie, Value: value, Path: "/", MaxAge: int(csrfTTL / time.Second),
+			Secure: g.secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
+		})
+		binding = "a:" + value
 	}
-	// A signed-out visitor's pages hold no form except log-in and sign-up,
-	// so other safe requests need no token; minting one for every
-	// cookie-less crawler hit would fill the token storage for nothing.
-	safe := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
-	return safe && signedOut && p != "/login" && p != "/signup"
+	exp := make([]byte, 8)
+	binary.BigEndian.PutUint64(exp, uint64(g.now().Add(csrfTTL).Unix()))
+	return csrfEncoding.EncodeToString(append(exp, g.mac(exp, binding)...))
+}
+
+// valid reports whether tok has not expired and was issued for this
+// request: for its session, or for its browser's csrf_ cookie (a form
+// loaded before signing in, in another tab, still posts; the cookie is as
+// much this browser's secret as the session).
+func (g *csrfGuard) valid(c *fiber.Ctx, tok string) bool {
+	raw, err := csrfEncoding.DecodeString(tok)
+	if err != nil || len(raw) != 8+csrfMACLen {
+		return false
+	}
+	exp := raw[:8]
+	if int64(binary.BigEndian.Uint64(exp)) <= g.now().Unix() {
+		return false
+	}
+	for _, b := range []string{g.sessionBinding(c), anonBinding(c)} {
+		if b != "" && hmac.Equal(raw[8:], g.mac(exp, b)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *csrfGuard) mac(exp []byte, binding string) []byte {
+	h := hmac.New(sha256.New, g.key)
+	h.Write(exp)
+	h.Write([]byte(binding))
+	return h.Sum(nil)[:csrfMACLen]
+}
+
+// binding is what a new token of this request is bound to: its session
+// when it has one, else its csrf_ cookie, else "" (none yet).
+func (g *csrfGuard) binding(c *fiber.Ctx) string {
+	if b := g.sessionBinding(c); b != "" {
+		return b
+	}
+	return anonBinding(c)
+}
+
+// sessionBinding is "s:<jti>" for a well-signed session cookie (expired or
+// revoked alike: the request's authentication decides what it may do; a
+// binding only has to be unforgeable and differ per session), else "".
+func (g *csrfGuard) sessionBinding(c *fiber.Ctx) string {
+	raw := c.Cookies(sessionCookie)
+	if raw == "" {
+		return ""
+	}
+	var claims jwt.RegisteredClaims
+	_, err := jwt.ParseWithClaims(raw, &claims,
+		func(*jwt.Token) (any, error) { return g.jwtKey, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithoutClaimsValidation(),
+	)
+	if err != nil || claims.ID == "" || claims.Issuer != g.issuer {
+		return ""
+	}
+	return "s:" + claims.ID
+}
+
+// anonBinding is "a:<csrf_ cookie>", or "" without the cookie.
+func anonBinding(c *fiber.Ctx) string {
+	if v := c.Cookies(csrfCookie); v != "" {
+		return "a:" + v
+	}
+	return ""
 }
 
 // csrfFromFormOrHeader takes the token from the _csrf field of a form
 // (url-encoded or multipart) or from the X-CSRF-Token header of a script's
 // request.
-func csrfFromFormOrHeader(c *fiber.Ctx) (string, error) {
+func csrfFromFormOrHeader(c *fiber.Ctx) string {
 	if tok := c.Get(csrfHeader); tok != "" {
-		return tok, nil
+		return tok
 	}
 	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 	if strings.HasPrefix(ct, fiber.MIMEApplicationForm) || strings.HasPrefix(ct, fiber.MIMEMultipartForm) {
-		if tok := c.FormValue(csrfField); tok != "" {
-			return tok, nil
-		}
+		return c.FormValue(csrfField)
 	}
-	return "", csrf.ErrTokenNotFound
+	return ""
 }
 
-// csrfToken is the token the middleware chose for this request ("" where
-// it was skipped).
+// csrfToken is the token the middleware issued for this request ("" where
+// none was needed).
 func csrfToken(c *fiber.Ctx) string {
 	tok, _ := c.Locals(csrfKey{}).(string)
 	return tok

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"strconv"
 	"strings"
 
@@ -19,11 +20,23 @@ import (
 // object, such as {"email":{"$gt":""}}, is a 400 before anything reaches
 // the database — and lenient about unknown fields, so that clients may
 // send more than an endpoint reads. An empty body is a 400 too: every
-// caller needs one.
+// caller needs one. The body must say Content-Type: application/json
+// (415 otherwise, SPEC §4): a browser can post text/plain across sites
+// without asking, and JSON-looking text/plain is how a forged form would
+// reach a JSON endpoint.
 func decodeJSON(c *fiber.Ctx, dst any) error {
-	body := bytes.TrimSpace(c.Body())
+	return decodeJSONBody(c.Get(fiber.HeaderContentType), c.Body(), dst)
+}
+
+// decodeJSONBody is decodeJSON on a content type and a body (the fuzz
+// target's entry).
+func decodeJSONBody(contentType string, raw []byte, dst any) error {
+	body := bytes.TrimSpace(raw)
 	if len(body) == 0 {
 		return store.Errorf(store.EMalformed, "A JSON body is required.")
+	}
+	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != fiber.MIMEApplicationJSON {
+		return store.Errorf(store.EUnsupported, "Send the body as JSON, with Content-Type: application/json.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(dst); err != nil {

@@ -128,7 +128,7 @@ func TestPageCSRF(t *testing.T) {
 			t.Error("a signed-out visitor of a page without forms got a token")
 		}
 		anon.get("/login")
-		if anon.cookies[csrfCookie] == "" || anon.csrf != anon.cookies[csrfCookie] {
+		if anon.cookies[csrfCookie] == "" || anon.csrf == "" {
 			t.Error("the log-in form has no token")
 		}
 	})
