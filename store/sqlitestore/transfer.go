@@ -60,7 +60,11 @@ func (s *Store) Export(ctx context.Context, kind store.Kind, after string, limit
 	if !ok {
 		return b, fmt.Errorf("sqlitestore: unknown kind %q", kind)
 	}
-	rows, err := s.r.QueryContext(ctx, q+` WHERE id > ? ORDER BY id LIMIT ?`, from, limit)
+	where, args := ``, []any{limit}
+	if from != nil {
+		where, args = ` WHERE id > ?`, []any{from, limit}
+	}
+	rows, err := s.r.QueryContext(ctx, q+where+` ORDER BY id LIMIT ?`, args...)
 	if err != nil {
 		return b, mapErr(err)
 	}
