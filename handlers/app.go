@@ -117,7 +117,7 @@ type server struct {
 	csrf      *csrfGuard
 
 	limiterOnce sync.Once
-	limiter     fiber.Handler // see authLimiter
+	rates       *rateCounter // see authLimiter
 }
 
 // New builds the Fiber app serving the JSON API, the pages, /media, /ws,

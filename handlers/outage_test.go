@@ -1,12 +1,19 @@
 package handlers
 
 import (
+	"context"
+	"net"
 	"net/http"
+	"os/exec"
+	"slices"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
 
+	"mypinterest/hub"
 	"mypinterest/internal/redistest"
 	"mypinterest/store"
 	"mypinterest/store/storetest"
@@ -61,5 +68,138 @@ func TestLogoutDuringRedisOutageIsNotHalfDone(t *testing.T) {
 	a.must(http.StatusUnauthorized, me)
 	if calls := d.take(); len(calls) != 1 {
 		t.Errorf("Disconnect calls %v, want one for the log-out", calls)
+	}
+}
+
+// pausableRedis is a redis-server this test owns by PID, so that it can be
+// stopped with SIGSTOP (connections stay open and nothing answers: the
+// worst kind of outage) and killed.
+type pausableRedis struct {
+	addr string
+	cmd  *exec.Cmd
+}
+
+func startPausableRedis(t *testing.T) *pausableRedis {
+	t.Helper()
+	r := &pausableRedis{addr: freeAddr(t)}
+	r.start(t)
+	t.Cleanup(r.kill)
+	return r
+}
+
+func (r *pausableRedis) start(t *testing.T) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(r.addr)
+	r.cmd = exec.Command(redistest.Binary, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: r.addr, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (r *pausableRedis) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r *pausableRedis) kill() {
+	if r.cmd == nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGCONT)
+	_ = r.cmd.Process.Kill()
+	_ = r.cmd.Wait()
+	r.cmd = nil
+}
+
+// defaultClient is a go-redis client with the library's defaults (3 s
+// reads, 3 retries, context deadlines ignored): the guard must bound the
+// wait whatever the client is configured with.
+func defaultClient(t *testing.T, addr string) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// While Redis hangs (SIGSTOP: connections open, no answers) and after it is
+// killed, signed-in requests, a comment (which publishes through Redis) and
+// a rate-limited log-in add at most 100 ms at p99; once Redis is back,
+// revocations are shared again without a restart.
+func TestRedisHangAddsLittleLatency(t *testing.T) {
+	defer func(d time.Duration) { hub.RedisCallTimeout = d }(hub.RedisCallTimeout)
+	hub.RedisCallTimeout = 100 * time.Millisecond // production's bound
+	srv := startPausableRedis(t)
+	rdb := defaultClient(t, srv.addr)
+	s := storetest.New(t, store.Options{PasswordCost: bcrypt.MinCost})
+	h := hub.New(hub.NewRedisBroker(rdb, nil), hub.Config{})
+	t.Cleanup(func() { _ = h.Shutdown(context.Background()) })
+	app, err := New(Config{JWTSecret: testSecret, Redis: rdb, AuthRateLimit: 1000}, Deps{Store: s, Publisher: h, Disconnecter: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{t: t, app: app, store: s}
+	u, author := e.signup(), e.signup()
+	pin := e.createPin(author, e.createGroup(author, "g"), "p")["id"].(string)
+
+	requests := []req{
+		{method: "GET", path: "/api/v1/me", token: u.token},
+		{method: "POST", path: "/api/v1/pins/" + pin + "/comments", token: u.token, body: map[string]string{"content": "hi"}},
+		{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": u.email, "password": "wrong password"}},
+	}
+	// p99 of each request's latency over rounds.
+	measure := func(rounds int) []time.Duration {
+		per := make([][]time.Duration, len(requests))
+		for range rounds {
+			for i, r := range requests {
+				start := time.Now()
+				res := e.do(r)
+				per[i] = append(per[i], time.Since(start))
+				if res.status >= 500 {
+					t.Fatalf("%s %s: %d %s", r.method, r.path, res.status, res.body)
+				}
+			}
+		}
+		out := make([]time.Duration, len(per))
+		for i, ds := range per {
+			slices.Sort(ds)
+			out[i] = ds[len(ds)*99/100]
+		}
+		return out
+	}
+	base := measure(30)
+	check := func(phase string, got []time.Duration) {
+		t.Helper()
+		for i := range got {
+			added := got[i] - base[i]
+			t.Logf("%s: %s %s p99 %v (healthy %v)", phase, requests[i].method, requests[i].path, got[i], base[i])
+			if added > 100*time.Millisecond {
+				t.Errorf("%s: %s %s adds %v at p99, want at most 100ms", phase, requests[i].method, requests[i].path, added)
+			}
+		}
+	}
+
+	srv.signal(t, syscall.SIGSTOP)
+	check("redis stopped", measure(60))
+	srv.kill()
+	check("redis killed", measure(30))
+
+	srv.start(t)
+	eventually(t, 10*time.Second, "log-out after Redis is back", func() bool {
+		return e.do(req{method: "POST", path: "/api/v1/auth/logout", token: u.token}).status == http.StatusNoContent
+	})
+	n, err := redis.NewClient(&redis.Options{Addr: srv.addr}).Keys(context.Background(), revokedKeyPrefix+"*").Result()
+	if err != nil || len(n) != 1 {
+		t.Errorf("revocations in Redis after recovery: %v, %v", n, err)
 	}
 }

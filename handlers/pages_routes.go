@@ -53,7 +53,11 @@ func (s *server) registerPages(app *fiber.App) error {
 	get("/settings/profile", w.handleEditProfile)
 	post("/settings/profile", w.handleUpdateProfileForm)
 	get("/settings/delete", w.handleDeleteAccount)
-	post("/settings/delete", w.handleDeleteAccountForm)
+	if lim := s.deleteLimiter(); lim != nil {
+		app.Post("/settings/delete", s.authenticate, lim, w.handleDeleteAccountForm)
+	} else {
+		post("/settings/delete", w.handleDeleteAccountForm)
+	}
 	get("/notifications", w.handleNotificationsPage)
 	post("/notifications/read", w.handleMarkReadForm)
 

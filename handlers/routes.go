@@ -30,7 +30,11 @@ func (s *server) routes(app *fiber.App) error {
 
 	api.Get("/me", s.handleMe)
 	api.Patch("/me", s.handlePatchMe)
-	api.Delete("/me", s.handleDeleteMe)
+	if lim := s.deleteLimiter(); lim != nil {
+		api.Delete("/me", lim, s.handleDeleteMe)
+	} else {
+		api.Delete("/me", s.handleDeleteMe)
+	}
 	api.Put("/me/avatar", s.handlePutAvatar)
 	api.Get("/me/bookmarks", s.handleBookmarks)
 

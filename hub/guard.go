@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,9 +17,9 @@ var (
 	// RedisCallTimeout is the longest a request waits for one Redis
 	// command: a healthy Redis answers in well under a millisecond, so
 	// this only ever bites when it hangs or is gone.
-	RedisCallTimeout = 100 * time.Millisecond
+	RedisCallTimeout = 50 * time.Millisecond
 	// redisCooldown is how long an open breaker fails calls at once
-	// before letting one probe through.
+	// before a background probe tries Redis again.
 	redisCooldown = time.Second
 	// redisTripAfter consecutive failures open the breaker.
 	redisTripAfter uint32 = 2
@@ -31,14 +32,17 @@ var ErrRedisUnavailable = errors.New("hub: redis unavailable")
 // RedisGuard bounds the time a caller spends on Redis. Each call waits at
 // most RedisCallTimeout, whatever the client's own timeouts (a SIGSTOPped
 // server keeps its connections open, so only a deadline notices); after a
-// few consecutive failures a circuit breaker (sony/gobreaker) fails calls
-// at once for a second, then lets one probe through and closes again as
-// soon as Redis answers. While it is open, callers fall back (local
-// revocations, local rate limits) or give up (a live event is lost, as
-// when Redis is down) without adding latency.
+// few consecutive failures a circuit breaker (sony/gobreaker) opens and
+// fails calls at once. While it is not closed, a background probe (a
+// PING, once a second) is the only thing that waits on Redis, so no
+// request ever pays for a probe; the first one that answers closes it.
+// Meanwhile callers fall back (local revocations, local rate limits) or
+// give up (a live event is lost, as when Redis is down).
 type RedisGuard struct {
-	client *redis.Client
-	cb     *gobreaker.CircuitBreaker[struct{}]
+	client  *redis.Client
+	cb      *gobreaker.CircuitBreaker[struct{}]
+	probing atomic.Bool // a probe goroutine is running
+	called  atomic.Bool // Do was called since the probe last looked
 }
 
 var guards sync.Map // *redis.Client → *RedisGuard
@@ -72,10 +76,11 @@ func newRedisGuard(client *redis.Client) *RedisGuard {
 // Client is the guarded client.
 func (g *RedisGuard) Client() *redis.Client { return g.client }
 
-// Open reports whether the breaker is refusing calls right now.
-func (g *RedisGuard) Open() bool { return g.cb.State() == gobreaker.StateOpen }
+// Open reports whether the guard is refusing calls right now (the breaker
+// is open, or half-open while its probe runs).
+func (g *RedisGuard) Open() bool { return g.cb.State() != gobreaker.StateClosed }
 
-// Do runs fn with a context bounded by RedisCallTimeout unless the breaker
+// Do runs fn with a context bounded by RedisCallTimeout unless the guard
 // is open. fn runs on its own goroutine so that the bound holds even on a
 // client that ignores context deadlines (go-redis does unless
 // ContextTimeoutEnabled): on timeout the caller returns and fn finishes in
@@ -83,6 +88,15 @@ func (g *RedisGuard) Open() bool { return g.cb.State() == gobreaker.StateOpen }
 // such stragglers few. Errors of fn are returned as they are; a refused or
 // timed-out call is ErrRedisUnavailable.
 func (g *RedisGuard) Do(ctx context.Context, fn func(ctx context.Context) error) error {
+	if g.cb.State() != gobreaker.StateClosed {
+		g.called.Store(true)
+		g.probe()
+		return ErrRedisUnavailable
+	}
+	return g.execute(ctx, fn)
+}
+
+func (g *RedisGuard) execute(ctx context.Context, fn func(ctx context.Context) error) error {
 	_, err := g.cb.Execute(func() (struct{}, error) {
 		cctx, cancel := context.WithTimeout(ctx, RedisCallTimeout)
 		defer cancel()
@@ -102,4 +116,33 @@ func (g *RedisGuard) Do(ctx context.Context, fn func(ctx context.Context) error)
 		return ErrRedisUnavailable
 	}
 	return err
+}
+
+// probe starts, unless one runs, the goroutine that PINGs Redis each
+// cooldown while the breaker is not closed. It exits once the breaker
+// closes, or after a cooldown in which nobody called Do (the next call
+// starts it again), so an idle guard holds no goroutine.
+func (g *RedisGuard) probe() {
+	if !g.probing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer g.probing.Store(false)
+		t := time.NewTicker(redisCooldown / 4)
+		defer t.Stop()
+		idle := 0
+		for range t.C {
+			switch g.cb.State() {
+			case gobreaker.StateClosed:
+				return
+			case gobreaker.StateHalfOpen:
+				_ = g.execute(context.Background(), func(ctx context.Context) error { return g.client.Ping(ctx).Err() })
+			}
+			if g.called.Swap(false) {
+				idle = 0
+			} else if idle++; idle > 4 {
+				return
+			}
+		}
+	}()
 }
