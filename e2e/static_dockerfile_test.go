@@ -77,8 +77,33 @@ func TestStaticDockerfile(t *testing.T) {
 	if len(froms) < 2 {
 		t.Fatalf("Dockerfile must be multi-stage, has %d FROM", len(froms))
 	}
-	if !regexp.MustCompile(`^FROM (--platform=\S+ )?golang:1\.26\S* AS build$`).MatchString(froms[0]) {
+	// The base images are build arguments (e2e/swarm builds this file from
+	// local stand-ins); their defaults are what production builds from.
+	args := map[string]string{}
+	for _, in := range ins {
+		if m := regexp.MustCompile(`^ARG (\w+)=(\S+)$`).FindStringSubmatch(in); m != nil {
+			args[m[1]] = m[2]
+		}
+	}
+	expand := func(s string) string {
+		return os.Expand(s, func(name string) string {
+			if v, ok := args[name]; ok {
+				return v
+			}
+			return "$" + name
+		})
+	}
+	if !regexp.MustCompile(`^FROM (--platform=\S+ )?golang:1\.26\S* AS build$`).MatchString(expand(froms[0])) {
 		t.Errorf("first stage must be golang:1.26 AS build: %q", froms[0])
+	}
+	// The final stage copies the binary from the build stage unless
+	// BINARY_SOURCE names a prebuilt one.
+	if got := expand(strings.Join(froms, "\n")); !strings.Contains(got, "FROM build AS binary") ||
+		!strings.HasSuffix(got, "FROM gcr.io/distroless/static-debian12:nonroot") {
+		t.Errorf("by default the binary must come from the build stage into distroless static: %q", got)
+	}
+	if strings.HasPrefix(readRepoFile(t, "deploy/Dockerfile"), "# syntax=") {
+		t.Error("a `# syntax=` line makes every build pull the frontend image; the built-in one is enough")
 	}
 	all := strings.Join(ins, "\n")
 	buildCmd := `go build -trimpath -ldflags="-s -w" -o /out/mypinterest ./cmd/mypinterest`

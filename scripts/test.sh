@@ -3,8 +3,10 @@
 # (Debian packages when missing and running as root, staticcheck through the
 # Go module proxy), checks formatting and static analysis, then runs every
 # test with the race detector. The tests start their own services (embedded
-# FerretDB, redis-server and nginx on free ports); set MONGODB_URI to run the
-# store tests against a MongoDB of your own.
+# FerretDB, redis-server and nginx on free ports, and a private dockerd for
+# the deployment test in e2e/swarm, which needs root); set MONGODB_URI to run
+# the store tests against a MongoDB of your own, SKIP_DOCKER_TESTS=1 to leave
+# the Docker deployment test out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +14,11 @@ need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v docker-compose >/dev/null || need+=(docker-compose)
+# e2e/swarm: the engine (the test starts a dockerd of its own and never uses
+# a system one the package may start), and static busybox for the stand-in
+# images' health checks.
+command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || need+=(docker.io)
+[ -x /bin/busybox ] || need+=(busybox-static)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
