@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/redis/go-redis/v9"
+	"github.com/valyala/fasthttp"
 
 	"mypinterest/store"
 )
@@ -159,7 +160,12 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		ReadTimeout:  serverReadTimeout,
 		WriteTimeout: serverWriteTimeout,
 		IdleTimeout:  serverIdleTimeout,
+		// Request line and headers: what Nginx accepts by default
+		// (large_client_header_buffers 8k), so that a request does not
+		// pass the proxy only to fail here.
+		ReadBufferSize: headerLimit,
 	})
+	s.markPreRoutingErrors(app)
 	app.Use(requestid.New())
 	app.Use(s.observe) // access log and HTTP metrics; see accesslog.go
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
@@ -195,6 +201,34 @@ func withDefaults(cfg Config) Config {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return cfg
+}
+
+// headerLimit bounds the request line and headers in bytes.
+const headerLimit = 8 << 10
+
+// preRoutingKey marks, in a request's locals, an error fasthttp raised
+// before routing (see markPreRoutingErrors).
+type preRoutingKey struct{}
+
+// markPreRoutingErrors makes errors raised while fasthttp reads a request
+// (a header over headerLimit, a body that breaks off or a multipart form
+// that does not parse) recognisable to handleError, which answers them in
+// the JSON envelope: no route ran, and the path may not even be known.
+func (s *server) markPreRoutingErrors(app *fiber.App) {
+	srv := app.Server()
+	fiberHandler := srv.ErrorHandler
+	srv.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		ctx.SetUserValue(preRoutingKey{}, true)
+		if errors.Is(err, fasthttp.ErrSmallReadBuffer) {
+			// Fiber only recognises the older error type and would
+			// call this a 400.
+			c := app.AcquireCtx(ctx)
+			defer app.ReleaseCtx(c)
+			_ = s.handleError(c, fiber.ErrRequestHeaderFieldsTooLarge)
+			return
+		}
+		fiberHandler(ctx, err)
+	}
 }
 
 // withTimeout gives each request a context with a deadline, which every

@@ -1,12 +1,17 @@
 package handlers
 
 import (
+	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
+	"mypinterest/hub"
 	"mypinterest/store"
 )
 
@@ -96,20 +101,46 @@ func (s *server) classify(c *fiber.Ctx, err error) (*store.Error, int) {
 			return se, status
 		}
 	}
+	if dependencyDown(err) {
+		s.log.Warn("unavailable", "request_id", requestID(c), "path", c.Path(), "err", err)
+		return &store.Error{Code: store.EUnavailable, Message: "The service is briefly unavailable; try again."}, http.StatusServiceUnavailable
+	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) && fe.Code < http.StatusInternalServerError {
 		code := codeOfStatus(fe.Code)
-		return &store.Error{Code: code, Message: messageOfCode[code]}, statusOf[code]
+		status := statusOf[code]
+		if code == store.EMalformed {
+			status = fe.Code // 400, but also 408, 431…: more precise
+		}
+		return &store.Error{Code: code, Message: messageOfCode[code]}, status
 	}
 	s.log.Error("internal error", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 	return &store.Error{Code: store.EInternal, Message: messageOfCode[store.EInternal]}, http.StatusInternalServerError
 }
 
-// handleError is the app's Fiber ErrorHandler: JSON envelopes for the API
-// and the machine endpoints, pages for everything else once a page
-// renderer is installed.
+// dependencyDown reports whether err says a dependency (the database,
+// Redis) could not be reached or did not answer in time, rather than that
+// something is wrong with the request or the code: such failures are a
+// 503, which clients and Nginx retry, not a 500.
+func dependencyDown(err error) bool {
+	var netErr net.Error
+	var selErr topology.ServerSelectionError
+	return errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, hub.ErrRedisUnavailable) ||
+		errors.Is(err, mongo.ErrClientDisconnected) || errors.Is(err, topology.ErrTopologyClosed) ||
+		errors.As(err, &selErr) ||
+		mongo.IsNetworkError(err) || mongo.IsTimeout(err) ||
+		errors.As(err, &netErr)
+}
+
+// handleError is the app's Fiber ErrorHandler: JSON envelopes for the API,
+// the machine endpoints and every error raised before routing, pages for
+// everything else once a page renderer is installed.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	e, status := s.classify(c, err)
+	if c.Locals(preRoutingKey{}) != nil {
+		return writeError(c, status, e)
+	}
 	if s.pageError != nil && !isJSONPath(c.Path()) {
 		return s.pageError(c, status, e)
 	}
