@@ -67,6 +67,13 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Logger receives internal errors and failed publishes.
 	Logger *slog.Logger
+	// PublicMetrics serves /metrics on the main port to anyone (a
+	// private network); otherwise only with MetricsToken, or not at all
+	// (the admin address serves Metrics.Handler).
+	PublicMetrics bool
+	// MetricsToken, when set, lets a scraper that sends it as a Bearer
+	// token read /metrics on the main port.
+	MetricsToken string
 	// OnPublishError, when set, is called once for every live event or
 	// notification that could not be delivered (a metrics hook).
 	OnPublishError func()
@@ -81,7 +88,8 @@ type Deps struct {
 	// Sessions, when set, is the verifier also given to the hub (see
 	// NewSessions); nil makes New build its own.
 	Sessions *Sessions
-	// Metrics, when set, records every request and is served at /metrics;
+	// Metrics, when set, records every request; /metrics on the main port
+	// serves it as Config.PublicMetrics and Config.MetricsToken allow.
 	// nil leaves /metrics unrouted.
 	Metrics *Metrics
 	// Disconnecter, when set, closes the live connections of a session
@@ -166,6 +174,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		ReadBufferSize: headerLimit,
 	})
 	s.markPreRoutingErrors(app)
+	app.Use(securityHeaders)
 	app.Use(requestid.New())
 	app.Use(s.observe) // access log and HTTP metrics; see accesslog.go
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
@@ -173,10 +182,11 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	app.Use(s.refuseCrossSite)
 	app.Use(s.csrfMiddleware())
 	if s.metrics != nil {
-		// On the main port, as SPEC §4 lists it: skipCSRF exempts it, no
-		// rate limit applies, and the scrape never reads the request's
-		// deadline context, so none of them can cut it off.
-		app.Get("/metrics", s.metrics.handler())
+		// On the main port, as SPEC §4 lists it, for whom metricsGate
+		// lets in: skipCSRF exempts it, no rate limit applies, and the
+		// scrape never reads the request's deadline context, so none of
+		// them can cut it off.
+		app.Get("/metrics", s.metricsGate, s.metrics.handler())
 	}
 	if err := s.routes(app); err != nil {
 		return nil, err

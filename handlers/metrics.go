@@ -183,8 +183,13 @@ func (m *Metrics) ObserveHub(stats func() hub.Stats) error {
 // handler serves the registry in the Prometheus text format. Collection
 // errors are reported in the answer (and as a 500) rather than hidden.
 func (m *Metrics) handler() fiber.Handler {
-	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})
-	return adaptor.HTTPHandler(h)
+	return adaptor.HTTPHandler(m.Handler())
+}
+
+// Handler serves the Prometheus text format of the registry, for the
+// admin address (ADMIN_ADDR), where the public never reaches.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})
 }
 
 // observe records one finished request. method may alias a buffer Fiber

@@ -36,7 +36,7 @@ func newMetricsEnv(t *testing.T, pub Publisher, h *hub.Hub) (*testEnv, *Metrics)
 			t.Fatalf("ObserveHub: %v", err)
 		}
 	}
-	app, err := New(Config{JWTSecret: testSecret, OnPublishError: met.PublishFailed},
+	app, err := New(Config{JWTSecret: testSecret, OnPublishError: met.PublishFailed, PublicMetrics: true},
 		Deps{Store: s, Publisher: pub, Metrics: met})
 	if err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ func TestPageAnonymousVisitor(t *testing.T) {
 		status     int
 		wants      []string
 	}{
-		{"home grid", "/", http.StatusOK, []string{escaped, `data-pin="` + f.pinID, "aspect-ratio: 50 / 40", "236w", "736w", `href="/login"`}},
+		{"home grid", "/", http.StatusOK, []string{escaped, `data-pin="` + f.pinID, `width="50" height="40"`, "236w", "736w", `href="/login"`}},
 		{"search", "/?q=script", http.StatusOK, []string{escaped}},
 		{"pin detail", "/pins/" + f.pinID, http.StatusOK, []string{escaped, "disabled", "Log in to like", f.alice.nickname}},
 		{"profile", "/users/" + f.alice.id, http.StatusOK, []string{f.alice.nickname, "/static/img/avatar.svg", escaped}},
