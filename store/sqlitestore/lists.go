@@ -115,12 +115,14 @@ func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) 
 	if after.IsZero() {
 		below = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 	}
-	pins, err := queryPins(ctx, s.r, user, `SELECT `+pinViewCols+`
-		FROM follows f
-		JOIN pins p ON p.id IN (SELECT id FROM pins WHERE author_id = f.followee_id AND id < ? ORDER BY id DESC LIMIT ?)
-		JOIN users u ON u.id = p.author_id
-		WHERE f.follower_id = ?
-		ORDER BY p.id DESC LIMIT ?`, below, limit+1, user[:], limit+1)
+	// The page's ids are chosen first; only they are hydrated.
+	pins, err := queryPins(ctx, s.r, user, `SELECT `+pinViewCols+pinViewFrom+`
+		WHERE p.id IN (
+			SELECT c.id FROM follows f
+			JOIN pins c ON c.id IN (SELECT id FROM pins WHERE author_id = f.followee_id AND id < ? ORDER BY id DESC LIMIT ?)
+			WHERE f.follower_id = ?
+			ORDER BY c.id DESC LIMIT ?)
+		ORDER BY p.id DESC`, below, limit+1, user[:], limit+1)
 	if err != nil {
 		return nil, nil, err
 	}
