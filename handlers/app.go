@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/valyala/fasthttp"
 
+	"mypinterest/media"
 	"mypinterest/store"
 )
 
@@ -67,6 +68,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Logger receives internal errors and failed publishes.
 	Logger *slog.Logger
+	// Images bounds the decoding and encoding of uploads (media.Pool);
+	// zero values take media's defaults.
+	Images media.PoolConfig
 	// PublicMetrics serves /metrics on the main port to anyone (a
 	// private network); otherwise only with MetricsToken, or not at all
 	// (the admin address serves Metrics.Handler).
@@ -124,6 +128,7 @@ type server struct {
 	pageError pageErrorFunc // set by registerPages: non-API errors render as pages
 	metrics   *Metrics      // nil: no metrics
 	csrf      *csrfGuard
+	images    *media.Pool // every upload goes through it
 
 	limiterOnce sync.Once
 	rates       *rateCounter // see authLimiter
@@ -140,7 +145,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		}
 	}
 	cfg = withDefaults(cfg)
-	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache(), csrf: newCSRFGuard(cfg)}
+	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache(), csrf: newCSRFGuard(cfg), images: media.NewPool(cfg.Images)}
 	if s.store == nil {
 		return nil, errors.New("handlers: Deps.Store is required")
 	}

@@ -138,6 +138,9 @@ func dependencyDown(err error) bool {
 // everything else once a page renderer is installed.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	e, status := s.classify(c, err)
+	if status == http.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
+	}
 	if c.Locals(preRoutingKey{}) != nil {
 		return writeError(c, status, e)
 	}
@@ -146,6 +149,10 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	}
 	return writeError(c, status, e)
 }
+
+// retryAfterUnavailable is the Retry-After of every 503, in seconds:
+// dependencies recover, and uploads queue, on that scale.
+const retryAfterUnavailable = "2"
 
 // writeError writes the JSON error envelope.
 func writeError(c *fiber.Ctx, status int, e *store.Error) error {

@@ -134,7 +134,7 @@ func (s *server) formImage(c *fiber.Ctx) (*store.ImageRef, error) {
 	if len(files) == 0 {
 		return nil, nil
 	}
-	ref, err := saveUpload(c.UserContext(), s.store, files[0])
+	ref, err := saveUpload(c.UserContext(), s.store, s.images, files[0])
 	if err != nil {
 		return nil, err
 	}

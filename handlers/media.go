@@ -77,8 +77,8 @@ func etagMatches(header, etag string) bool {
 
 // saveUpload checks and stores an uploaded image and returns its ref. The
 // type comes from the bytes; the file name and the client's MIME type are
-// ignored.
-func saveUpload(ctx context.Context, s store.Store, fh *multipart.FileHeader) (store.ImageRef, error) {
+// ignored. Decoding waits its turn in pool (a 503 when it is full).
+func saveUpload(ctx context.Context, s store.Store, pool *media.Pool, fh *multipart.FileHeader) (store.ImageRef, error) {
 	if fh.Size > media.MaxBytes {
 		return store.ImageRef{}, store.Errorf(store.ETooLarge, "The image is larger than %d MiB.", media.MaxBytes>>20)
 	}
@@ -87,7 +87,7 @@ func saveUpload(ctx context.Context, s store.Store, fh *multipart.FileHeader) (s
 		return store.ImageRef{}, fmt.Errorf("open upload: %w", err)
 	}
 	defer f.Close()
-	p, err := media.Process(f)
+	p, err := pool.Process(ctx, f)
 	if err != nil {
 		return store.ImageRef{}, err
 	}

@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -63,7 +65,7 @@ func mediaFileHeader(t *testing.T, name, ctype string, data []byte) *multipart.F
 func TestSaveUploadAndServe(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
-	ref, err := saveUpload(ctx, st, mediaFileHeader(t, "holiday.jpg", "image/jpeg", mediaTestJPEG(t)))
+	ref, err := saveUpload(ctx, st, media.NewPool(media.PoolConfig{}), mediaFileHeader(t, "holiday.jpg", "image/jpeg", mediaTestJPEG(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,10 +163,36 @@ func TestSaveUploadRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := saveUpload(context.Background(), st, mediaFileHeader(t, tc.file, tc.ctype, tc.data))
+			_, err := saveUpload(context.Background(), st, media.NewPool(media.PoolConfig{}), mediaFileHeader(t, tc.file, tc.ctype, tc.data))
 			if store.ErrorCode(err) != tc.code {
 				t.Errorf("got %v, want %s", err, tc.code)
 			}
 		})
+	}
+}
+
+// Uploads beyond the image pool's capacity wait briefly, then get 503
+// with Retry-After instead of all decoding at once.
+func TestBusyImagePoolIs503(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Images = media.PoolConfig{Workers: 1, QueueWait: time.Millisecond} })
+	u := e.signup()
+	body, ct := form(t, map[string]string{"title": "big", "content": "c"}, "big.png", pngBytes(t, 1500, 1500, 3))
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			r := e.do(req{method: "POST", path: "/api/v1/groups", body: body, contentType: ct, token: u.token})
+			mu.Lock()
+			defer mu.Unlock()
+			statuses[r.status]++
+			if r.status == http.StatusServiceUnavailable && (r.header.Get("Retry-After") == "" || r.errCode(t) != "unavailable") {
+				t.Errorf("503 without Retry-After or code: %v %s", r.header, r.body)
+			}
+		})
+	}
+	wg.Wait()
+	if statuses[http.StatusCreated] < 1 || statuses[http.StatusServiceUnavailable] < 1 || statuses[http.StatusCreated]+statuses[http.StatusServiceUnavailable] != 4 {
+		t.Errorf("statuses %v: want some created and the rest refused as busy", statuses)
 	}
 }

@@ -107,7 +107,22 @@ func ContentType(ext string) string {
 
 // Process reads an upload, checks it and prepares the files to store. The
 // type is decided by the bytes, never by a file name or a client MIME type.
+// It decodes at once, however many other images are being decoded: the
+// server goes through a Pool instead (tools may use this).
 func Process(r io.Reader) (*Processed, error) {
+	data, err := readUpload(r)
+	if err != nil {
+		return nil, err
+	}
+	h, err := inspect(data)
+	if err != nil {
+		return nil, err
+	}
+	return process(data, h)
+}
+
+// readUpload reads at most MaxBytes.
+func readUpload(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("media: read upload: %w", err)
@@ -115,15 +130,25 @@ func Process(r io.Reader) (*Processed, error) {
 	if len(data) > MaxBytes {
 		return nil, store.Errorf(store.ETooLarge, "The image is larger than %d MiB.", MaxBytes>>20)
 	}
-	format, err := sniff(data)
+	return data, nil
+}
+
+// header is what inspect learns without decoding a pixel.
+type header struct {
+	format        string
+	width, height int
+}
+
+// pixels is what decoding the image will hold, in pixels.
+func (h header) pixels() int64 { return int64(h.width) * int64(h.height) }
+
+// process decodes, orients and re-encodes an inspected upload.
+func process(data []byte, h header) (*Processed, error) {
+	img, err := decode(h.format, data)
 	if err != nil {
 		return nil, err
 	}
-	img, err := decode(format, data)
-	if err != nil {
-		return nil, err
-	}
-	if format == "jpeg" {
+	if h.format == "jpeg" {
 		img = orient(img, exifOrientation(data))
 	}
 	b := img.Bounds()
@@ -134,34 +159,34 @@ func Process(r io.Reader) (*Processed, error) {
 		Height: b.Dy(),
 		Alpha:  !opaque(img),
 	}
-	if err := p.encode(format, img); err != nil {
+	if err := p.encode(h.format, img); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// sniff identifies the format from the header and enforces the pixel cap
-// before any pixel is decoded.
-func sniff(data []byte) (string, error) {
+// inspect identifies the format from the header and enforces the pixel
+// cap before any pixel is decoded.
+func inspect(data []byte) (header, error) {
 	_, format, err := image.DecodeConfig(bytes.NewReader(data))
 	d, ok := decoders[format]
 	if err != nil || !ok {
-		return "", store.Errorf(store.EUnsupported, "Not a supported image: upload a JPEG, PNG, GIF or WebP file.")
+		return header{}, store.Errorf(store.EUnsupported, "Not a supported image: upload a JPEG, PNG, GIF or WebP file.")
 	}
 	// Read the header again with the format's own decoder: image.DecodeConfig
 	// may have matched a format registered elsewhere under the same name.
 	cfg, err := d.config(bytes.NewReader(data))
 	if err != nil {
-		return "", store.Errorf(store.EUnsupported, "Not a supported image: the %s header is unreadable.", strings.ToUpper(format))
+		return header{}, store.Errorf(store.EUnsupported, "Not a supported image: the %s header is unreadable.", strings.ToUpper(format))
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return "", store.Errorf(store.EInvalid, "The image has no pixels (%d×%d).", cfg.Width, cfg.Height)
+		return header{}, store.Errorf(store.EInvalid, "The image has no pixels (%d×%d).", cfg.Width, cfg.Height)
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
-		return "", store.Errorf(store.EInvalid, "The image is %d×%d pixels; at most %d megapixels are accepted.",
+		return header{}, store.Errorf(store.EInvalid, "The image is %d×%d pixels; at most %d megapixels are accepted.",
 			cfg.Width, cfg.Height, MaxPixels/1_000_000)
 	}
-	return format, nil
+	return header{format: format, width: cfg.Width, height: cfg.Height}, nil
 }
 
 // decode decodes the full image. Decoders of damaged input have panicked
