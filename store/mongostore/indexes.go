@@ -3,50 +3,117 @@ package mongostore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
+// indexSpec is one declared index. Every query this package sends is
+// served by one of them or by the implicit _id index; indexcover_test.go
+// records the commands of the conformance suite and fails on any filter
+// or sort shape none of them serves.
+type indexSpec struct {
+	coll   string
+	keys   bson.D
+	unique bool
+	// sparse indexes only the documents that have the field. FerretDB
+	// 1.24 accepts the option and ignores it (a non-unique index means
+	// the same either way); MongoDB keeps the index as small as the
+	// number of documents carrying the field.
+	sparse bool
+}
+
+func asc(field string) bson.E  { return bson.E{Key: field, Value: 1} }
+func desc(field string) bson.E { return bson.E{Key: field, Value: -1} }
+
+// indexes is every index the store needs, by collection. Unique indexes
+// make toggles and follows idempotent under races: the second insert
+// fails instead of counting twice. (field, _id desc) pairs serve a list
+// filtered by field, newest first, without a sort.
+var indexes = []indexSpec{
+	{coll: "users", keys: bson.D{asc("email")}, unique: true},
+	{coll: "users", keys: bson.D{asc("nickname_key")}, unique: true},
+	// Cascades under way, for ResumeDeletions: only marked documents
+	// carry the field, so on MongoDB the index holds just those.
+	{coll: "users", keys: bson.D{asc("deleting")}, sparse: true},
+
+	{coll: "follows", keys: bson.D{asc("follower_id"), asc("followee_id")}, unique: true},
+	{coll: "follows", keys: bson.D{asc("follower_id"), desc("_id")}},
+	{coll: "follows", keys: bson.D{asc("followee_id"), desc("_id")}},
+
+	{coll: "groups", keys: bson.D{asc("owner_id"), desc("_id")}},
+	{coll: "groups", keys: bson.D{asc("deleting")}, sparse: true},
+
+	{coll: "pins", keys: bson.D{asc("author_id"), desc("_id")}},
+	{coll: "pins", keys: bson.D{asc("group_id"), desc("_id")}},
+	// Search (see search.go): an anchored prefix of a term is a range
+	// of this multikey index.
+	{coll: "pins", keys: bson.D{asc("terms"), desc("_id")}},
+	{coll: "pins", keys: bson.D{asc("author_id"), asc("terms"), desc("_id")}},
+	{coll: "pins", keys: bson.D{asc("deleting")}, sparse: true},
+
+	{coll: "comments", keys: bson.D{asc("pin_id"), asc("_id")}},
+	{coll: "comments", keys: bson.D{asc("author_id")}},
+
+	{coll: "likes", keys: bson.D{asc("user_id"), asc("pin_id")}, unique: true},
+	{coll: "likes", keys: bson.D{asc("pin_id")}},
+	{coll: "bookmarks", keys: bson.D{asc("user_id"), asc("pin_id")}, unique: true},
+	{coll: "bookmarks", keys: bson.D{asc("pin_id")}},
+	{coll: "bookmarks", keys: bson.D{asc("user_id"), desc("_id")}},
+
+	{coll: "notifications", keys: bson.D{asc("recipient_id"), desc("_id")}},
+	// Unread counts and mark-all-read read only the unread ones.
+	{coll: "notifications", keys: bson.D{asc("recipient_id"), asc("read")}},
+	{coll: "notifications", keys: bson.D{asc("pin_id")}},
+	{coll: "notifications", keys: bson.D{asc("actor_id")}},
+
+	// Expired revocations are dropped at start-up by a range on until.
+	{coll: "revocations", keys: bson.D{asc("until")}},
+}
+
+// obsoleteIndexes were created by earlier versions and are served better
+// by an index above; Open drops them where they exist.
+var obsoleteIndexes = []struct{ coll, name string }{
+	{"groups", "owner_id_1"}, // owner_id_1__id_-1 also sorts
+}
+
 // ensureIndexes creates every index; creating an existing index is a no-op,
-// so this runs at every start. Unique indexes make toggles and follows
-// idempotent under races: the second insert fails instead of counting twice.
+// so this runs at every start.
 func (s *Store) ensureIndexes(ctx context.Context) error {
-	unique := func() *options.IndexOptionsBuilder { return options.Index().SetUnique(true) }
-	specs := []struct {
-		coll *mongo.Collection
-		keys bson.D
-		opts *options.IndexOptionsBuilder
-	}{
-		{s.users, bson.D{{Key: "email", Value: 1}}, unique()},
-		{s.users, bson.D{{Key: "nickname_key", Value: 1}}, unique()},
-		{s.follows, bson.D{{Key: "follower_id", Value: 1}, {Key: "followee_id", Value: 1}}, unique()},
-		{s.follows, bson.D{{Key: "followee_id", Value: 1}, {Key: "_id", Value: -1}}, nil},
-		{s.groups, bson.D{{Key: "owner_id", Value: 1}}, nil},
-		{s.pins, bson.D{{Key: "author_id", Value: 1}, {Key: "_id", Value: -1}}, nil},
-		{s.pins, bson.D{{Key: "group_id", Value: 1}, {Key: "_id", Value: -1}}, nil},
-		{s.comments, bson.D{{Key: "pin_id", Value: 1}, {Key: "_id", Value: 1}}, nil},
-		{s.comments, bson.D{{Key: "author_id", Value: 1}}, nil},
-		{s.likes, bson.D{{Key: "user_id", Value: 1}, {Key: "pin_id", Value: 1}}, unique()},
-		{s.likes, bson.D{{Key: "pin_id", Value: 1}}, nil},
-		{s.bookmarks, bson.D{{Key: "user_id", Value: 1}, {Key: "pin_id", Value: 1}}, unique()},
-		{s.bookmarks, bson.D{{Key: "pin_id", Value: 1}}, nil},
-		{s.bookmarks, bson.D{{Key: "user_id", Value: 1}, {Key: "_id", Value: -1}}, nil},
-		{s.notifications, bson.D{{Key: "recipient_id", Value: 1}, {Key: "_id", Value: -1}}, nil},
-		{s.notifications, bson.D{{Key: "pin_id", Value: 1}}, nil},
-		{s.notifications, bson.D{{Key: "actor_id", Value: 1}}, nil},
-	}
-	for _, sp := range specs {
+	for _, sp := range indexes {
 		// Name every index: FerretDB 1.24 misnames unnamed indexes
 		// created one by one.
-		o := sp.opts
-		if o == nil {
-			o = options.Index()
+		o := options.Index().SetName(indexName(sp.keys))
+		if sp.unique {
+			o.SetUnique(true)
 		}
-		m := mongo.IndexModel{Keys: sp.keys, Options: o.SetName(indexName(sp.keys))}
-		if _, err := sp.coll.Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("store: index on %s %v: %w", sp.coll.Name(), sp.keys, err)
+		if sp.sparse {
+			o.SetSparse(true)
+		}
+		m := mongo.IndexModel{Keys: sp.keys, Options: o}
+		if _, err := s.db.Collection(sp.coll).Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("store: index on %s %v: %w", sp.coll, sp.keys, err)
+		}
+	}
+	for _, ob := range obsoleteIndexes {
+		if err := dropIndexIfExists(ctx, s.db.Collection(ob.coll), ob.name); err != nil {
+			return fmt.Errorf("store: drop index %s.%s: %w", ob.coll, ob.name, err)
+		}
+	}
+	return nil
+}
+
+// dropIndexIfExists drops the index called name, if coll has one.
+func dropIndexIfExists(ctx context.Context, coll *mongo.Collection, name string) error {
+	names, err := coll.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if n.Name == name {
+			return coll.Indexes().DropOne(ctx, name)
 		}
 	}
 	return nil
@@ -54,12 +121,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 
 // indexName is the name MongoDB would generate: field_dir joined by "_".
 func indexName(keys bson.D) string {
-	name := ""
+	parts := make([]string, len(keys))
 	for i, k := range keys {
-		if i > 0 {
-			name += "_"
-		}
-		name += fmt.Sprintf("%s_%v", k.Key, k.Value)
+		parts[i] = fmt.Sprintf("%s_%v", k.Key, k.Value)
 	}
-	return name
+	return strings.Join(parts, "_")
 }
