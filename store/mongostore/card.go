@@ -15,7 +15,7 @@ func (s *Store) FindCards(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 	for i, id := range ids {
 		keys[i] = id.Hex()
 	}
-	byHex, err := cachedMany(s.cache, "card:", keys, func(missing []string) (map[string]store.Card, error) {
+	byHex, err := cachedMany(ctx, s.cache, "card:", keys, func(missing []string) (map[string]store.Card, error) {
 		oids := make([]bson.ObjectID, 0, len(missing))
 		for _, h := range missing {
 			id, err := bson.ObjectIDFromHex(h)

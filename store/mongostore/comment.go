@@ -58,7 +58,7 @@ func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p store.Pag
 		// The first page of a pin's comments is what every visitor
 		// of the pin loads: cache the first MaxLimit+1 comments under
 		// cm:<pin> (invalidated with pc:<pin> by every comment write).
-		first, err := cached(s.cache, "cm:"+pin.Hex(), func() ([]store.Comment, error) {
+		first, err := cached(ctx, s.cache, "cm:"+pin.Hex(), func() ([]store.Comment, error) {
 			return s.findComments(ctx, pin, after, store.MaxLimit+1)
 		})
 		if err != nil {

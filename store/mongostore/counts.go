@@ -73,7 +73,7 @@ func countBy(ctx context.Context, coll *mongo.Collection, field string, ids []bs
 // under pc:<id>, the misses of a whole page loaded with one aggregation per
 // count kind. Every id gets an entry (zero counts are cached too).
 func (s *Store) pinCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]store.PinCounts, error) {
-	byHex, err := cachedMany(s.cache, "pc:", hexList(ids), func(missing []string) (map[string]store.PinCounts, error) {
+	byHex, err := cachedMany(ctx, s.cache, "pc:", hexList(ids), func(missing []string) (map[string]store.PinCounts, error) {
 		oids := parseHexList(missing)
 		likes, err := countBy(ctx, s.likes, "pin_id", oids)
 		if err != nil {
@@ -106,7 +106,7 @@ func (s *Store) pinCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 // groupPinCounts returns how many visible pins each group holds: cached
 // under gc:<id>, all misses loaded with one aggregation.
 func (s *Store) groupPinCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]int64, error) {
-	byHex, err := cachedMany(s.cache, "gc:", hexList(ids), func(missing []string) (map[string]int64, error) {
+	byHex, err := cachedMany(ctx, s.cache, "gc:", hexList(ids), func(missing []string) (map[string]int64, error) {
 		oids := parseHexList(missing)
 		n, err := countBy(ctx, s.pins, "group_id", oids, skipDeleting)
 		if err != nil {

@@ -43,7 +43,7 @@ func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in store.G
 
 // loadGroup returns a visible group, cached under group:<id>.
 func (s *Store) loadGroup(ctx context.Context, id bson.ObjectID) (store.Group, error) {
-	return cached(s.cache, "group:"+id.Hex(), func() (store.Group, error) {
+	return cached(ctx, s.cache, "group:"+id.Hex(), func() (store.Group, error) {
 		var g store.Group
 		err := s.groups.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting}).Decode(&g)
 		return g, mapErr(err)
@@ -95,7 +95,7 @@ func (s *Store) FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*store
 func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]store.GroupView, error) {
 	// Cached under og:<owner>, invalidated by every group write of that
 	// owner; the pin counts have their own cache (gc:<id>).
-	groups, err := cached(s.cache, "og:"+owner.Hex(), func() ([]store.Group, error) {
+	groups, err := cached(ctx, s.cache, "og:"+owner.Hex(), func() ([]store.Group, error) {
 		cur, err := s.groups.Find(ctx, bson.D{{Key: "owner_id", Value: owner}, skipDeleting},
 			options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/singleflight"
 )
 
 // imageBucket is the GridFS bucket holding every image file.
@@ -129,9 +130,30 @@ func onlyDuplicates(err error) bool {
 // served from memory when possible: every grid page loads dozens of
 // thumbnails, and a read from the database costs two round trips.
 func (s *Store) OpenImage(ctx context.Context, name string) (*store.ImageFile, error) {
+	if s.images == nil {
+		return s.readImage(ctx, name)
+	}
 	if f := s.images.get(name); f != nil {
 		return f, nil
 	}
+	// A new pin's thumbnail is requested by every open grid at once:
+	// one read serves them all.
+	v, err := coalesce(ctx, &s.images.flights, func() string { return name }, func() (any, error) {
+		f, err := s.readImage(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		s.images.put(f)
+		return f, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*store.ImageFile), nil
+}
+
+// readImage reads file name from GridFS: its document, then its chunks.
+func (s *Store) readImage(ctx context.Context, name string) (*store.ImageFile, error) {
 	fc, cc := s.imageColls()
 	var doc gridFile
 	if err := fc.FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&doc); err != nil {
@@ -154,9 +176,7 @@ func (s *Store) OpenImage(ctx context.Context, name string) (*store.ImageFile, e
 	if int64(len(data)) != doc.Length {
 		return nil, fmt.Errorf("store: read image %s: %d bytes, want %d", name, len(data), doc.Length)
 	}
-	f := &store.ImageFile{Name: name, ContentType: doc.Metadata.ContentType, Data: data}
-	s.images.put(f)
-	return f, nil
+	return &store.ImageFile{Name: name, ContentType: doc.Metadata.ContentType, Data: data}, nil
 }
 
 // imageCache keeps whole image files in least-recently-used order within
@@ -168,6 +188,8 @@ type imageCache struct {
 	size  int64
 	order *list.List // front = most recently used; values are *ImageFile
 	byKey map[string]*list.Element
+
+	flights singleflight.Group // concurrent reads of one file
 }
 
 func newImageCache(max int64) *imageCache {

@@ -40,7 +40,7 @@ func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in store.Pi
 	}
 	p.CreatedAt = store.Now()
 	p.UpdatedAt = p.CreatedAt
-	if _, err := s.pins.InsertOne(ctx, p); err != nil {
+	if _, err := s.pins.InsertOne(ctx, newPinDoc(p)); err != nil {
 		return nil, mapErr(err)
 	}
 	if err := s.afterPinPlaced(ctx, p); err != nil {
@@ -71,9 +71,10 @@ func (s *Store) afterPinPlaced(ctx context.Context, p store.Pin) error {
 
 // loadPin returns a visible pin, cached under pin:<id>.
 func (s *Store) loadPin(ctx context.Context, id bson.ObjectID) (store.Pin, error) {
-	return cached(s.cache, "pin:"+id.Hex(), func() (store.Pin, error) {
+	return cached(ctx, s.cache, "pin:"+id.Hex(), func() (store.Pin, error) {
 		var p store.Pin
-		err := s.pins.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting}).Decode(&p)
+		err := s.pins.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting},
+			options.FindOne().SetProjection(pinProjection)).Decode(&p)
 		return p, mapErr(err)
 	})
 }
@@ -116,7 +117,8 @@ func (s *Store) FindPin(ctx context.Context, id, viewer bson.ObjectID) (*store.P
 // ownPin reads pin id fresh and checks that actor wrote it.
 func (s *Store) ownPin(ctx context.Context, id, actor bson.ObjectID) (store.Pin, error) {
 	var p store.Pin
-	if err := s.pins.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting}).Decode(&p); err != nil {
+	if err := s.pins.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting},
+		options.FindOne().SetProjection(pinProjection)).Decode(&p); err != nil {
 		return p, mapErr(err)
 	}
 	if p.AuthorID != actor {
@@ -128,44 +130,90 @@ func (s *Store) ownPin(ctx context.Context, id, actor bson.ObjectID) (store.Pin,
 // UpdatePin applies patch to pin id if actor wrote it; moving it to another
 // group requires that group to be actor's own.
 func (s *Store) UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch store.PinPatch) (*store.PinView, error) {
-	old, err := s.ownPin(ctx, id, actor)
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		old, err := s.ownPin(ctx, id, actor)
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.updatePinFrom(ctx, old, patch)
+		if errors.Is(err, errEditedMeanwhile) && attempt < maxEditAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.pinView(ctx, p, actor)
 	}
+}
+
+// maxEditAttempts bounds the retries of an edit that keeps losing to
+// concurrent edits of the same pin's text.
+const maxEditAttempts = 5
+
+// errEditedMeanwhile is a text edit whose pin changed title or content
+// between the read and the write.
+var errEditedMeanwhile = store.Errorf(store.EConflict, "The pin was edited meanwhile; try again.")
+
+// updatePinFrom writes patch over old, the pin as just read. The terms
+// are derived from the title and content the pin ends up with, so an
+// edit of either is conditional on both still being old's: two concurrent
+// edits (one of the title, one of the content) would otherwise leave
+// terms that match neither.
+func (s *Store) updatePinFrom(ctx context.Context, old store.Pin, patch store.PinPatch) (store.Pin, error) {
 	f := store.Fields{}
 	set := patchSet(f, patch.Title, patch.Content, patch.Image)
+	filter := bson.D{{Key: "_id", Value: old.ID}, {Key: "author_id", Value: old.AuthorID}, skipDeleting}
+	textEdit := patch.Title != nil || patch.Content != nil
+	if textEdit {
+		title, content := old.Title, old.Content
+		for _, e := range set {
+			switch e.Key {
+			case "title":
+				title = e.Value.(string)
+			case "content":
+				content = e.Value.(string)
+			}
+		}
+		set = append(set, bson.E{Key: "terms", Value: pinTerms(title, content)})
+		filter = append(filter, bson.E{Key: "title", Value: old.Title}, bson.E{Key: "content", Value: old.Content})
+	}
 	moved := patch.GroupID != nil && *patch.GroupID != old.GroupID
 	if moved {
-		if ok, err := s.groupAlive(ctx, *patch.GroupID, actor); err != nil {
-			return nil, err
+		if ok, err := s.groupAlive(ctx, *patch.GroupID, old.AuthorID); err != nil {
+			return store.Pin{}, err
 		} else if !ok {
 			f.Add("group_id", "not one of your groups")
 		}
 		set = append(set, bson.E{Key: "group_id", Value: *patch.GroupID})
 	}
 	if err := f.Err(); err != nil {
-		return nil, err
+		return store.Pin{}, err
 	}
 	set = append(set, bson.E{Key: "updated_at", Value: store.Now()})
 	var p store.Pin
-	err = s.pins.FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "author_id", Value: actor}, skipDeleting},
+	err := s.pins.FindOneAndUpdate(ctx, filter,
 		bson.D{{Key: "$set", Value: set}},
+		// No projection: FerretDB 1.24 rejects one in findAndModify.
+		// Decoding into store.Pin drops the terms.
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&p)
-	if err != nil {
-		return nil, mapErr(err)
+	if errors.Is(err, mongo.ErrNoDocuments) && textEdit {
+		// Gone, or edited meanwhile: the caller reads it again.
+		return store.Pin{}, errEditedMeanwhile
 	}
-	keys := []string{"pin:" + id.Hex(), "first:pins"}
+	if err != nil {
+		return store.Pin{}, mapErr(err)
+	}
+	keys := []string{"pin:" + old.ID.Hex(), "first:pins"}
 	if moved {
 		keys = append(keys, "gc:"+old.GroupID.Hex(), "gc:"+p.GroupID.Hex())
 	}
 	s.invalidate(keys...)
 	if moved {
 		if err := s.afterPinPlaced(ctx, p); err != nil {
-			return nil, err
+			return store.Pin{}, err
 		}
 	}
-	return s.pinView(ctx, p, actor)
+	return p, nil
 }
 
 // DeletePin deletes pin id and everything hanging from it, if actor wrote

@@ -3,7 +3,6 @@ package mongostore
 import (
 	"context"
 	"mypinterest/store"
-	"regexp"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -14,10 +13,9 @@ import (
 // pinOrder sorts pins (and bookmarks) newest first, by _id descending.
 var pinOrder = bson.D{{Key: "_id", Value: -1}}
 
-// FindPins lists pins newest first, optionally searched (q.Query, in title
-// or content, case-insensitive and literal) or by one author. The
-// anonymous first page is served from the cache when warm: the grid is the
-// busiest read by far.
+// FindPins lists pins newest first, optionally searched (q.Query, see
+// search.go) or by one author. The anonymous first page is served from
+// the cache when warm: the grid is the busiest read by far.
 func (s *Store) FindPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	query := strings.TrimSpace(q.Query)
 	// The scope names the list: the grid, a profile, and each search of
@@ -47,13 +45,12 @@ func (s *Store) FindPins(ctx context.Context, q store.PinQuery, viewer bson.Obje
 		filter = append(filter, bson.E{Key: "author_id", Value: q.AuthorID})
 	}
 	if query != "" {
-		// QuoteMeta: a search is text, never a pattern, so ".*" matches
-		// only a literal ".*".
-		re := bson.D{{Key: "$regex", Value: regexp.QuoteMeta(query)}, {Key: "$options", Value: "i"}}
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "title", Value: re}},
-			bson.D{{Key: "content", Value: re}},
-		}})
+		terms := store.SearchTerms(query)
+		if len(terms) == 0 {
+			// Only punctuation: no word to look for, nothing matches.
+			return []store.PinView{}, nil, nil
+		}
+		filter = append(filter, termsFilter(terms))
 	}
 	return s.pinPage(ctx, sc, filter, after, limit, viewer)
 }
@@ -64,7 +61,7 @@ func (s *Store) FindPins(ctx context.Context, q store.PinQuery, viewer bson.Obje
 // warm cache an anonymous viewer costs no database command at all. The next
 // cursor continues list sc.
 func (s *Store) firstPins(ctx context.Context, key string, sc store.ListScope, filter bson.D, viewer bson.ObjectID, limit int) ([]store.PinView, *string, error) {
-	ids, err := cached(s.cache, key, func() ([]bson.ObjectID, error) {
+	ids, err := cached(ctx, s.cache, key, func() ([]bson.ObjectID, error) {
 		cur, err := s.pins.Find(ctx, filter, options.Find().
 			SetSort(pinOrder).SetLimit(store.MaxLimit+1).SetProjection(bson.D{{Key: "_id", Value: 1}}))
 		if err != nil {
@@ -99,8 +96,9 @@ func (s *Store) firstPins(ctx context.Context, key string, sc store.ListScope, f
 // pinsByID returns the visible pins among ids in the order of ids, from the
 // pin:<id> cache and one find for the misses.
 func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID) ([]store.Pin, error) {
-	byHex, err := cachedMany(s.cache, "pin:", hexList(ids), func(missing []string) (map[string]store.Pin, error) {
-		cur, err := s.pins.Find(ctx, bson.D{{Key: "_id", Value: inSet(parseHexList(missing))}, skipDeleting})
+	byHex, err := cachedMany(ctx, s.cache, "pin:", hexList(ids), func(missing []string) (map[string]store.Pin, error) {
+		cur, err := s.pins.Find(ctx, bson.D{{Key: "_id", Value: inSet(parseHexList(missing))}, skipDeleting},
+			options.Find().SetProjection(pinProjection))
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +130,8 @@ func (s *Store) pinPage(ctx context.Context, sc store.ListScope, filter bson.D, 
 	if !after.IsZero() {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: after}}})
 	}
-	cur, err := s.pins.Find(ctx, filter, options.Find().SetSort(pinOrder).SetLimit(int64(limit+1)))
+	cur, err := s.pins.Find(ctx, filter, options.Find().
+		SetSort(pinOrder).SetLimit(int64(limit+1)).SetProjection(pinProjection))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -207,35 +206,6 @@ func reactedPins(ctx context.Context, coll *mongo.Collection, user bson.ObjectID
 		out[r.PinID] = true
 	}
 	return out, nil
-}
-
-// FindFeed lists pins by the people user follows, newest first: one find
-// for the followees, then one page query with $in.
-func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
-	sc := s.listScope("feed:" + user.Hex())
-	after, limit, err := p.Decode(sc)
-	if err != nil {
-		return nil, nil, err
-	}
-	cur, err := s.follows.Find(ctx, bson.D{{Key: "follower_id", Value: user}},
-		options.Find().SetProjection(bson.D{{Key: "followee_id", Value: 1}}))
-	if err != nil {
-		return nil, nil, err
-	}
-	var rows []struct {
-		FolloweeID bson.ObjectID `bson:"followee_id"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, nil, err
-	}
-	if len(rows) == 0 {
-		return []store.PinView{}, nil, nil
-	}
-	followees := make([]bson.ObjectID, len(rows))
-	for i, r := range rows {
-		followees[i] = r.FolloweeID
-	}
-	return s.pinPage(ctx, sc, bson.D{skipDeleting, {Key: "author_id", Value: inSet(followees)}}, after, limit, user)
 }
 
 // FindBookmarkedPins lists the pins user bookmarked, most recently

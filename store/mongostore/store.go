@@ -24,7 +24,25 @@ type Options struct {
 	Monitor *event.CommandMonitor
 	// PoolMonitor, when set, sees connection pool events (metrics).
 	PoolMonitor *event.PoolMonitor
+	// CacheBytes bounds the memory of cached documents, counts and
+	// first pages (approximate sizes); 0 means DefaultCacheBytes. Image
+	// files have a budget of their own (imageCacheBytes).
+	CacheBytes int64
+	// NoCache turns every cache off, image files included: every read
+	// goes to the database. The caches only save round trips; the
+	// store's answers are the same without them (the conformance suite
+	// runs both ways).
+	NoCache bool
+	// NoTermsBackfill skips giving search terms, at Open, to pins
+	// written before pins carried them (see backfillTerms): for a store
+	// opened only to be copied from, which never searches. On FerretDB
+	// the backfill costs about one update command per legacy pin.
+	NoTermsBackfill bool
 }
+
+// DefaultCacheBytes is the entity cache's budget when Options.CacheBytes
+// is 0.
+const DefaultCacheBytes = 64 << 20
 
 // Store holds the database handle, its collections and the caches.
 type Store struct {
@@ -35,8 +53,8 @@ type Store struct {
 	likes, bookmarks, notifications, revocations *mongo.Collection
 	revisions                                    *mongo.Collection
 
-	cache  *cache
-	images *imageCache // GridFS files by name; see image.go
+	cache  *cache      // nil with Options.NoCache
+	images *imageCache // GridFS files by name, see image.go; nil with NoCache
 	opts   Options
 	// cursorKey signs and checks cursors: Options.CursorKey or random.
 	cursorKey []byte
@@ -70,6 +88,12 @@ func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error)
 		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
+	if !opts.NoTermsBackfill {
+		if err := s.backfillTerms(ctx); err != nil {
+			_ = client.Disconnect(context.Background())
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -82,6 +106,15 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 	cursorKey := append([]byte(nil), opts.CursorKey...)
 	if len(cursorKey) == 0 {
 		cursorKey = store.NewCursorKey()
+	}
+	var c *cache
+	var images *imageCache
+	if !opts.NoCache {
+		size := opts.CacheBytes
+		if size <= 0 {
+			size = DefaultCacheBytes
+		}
+		c, images = newCache(ttl, size), newImageCache(imageCacheBytes)
 	}
 	return &Store{
 		client:        client,
@@ -96,8 +129,8 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 		notifications: db.Collection("notifications"),
 		revocations:   db.Collection("revocations"),
 		revisions:     db.Collection("revisions"),
-		cache:         newCache(ttl, 200_000),
-		images:        newImageCache(imageCacheBytes),
+		cache:         c,
+		images:        images,
 		opts:          opts,
 		cursorKey:     cursorKey,
 	}
