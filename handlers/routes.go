@@ -13,7 +13,9 @@ func (s *server) routes(app *fiber.App) error {
 	app.Get("/readyz", s.handleReadyz)
 	app.Get("/media/*", mediaHandler(s.store))
 	if s.ws != nil {
-		app.Get("/ws", wsadapt.Handler(s.ws))
+		// The hub caps connections per client address: give it the one
+		// the rate limits use, not the proxy's.
+		app.Get("/ws", wsadapt.HandlerWithClientIP(s.ws, clientIP))
 	}
 
 	api := app.Group("/api/v1", s.authenticate)

@@ -36,6 +36,7 @@ type conn struct {
 	ws      *websocket.Conn
 	user    string // authenticated user id or ""; immutable
 	session string // the session user was authenticated with, or ""; immutable
+	ip      string // client address (Config.ClientIP); immutable
 
 	// queue is the bounded send queue the fan-out fills without blocking
 	// (at most hub.cfg.SendQueue messages, queue[head:]). It grows on demand
@@ -106,6 +107,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ws:      ws,
 		user:    user,
 		session: session,
+		ip:      strings.Clone(h.cfg.ClientIP(r)),
 		wake:    make(chan struct{}, 1),
 		ctx:     ctx,
 		cancel:  cancel,
@@ -114,7 +116,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.writeTimer = time.AfterFunc(time.Duration(math.MaxInt64), c.writeTimedOut)
 	c.writeTimer.Stop()
-	if !h.register(c) {
+	switch err := h.register(c); err {
+	case nil:
+	case errTooManyConns:
+		h.log.Info("websocket refused: too many connections from one address", "ip", c.ip)
+		_ = ws.Close(StatusTooManyConnections, "too many connections from your address")
+		return
+	default:
 		_ = ws.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
@@ -252,7 +260,12 @@ func (c *conn) handle(data []byte) {
 			c.enqueue(errorMsg(m.Topic, CodeTooManySubscriptions, "subscription limit reached"))
 			return
 		}
+		if !c.hub.holdTopic(c, m.Topic) {
+			c.enqueue(errorMsg(m.Topic, CodeTooManyTopics, "topic limit of your address reached"))
+			return
+		}
 		if err := c.hub.subscribe(c, m.Topic); err != nil {
+			c.hub.releaseTopic(c, m.Topic)
 			c.hub.log.Warn("broker subscribe failed", "topic", m.Topic, "err", err)
 			c.enqueue(errorMsg(m.Topic, CodeUnavailable, "live updates unavailable"))
 			return

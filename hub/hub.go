@@ -23,6 +23,8 @@ import (
 const (
 	DefaultSendQueue        = 256
 	DefaultMaxSubscriptions = 64
+	DefaultMaxConnsPerIP    = 32
+	DefaultMaxTopicsPerIP   = 256
 	DefaultReadLimit        = 4096
 	DefaultPingInterval     = 25 * time.Second
 	DefaultWriteTimeout     = 10 * time.Second
@@ -44,6 +46,21 @@ type Config struct {
 	SendQueue int
 	// MaxSubscriptions caps the topics of one connection.
 	MaxSubscriptions int
+	// MaxConnsPerIP caps the open connections of one client address on
+	// this instance; one more is accepted and closed at once with
+	// StatusTooManyConnections. Nginx's limit_conn caps them across
+	// instances.
+	MaxConnsPerIP int
+	// MaxTopicsPerIP caps the distinct topics the connections of one
+	// client address hold together: each may cost the broker a channel
+	// (Redis SUBSCRIBE), so this bounds what one client can make every
+	// instance's Redis connection carry. Subscribing to a topic the
+	// address already holds is free. Over it: CodeTooManyTopics.
+	MaxTopicsPerIP int
+	// ClientIP returns the client address of an upgrade request; nil
+	// means the host of r.RemoteAddr (the handlers set it to the client
+	// behind trusted proxies).
+	ClientIP func(r *http.Request) string
 	// ReadLimit caps a client frame in bytes; a larger one closes the
 	// connection with StatusMessageTooBig.
 	ReadLimit int64
@@ -87,9 +104,10 @@ type Hub struct {
 	originPatterns []string
 	shards         [numShards]shard
 
-	mu      sync.Mutex                    // guards conns, users and closing
+	mu      sync.Mutex                    // guards conns, users, ips and closing
 	conns   map[*conn]struct{}            // every registered connection
 	users   map[string]map[*conn]struct{} // registered authenticated connections by user id
+	ips     map[string]*ipUsage           // what each client address holds; see MaxConnsPerIP
 	closing bool                          // Shutdown has begun: no new connections
 	wg      sync.WaitGroup                // one per registered connection, Done when both its goroutines are gone
 
@@ -121,6 +139,15 @@ func New(broker Broker, cfg Config) *Hub {
 	if cfg.MaxSubscriptions <= 0 {
 		cfg.MaxSubscriptions = DefaultMaxSubscriptions
 	}
+	if cfg.MaxConnsPerIP <= 0 {
+		cfg.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if cfg.MaxTopicsPerIP <= 0 {
+		cfg.MaxTopicsPerIP = DefaultMaxTopicsPerIP
+	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = remoteHost
+	}
 	if cfg.ReadLimit <= 0 {
 		cfg.ReadLimit = DefaultReadLimit
 	}
@@ -140,6 +167,7 @@ func New(broker Broker, cfg Config) *Hub {
 		originPatterns: originPatterns(cfg.AllowedOrigins),
 		conns:          make(map[*conn]struct{}),
 		users:          make(map[string]map[*conn]struct{}),
+		ips:            make(map[string]*ipUsage),
 	}
 	for i := range h.shards {
 		h.shards[i].topics = make(map[string]map[*conn]struct{})
@@ -235,8 +263,9 @@ func (h *Hub) subscribe(c *conn, topic string) error {
 	return nil
 }
 
-// unsubscribe removes c from topic's set.
+// unsubscribe removes c from topic's set and releases what it held.
 func (h *Hub) unsubscribe(c *conn, topic string) {
+	h.releaseTopic(c, topic)
 	s := h.shard(topic)
 	s.mu.Lock()
 	if set := s.topics[topic]; set != nil {
@@ -266,14 +295,25 @@ func (h *Hub) Stats() Stats {
 	}
 }
 
-// register adds c unless Shutdown has begun; the WaitGroup is added under
-// the same lock Shutdown takes, so Wait never races an Add.
-func (h *Hub) register(c *conn) bool {
+// register adds c unless Shutdown has begun (errShuttingDown) or c's
+// address already has MaxConnsPerIP connections (errTooManyConns); the
+// WaitGroup is added under the same lock Shutdown takes, so Wait never
+// races an Add.
+func (h *Hub) register(c *conn) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
-		return false
+		return errShuttingDown
 	}
+	ip := h.ips[c.ip]
+	if ip == nil {
+		ip = &ipUsage{topics: make(map[string]int)}
+		h.ips[c.ip] = ip
+	}
+	if ip.conns >= h.cfg.MaxConnsPerIP {
+		return errTooManyConns
+	}
+	ip.conns++
 	h.conns[c] = struct{}{}
 	if c.user != "" {
 		set := h.users[c.user]
@@ -285,12 +325,17 @@ func (h *Hub) register(c *conn) bool {
 	}
 	h.wg.Add(1)
 	h.connections.Add(1)
-	return true
+	return nil
 }
 
 func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
+	if ip := h.ips[c.ip]; ip != nil {
+		if ip.conns--; ip.conns <= 0 && len(ip.topics) == 0 {
+			delete(h.ips, c.ip)
+		}
+	}
 	if set := h.users[c.user]; set != nil {
 		delete(set, c)
 		if len(set) == 0 {

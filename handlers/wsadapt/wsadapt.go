@@ -30,11 +30,28 @@ const handshakeTimeout = 10 * time.Second
 // writer whose Hijack sends the pending 101 response. fasthttp clears the
 // connection's deadlines when it hands a connection over to a hijack, so
 // the server's ReadTimeout and IdleTimeout do not apply to the WebSocket.
-func Handler(h http.Handler) fiber.Handler {
+func Handler(h http.Handler) fiber.Handler { return HandlerWithClientIP(h, nil) }
+
+// clientIPKey carries the client address from the Fiber handler to the
+// net/http one (the adaptor's request context is the fasthttp context).
+type clientIPKey struct{}
+
+// HandlerWithClientIP is Handler, with r.RemoteAddr set to clientIP's
+// answer (port 0) rather than the TCP peer's: behind Nginx the peer is the
+// proxy, and the hub's per-address caps need the client. clientIP is
+// called on the Fiber context, where the trusted-proxy rules live; nil
+// keeps the peer.
+func HandlerWithClientIP(h http.Handler, clientIP func(*fiber.Ctx) string) fiber.Handler {
 	fh := fasthttpadaptor.NewFastHTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ip, ok := r.Context().Value(clientIPKey{}).(string); ok && ip != "" {
+			r.RemoteAddr = net.JoinHostPort(ip, "0")
+		}
 		h.ServeHTTP(&upgradeWriter{ResponseWriter: w}, r)
 	}))
 	return func(c *fiber.Ctx) error {
+		if clientIP != nil {
+			c.Context().SetUserValue(clientIPKey{}, clientIP(c))
+		}
 		fh(c.Context())
 		return nil
 	}
