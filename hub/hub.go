@@ -49,13 +49,15 @@ type Config struct {
 	// MaxConnsPerIP caps the open connections of one client address on
 	// this instance; one more is accepted and closed at once with
 	// StatusTooManyConnections. Nginx's limit_conn caps them across
-	// instances.
+	// instances. Negative: no cap (benchmarks whose thousands of clients
+	// share one loopback address).
 	MaxConnsPerIP int
 	// MaxTopicsPerIP caps the distinct topics the connections of one
 	// client address hold together: each may cost the broker a channel
 	// (Redis SUBSCRIBE), so this bounds what one client can make every
 	// instance's Redis connection carry. Subscribing to a topic the
 	// address already holds is free. Over it: CodeTooManyTopics.
+	// Negative: no cap.
 	MaxTopicsPerIP int
 	// ClientIP returns the client address of an upgrade request; nil
 	// means the host of r.RemoteAddr (the handlers set it to the client
@@ -139,10 +141,10 @@ func New(broker Broker, cfg Config) *Hub {
 	if cfg.MaxSubscriptions <= 0 {
 		cfg.MaxSubscriptions = DefaultMaxSubscriptions
 	}
-	if cfg.MaxConnsPerIP <= 0 {
+	if cfg.MaxConnsPerIP == 0 {
 		cfg.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
-	if cfg.MaxTopicsPerIP <= 0 {
+	if cfg.MaxTopicsPerIP == 0 {
 		cfg.MaxTopicsPerIP = DefaultMaxTopicsPerIP
 	}
 	if cfg.ClientIP == nil {
@@ -310,7 +312,7 @@ func (h *Hub) register(c *conn) error {
 		ip = &ipUsage{topics: make(map[string]int)}
 		h.ips[c.ip] = ip
 	}
-	if ip.conns >= h.cfg.MaxConnsPerIP {
+	if h.cfg.MaxConnsPerIP > 0 && ip.conns >= h.cfg.MaxConnsPerIP {
 		return errTooManyConns
 	}
 	ip.conns++

@@ -52,7 +52,7 @@ func (h *Hub) holdTopic(c *conn, topic string) bool {
 	if ip == nil {
 		return false // not registered: cannot happen while its read loop runs
 	}
-	if ip.topics[topic] == 0 && len(ip.topics) >= h.cfg.MaxTopicsPerIP {
+	if ip.topics[topic] == 0 && h.cfg.MaxTopicsPerIP > 0 && len(ip.topics) >= h.cfg.MaxTopicsPerIP {
 		return false
 	}
 	ip.topics[topic]++

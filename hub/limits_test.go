@@ -64,3 +64,11 @@ func TestTopicsPerIPAreCapped(t *testing.T) {
 	a.expect("unsubscribed", topic(1), "")
 	b.subscribe(topic(4))
 }
+
+// A negative cap is no cap (benchmarks with thousands of loopback clients).
+func TestNegativeCapsAreOff(t *testing.T) {
+	_, srv := mustHub(t, Config{MaxConnsPerIP: -1, MaxTopicsPerIP: -1})
+	for range DefaultMaxConnsPerIP + 1 {
+		mustDial(t, srv, "").subscribe("pins")
+	}
+}
