@@ -19,6 +19,13 @@ import (
 // multikey index on terms on MongoDB (terms are lower-case already, so no
 // "i" flag, which would defeat the range). FerretDB 1.24 evaluates the
 // same filter, by scanning.
+//
+// Cost on MongoDB: the planner scans the range of one term (or walks _id
+// newest first, filtering, when that finds a page sooner) and sorts the
+// matches by _id for the page. A page thus costs about the number of
+// pins with a word starting with that term: small for a word, large for
+// a one-letter prefix. Only a prefix index (every prefix of every word
+// stored, several times the terms) would make that flat too.
 
 // pinDoc is a pin as stored: the domain's fields and the derived terms.
 type pinDoc struct {
