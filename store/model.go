@@ -30,8 +30,9 @@ type User struct {
 	ID       bson.ObjectID `bson:"_id"`
 	Email    string        `bson:"email"`
 	Nickname string        `bson:"nickname"`
-	// NicknameKey is the lower-cased nickname: the unique index on it
-	// keeps "Kim" and "kim" from both being taken.
+	// NicknameKey is the nickname's skeleton (NicknameSkeleton): the
+	// unique index on it keeps "Kim", "kim", "ｋｉｍ" and a Cyrillic
+	// look-alike from all being taken.
 	NicknameKey  string    `bson:"nickname_key"`
 	PasswordHash []byte    `bson:"password_hash"`
 	Avatar       ImageRef  `bson:"avatar,omitempty"`

@@ -28,7 +28,7 @@ func (s *Store) CreateUser(ctx context.Context, in store.NewUser) (*store.User, 
 		ID:           bson.NewObjectID(),
 		Email:        in.Email,
 		Nickname:     in.Nickname,
-		NicknameKey:  strings.ToLower(in.Nickname),
+		NicknameKey:  store.NicknameSkeleton(in.Nickname),
 		PasswordHash: hash,
 		CreatedAt:    store.Now(),
 	}
