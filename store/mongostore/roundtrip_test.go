@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
+	"golang.org/x/crypto/bcrypt"
 
 	"mypinterest/store"
 	"mypinterest/store/mongostore"
@@ -269,4 +271,54 @@ func TestFindPinHasNoNPlusOne(t *testing.T) {
 		})
 	}
 	sameCommands(t, bySize)
+}
+
+// TestFindProfileRoundTrips proves the profile is not N+1: a user with 50
+// followers costs as many commands as one with 5, and a warm profile costs
+// one command (is_following) for a signed-in viewer, none anonymously.
+func TestFindProfileRoundTrips(t *testing.T) {
+	var commands atomic.Int64
+	s := storetest.Mongo(t, mongostore.Options{
+		Options: store.Options{PasswordCost: bcrypt.MinCost},
+		Monitor: &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			commands.Add(1)
+		}},
+	})
+	ctx := context.Background()
+	viewer := socUser(t, s, "view")
+	count := func(id, viewerID bson.ObjectID) int64 {
+		t.Helper()
+		before := commands.Load()
+		if _, err := s.FindProfile(ctx, id, viewerID); err != nil {
+			t.Fatal(err)
+		}
+		return commands.Load() - before
+	}
+	var cold [2]int64
+	for i, n := range []int{5, 50} {
+		u := socUser(t, s, "pop")
+		// Follows are inserted directly: only their number matters here.
+		docs := make([]any, n)
+		for j := range docs {
+			docs[j] = bson.D{{Key: "_id", Value: bson.NewObjectID()}, {Key: "follower_id", Value: bson.NewObjectID()}, {Key: "followee_id", Value: u.ID}}
+		}
+		if _, err := s.Database().Collection("follows").InsertMany(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+		s.ApplyInvalidation([]string{"user:" + u.ID.Hex(), "card:" + u.ID.Hex(), "uc:" + u.ID.Hex()})
+		cold[i] = count(u.ID, viewer.ID)
+		if warm := count(u.ID, viewer.ID); warm != 1 {
+			t.Errorf("%d followers: warm profile for a viewer took %d commands, want 1", n, warm)
+		}
+		if anon := count(u.ID, bson.NilObjectID); anon != 0 {
+			t.Errorf("%d followers: warm anonymous profile took %d commands, want 0", n, anon)
+		}
+		if p := socProfile(t, s, u.ID); p.FollowerCount != int64(n) {
+			t.Errorf("follower_count = %d, want %d", p.FollowerCount, n)
+		}
+	}
+	t.Logf("cold profile: %d commands with 5 followers, %d with 50", cold[0], cold[1])
+	if cold[0] != cold[1] || cold[0] > 5 {
+		t.Errorf("cold profile commands: %d with 5 followers, %d with 50; want equal and at most 5", cold[0], cold[1])
+	}
 }

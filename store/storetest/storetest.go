@@ -1,7 +1,9 @@
 // Package storetest gives tests real stores: the embedded default (SQLite
 // in a temporary directory), and MongoDB — the server at MONGODB_URI when
 // set, otherwise one embedded FerretDB per test binary in a temporary
-// directory, each test with its own database, dropped when it ends.
+// directory, each test with its own database, dropped when it ends — and
+// Run, the conformance suite that holds every store to the same domain
+// rules (conformance*.go).
 package storetest
 
 import (

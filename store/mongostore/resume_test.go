@@ -14,6 +14,147 @@ import (
 	"mypinterest/store/storetest"
 )
 
+// There are no multi-document transactions in MongoDB: a cascade marks
+// what it deletes (deleting: true), hides it, and ResumeDeletions finishes
+// what a crash interrupted. These tests build a crash's leftovers by
+// editing the collections directly.
+
+// A group whose deletion is under way takes no new pins.
+func TestCreatePinInGroupBeingDeleted(t *testing.T) {
+	s := storetest.NewMongo(t)
+	ctx := context.Background()
+	me := fixtureUser(t, s, "me")
+	dying := fixtureGroup(t, s, me)
+	if _, err := s.Database().Collection("groups").UpdateOne(ctx, bson.D{{Key: "_id", Value: dying}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.CreatePin(ctx, me, store.PinInput{Title: "t", GroupID: dying}, fixtureImage)
+	var e *store.Error
+	if !errors.As(err, &e) || e.Code != store.EInvalid || e.Fields["group_id"] == "" {
+		t.Fatalf("pin in a dying group: %v, want invalid group_id", err)
+	}
+	if n := recount(t, s, "pins", bson.D{}); n != 0 {
+		t.Fatalf("%d pins stored", n)
+	}
+}
+
+// A notification whose pin vanished before its cascade reached the
+// notification (a crash between the two) shows no pin.
+func TestNotificationOfMissingPin(t *testing.T) {
+	s := socStore(t)
+	ctx := context.Background()
+	me, actor := socUser(t, s, "me"), socUser(t, s, "act")
+	kept, gone := socPin(t, s, me.ID, "kept"), socPin(t, s, me.ID, "gone")
+	for _, p := range []bson.ObjectID{kept, gone} {
+		if _, err := s.Notify(ctx, store.NotifyComment, actor.ID, &p, []bson.ObjectID{me.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Database().Collection("pins").DeleteOne(ctx, bson.D{{Key: "_id", Value: gone}}); err != nil {
+		t.Fatal(err)
+	}
+	items, unread, _, err := s.FindNotifications(ctx, me.ID, store.Page{})
+	if err != nil || len(items) != 2 || unread != 2 {
+		t.Fatalf("%d notifications, %d unread, %v", len(items), unread, err)
+	}
+	for _, v := range items {
+		switch *v.PinID {
+		case gone:
+			if v.Pin != nil {
+				t.Errorf("notification of a missing pin shows it: %+v", v.Pin)
+			}
+		case kept:
+			if v.Pin == nil || v.Pin.Title != "kept" {
+				t.Errorf("notification of a live pin lacks it: %+v", v)
+			}
+		}
+	}
+}
+
+// seedChildren gives pin a comment, like, bookmark and notification from fan.
+func seedChildren(t *testing.T, s *mongostore.Store, pin, author, fan bson.ObjectID) {
+	t.Helper()
+	ctx := context.Background()
+	if _, _, err := s.CreateComment(ctx, pin, fan, "nice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.SetLike(ctx, pin, fan, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.SetBookmark(ctx, pin, fan, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Database().Collection("notifications").InsertOne(ctx, bson.D{
+		{Key: "recipient_id", Value: author}, {Key: "kind", Value: store.NotifyLike}, {Key: "actor_id", Value: fan},
+		{Key: "pin_id", Value: pin}, {Key: "read", Value: false}, {Key: "created_at", Value: time.Now()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantNoChildren fails if anything still hangs from pin.
+func wantNoChildren(t *testing.T, s *mongostore.Store, pin bson.ObjectID) {
+	t.Helper()
+	for _, c := range []string{"comments", "likes", "bookmarks", "notifications"} {
+		if n := recount(t, s, c, bson.D{{Key: "pin_id", Value: pin}}); n != 0 {
+			t.Fatalf("%d %s left for a deleted pin", n, c)
+		}
+	}
+	if n := recount(t, s, "pins", bson.D{{Key: "_id", Value: pin}}); n != 0 {
+		t.Fatal("pin document left")
+	}
+}
+
+// TestResumeDeletions simulates crashes half-way through a pin cascade
+// and a group cascade, then lets ResumeDeletions finish them.
+func TestResumeDeletions(t *testing.T) {
+	s := storetest.NewMongo(t)
+	ctx := context.Background()
+	db := s.Database()
+	me, fan := fixtureUser(t, s, "me"), fixtureUser(t, s, "fan")
+	g, doomed := fixtureGroup(t, s, me), fixtureGroup(t, s, me)
+	pin := fixturePin(t, s, me, g, "crashed", "")
+	seedChildren(t, s, pin.ID, me, fan)
+	inDoomed := fixturePin(t, s, me, doomed, "in doomed", "")
+	seedChildren(t, s, inDoomed.ID, me, fan)
+	keep := fixturePin(t, s, me, g, "keep", "")
+	seedChildren(t, s, keep.ID, me, fan)
+
+	// Crash 1: the pin was marked and only its comments and likes went.
+	mark := bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}
+	if _, err := db.Collection("pins").UpdateOne(ctx, bson.D{{Key: "_id", Value: pin.ID}}, mark); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"comments", "likes"} {
+		if _, err := db.Collection(c).DeleteMany(ctx, bson.D{{Key: "pin_id", Value: pin.ID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Crash 2: the group was marked, nothing else happened.
+	if _, err := db.Collection("groups").UpdateOne(ctx, bson.D{{Key: "_id", Value: doomed}}, mark); err != nil {
+		t.Fatal(err)
+	}
+	if n := recount(t, s, "bookmarks", bson.D{{Key: "pin_id", Value: pin.ID}}); n != 1 {
+		t.Fatalf("setup: bookmarks %d", n)
+	}
+	if err := s.ResumeDeletions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantNoChildren(t, s, pin.ID)
+	wantNoChildren(t, s, inDoomed.ID)
+	if n := recount(t, s, "groups", bson.D{{Key: "_id", Value: doomed}}); n != 0 {
+		t.Fatal("marked group left")
+	}
+	got, err := s.FindPin(ctx, keep.ID, fan)
+	if err != nil || got.Counts != (store.PinCounts{Likes: 1, Bookmarks: 1, Comments: 1}) {
+		t.Fatalf("untouched pin = %+v, %v", got, err)
+	}
+	if err := s.ResumeDeletions(ctx); err != nil { // nothing left: a no-op
+		t.Fatal(err)
+	}
+}
+
 // socWorld is a small social graph around victim, who is then deleted.
 type socWorld struct {
 	victim, a, b, c *store.User
@@ -142,47 +283,6 @@ func socCheck(t *testing.T, s *mongostore.Store, w socWorld) {
 	}
 	if _, err := s.FindPin(ctx, w.pinV, w.c.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted user's pin found: %v", err)
-	}
-}
-
-func TestDeleteUserCascade(t *testing.T) {
-	s := socStore(t)
-	ctx := context.Background()
-	w := socBuild(t, s)
-	socWarm(t, s, w)
-	socProfile(t, s, w.victim.ID)
-	if _, err := s.FindPin(ctx, w.pinV, w.a.ID); err != nil {
-		t.Fatal(err)
-	}
-	_, err := s.DeleteUser(ctx, w.victim.ID, "not-the-password")
-	if socFields(t, err, store.EInvalid)["password"] == "" {
-		t.Fatalf("wrong password: %v, want a password field error", err)
-	}
-	if _, err := s.FindUserByID(ctx, w.victim.ID); err != nil {
-		t.Fatalf("refused deletion removed the user: %v", err)
-	}
-	del, err := s.DeleteUser(ctx, w.victim.ID, socPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	socCheck(t, s, w)
-	// What it reports: the victim's pin, both comments on b's pin (not
-	// a's comment on the victim's pin), and a, the only user it followed.
-	if len(del.PinIDs) != 1 || del.PinIDs[0] != w.pinV {
-		t.Errorf("deleted pins = %v, want [%v]", del.PinIDs, w.pinV)
-	}
-	if len(del.Comments) != 2 || del.Comments[0].PinID != w.pinB || del.Comments[1].PinID != w.pinB ||
-		del.Comments[0].ID == del.Comments[1].ID || del.Comments[0].ID.IsZero() {
-		t.Errorf("deleted comments = %+v, want two on pin b", del.Comments)
-	}
-	if len(del.Followees) != 1 || del.Followees[0] != w.a.ID {
-		t.Errorf("followees = %v, want [%v]", del.Followees, w.a.ID)
-	}
-	if n, err := s.FollowerCounts(ctx, []bson.ObjectID{w.a.ID, w.b.ID}); err != nil || n[w.a.ID] != 0 || n[w.b.ID] != 1 {
-		t.Errorf("FollowerCounts = %v, %v; want a 0, b 1", n, err)
-	}
-	if _, err := s.DeleteUser(ctx, w.victim.ID, socPassword); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("second deletion: %v, want not found", err)
 	}
 }
 

@@ -1,0 +1,168 @@
+package storetest
+
+import (
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
+)
+
+// notificationTests: notifications are persisted per recipient, never for
+// the actor, listed newest first with an unread count, and marked read
+// all at once (SPEC §3 Notification).
+var notificationTests = []conformanceTest{
+	{"notify a batch", testNotifyBatch},
+	{"notify followers", testNotifyFollowers},
+	{"pages, unread count, mark read", testNotificationPages},
+}
+
+func testNotifyBatch(t *testing.T, s *suite) {
+	st := s.store(t)
+	ctx := t.Context()
+	actor, r1, r2, r3 := newUser(t, st, "act"), newUser(t, st, "r"), newUser(t, st, "r"), newUser(t, st, "r")
+	pin := newPin(t, st, actor.ID, newGroup(t, st, actor.ID), "sunset", "")
+	recipients := []bson.ObjectID{r1.ID, actor.ID, r2.ID, r3.ID, r1.ID}
+	for round := int64(1); round <= 2; round++ {
+		ds, err := st.Notify(ctx, store.NotifyLike, actor.ID, &pin.ID, recipients)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []bson.ObjectID
+		for _, d := range ds {
+			v := d.View
+			got = append(got, v.RecipientID)
+			if d.UnreadCount != round || v.Kind != store.NotifyLike || v.Read || v.ActorID != actor.ID || v.ID.IsZero() ||
+				v.Actor.Nickname != actor.Nickname || v.PinID == nil || *v.PinID != pin.ID ||
+				v.Pin == nil || v.Pin.Title != "sunset" || v.Pin.ID != pin.ID || v.Pin.Image != image {
+				t.Errorf("round %d: delivery %+v", round, d)
+			}
+		}
+		// The actor is skipped and a repeated recipient gets one.
+		if !sameSet(got, []bson.ObjectID{r1.ID, r2.ID, r3.ID}) {
+			t.Fatalf("round %d: delivered to %v", round, got)
+		}
+	}
+	for _, r := range []*store.User{r1, r2, r3} {
+		items, unread, next, err := st.FindNotifications(ctx, r.ID, store.Page{})
+		if err != nil || len(items) != 2 || unread != 2 || next != nil {
+			t.Errorf("%s: %d items, %d unread, %v; want 2 and 2", r.Nickname, len(items), unread, err)
+		}
+	}
+	if items, unread, _, err := st.FindNotifications(ctx, actor.ID, store.Page{}); err != nil || len(items) != 0 || unread != 0 {
+		t.Errorf("actor has %d notifications, %d unread, %v", len(items), unread, err)
+	}
+	if ds, err := st.Notify(ctx, store.NotifyFollow, actor.ID, nil, []bson.ObjectID{actor.ID}); err != nil || len(ds) != 0 {
+		t.Errorf("notify only the actor = %v, %v; want nothing", ds, err)
+	}
+	if ds, err := st.Notify(ctx, store.NotifyFollow, actor.ID, nil, nil); err != nil || len(ds) != 0 {
+		t.Errorf("notify nobody = %v, %v; want nothing", ds, err)
+	}
+	ds, err := st.Notify(ctx, store.NotifyFollow, actor.ID, nil, []bson.ObjectID{r1.ID})
+	if err != nil || len(ds) != 1 || ds[0].View.Pin != nil || ds[0].View.PinID != nil || ds[0].UnreadCount != 3 {
+		t.Errorf("follow notification = %+v, %v", ds, err)
+	}
+}
+
+func testNotifyFollowers(t *testing.T, s *suite) {
+	st := s.store(t)
+	ctx := t.Context()
+	author, outsider := newUser(t, st, "auth"), newUser(t, st, "out")
+	fans := newUsers(t, st, "fan", 3)
+	for _, f := range fans {
+		mustFollow(t, st, f, author.ID)
+	}
+	mustFollow(t, st, author.ID, outsider.ID) // whom the author follows is not told
+	pin := newPin(t, st, author.ID, newGroup(t, st, author.ID), "new", "")
+	ds, err := st.NotifyFollowers(ctx, author.ID, pin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []bson.ObjectID
+	for _, d := range ds {
+		got = append(got, d.View.RecipientID)
+		if d.View.Kind != store.NotifyNewPin || d.UnreadCount != 1 || d.View.Pin == nil || d.View.Pin.ID != pin.ID || d.View.Actor.ID != author.ID {
+			t.Errorf("delivery %+v", d)
+		}
+	}
+	if !sameSet(got, fans) {
+		t.Fatalf("delivered to %v, want the fans %v", got, fans)
+	}
+	if _, unread, _, err := st.FindNotifications(ctx, outsider.ID, store.Page{}); err != nil || unread != 0 {
+		t.Errorf("a non-follower got %d notifications, %v", unread, err)
+	}
+	lonely := newUser(t, st, "lone").ID
+	lp := newPin(t, st, lonely, newGroup(t, st, lonely), "alone", "")
+	if ds, err := st.NotifyFollowers(ctx, lonely, lp.ID); err != nil || len(ds) != 0 {
+		t.Errorf("no followers: %v, %v", ds, err)
+	}
+}
+
+func testNotificationPages(t *testing.T, s *suite) {
+	st := s.store(t)
+	ctx := t.Context()
+	me, actor, other := newUser(t, st, "me").ID, newUser(t, st, "act"), newUser(t, st, "oth").ID
+	g := newGroup(t, st, me)
+	p1, p2 := newPin(t, st, me, g, "first", ""), newPin(t, st, me, g, "second", "")
+	var want []bson.ObjectID // newest first
+	notify := func(kind string, pin *bson.ObjectID, to bson.ObjectID) {
+		t.Helper()
+		ds, err := st.Notify(ctx, kind, actor.ID, pin, []bson.ObjectID{to})
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("notify: %v, %v", ds, err)
+		}
+		if to == me {
+			want = append([]bson.ObjectID{ds[0].View.ID}, want...)
+		}
+	}
+	notify(store.NotifyFollow, nil, me)
+	for _, p := range []*store.PinView{p1, p2, p1, p2} {
+		notify(store.NotifyComment, &p.ID, me)
+		notify(store.NotifyComment, &p.ID, other)
+	}
+	page := func(unreadWant int64) []store.NotificationView {
+		t.Helper()
+		all, sizes := allPages(t, 2, func(p store.Page) ([]store.NotificationView, *string, error) {
+			items, unread, next, err := st.FindNotifications(ctx, me, p)
+			if err == nil && unread != unreadWant {
+				t.Errorf("unread = %d, want %d", unread, unreadWant)
+			}
+			return items, next, err
+		})
+		if len(sizes) != 3 {
+			t.Errorf("page sizes %v, want 3 pages", sizes)
+		}
+		return all
+	}
+	all := page(5)
+	wantIDs(t, "notifications", ids(all, func(v store.NotificationView) bson.ObjectID { return v.ID }), want)
+	for _, v := range all {
+		switch {
+		case v.RecipientID != me || v.Read || v.Actor.ID != actor.ID || v.Actor.Nickname != actor.Nickname:
+			t.Errorf("notification %+v", v)
+		case v.Kind == store.NotifyFollow && (v.Pin != nil || v.PinID != nil):
+			t.Errorf("follow notification shows a pin: %+v", v)
+		case v.Kind == store.NotifyComment && (v.Pin == nil || v.PinID == nil || v.Pin.ID != *v.PinID):
+			t.Errorf("comment notification lacks its pin: %+v", v)
+		}
+	}
+	if err := st.MarkNotificationsRead(ctx, me); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range page(0) {
+		if !v.Read {
+			t.Errorf("notification %s still unread", v.ID.Hex())
+		}
+	}
+	// Only mine were marked read; a new one is unread again.
+	if _, unread, _, err := st.FindNotifications(ctx, other, store.Page{}); err != nil || unread != 4 {
+		t.Errorf("other's unread = %d, %v; want 4", unread, err)
+	}
+	notify(store.NotifyLike, &p1.ID, me)
+	if items, unread, _, err := st.FindNotifications(ctx, me, store.Page{Limit: 1}); err != nil || unread != 1 || len(items) != 1 || items[0].Read {
+		t.Errorf("after a new one: %+v, %d unread, %v", items, unread, err)
+	}
+	if err := st.MarkNotificationsRead(ctx, me); err != nil { // again: nothing left to mark
+		t.Fatal(err)
+	}
+}
