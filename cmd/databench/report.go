@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"mypinterest/internal/loadkit"
+)
+
+// minScale is how much of its figure at a smaller data set a scenario
+// must keep (issue 8: at least 0.7× the figure at 10,000 pins).
+const minScale = 0.7
+
+// printResult writes one scenario's line as soon as it ends, so a long
+// run shows progress.
+func printResult(w io.Writer, r result, prep time.Duration) {
+	l := r.Latency
+	fmt.Fprintf(w, "%-14s %6d distinct  %8d req  %5d err  %8.1f req/s  p50 %6.2f  p90 %6.2f  p99 %6.2f  max %7.2f ms  (prepared in %.1fs)\n",
+		r.Name, r.Distinct, r.Requests(), r.Errors, r.RPS(), loadkit.Millis(l.P50), loadkit.Millis(l.P90),
+		loadkit.Millis(l.P99), loadkit.Millis(l.Max), prep.Seconds())
+	if r.FirstErr != "" {
+		fmt.Fprintf(w, "%-14s first error: %s\n", "", r.FirstErr)
+	}
+}
+
+// verdict says whether r meets its target: "PASS" or "MISS (why)".
+func verdict(r result) string {
+	t := r.target
+	switch {
+	case r.Errors > 0:
+		return fmt.Sprintf("MISS (%d errors)", r.Errors)
+	case r.RPS() < t.rps:
+		return fmt.Sprintf("MISS (%.0f < %.0f req/s)", r.RPS(), t.rps)
+	case t.p99 > 0 && r.Latency.P99 > t.p99:
+		return fmt.Sprintf("MISS (p99 %.1f > %.0f ms)", loadkit.Millis(r.Latency.P99), loadkit.Millis(t.p99))
+	}
+	return "PASS"
+}
+
+// scaleVerdict compares r with its figure in the baseline: "" when the
+// baseline lacks the scenario.
+func scaleVerdict(r result, base map[string]float64) (string, bool) {
+	b, ok := base[r.Name]
+	if !ok || b <= 0 {
+		return "", true
+	}
+	ratio := r.RPS() / b
+	if ratio < minScale {
+		return fmt.Sprintf("%.2f× MISS", ratio), false
+	}
+	return fmt.Sprintf("%.2f×", ratio), true
+}
+
+// printTable writes the markdown table for docs/BENCHMARKS.md and reports
+// whether every target (and scale ratio) asked for was met.
+func printTable(w io.Writer, results []result, withTargets bool, base map[string]float64) bool {
+	head := "| scenario | request | pins | distinct | req/s | p50 ms | p99 ms | errors |"
+	rule := "|---|---|---:|---:|---:|---:|---:|---:|"
+	if withTargets {
+		head += " target |"
+		rule += "---|"
+	}
+	if base != nil {
+		head += " vs baseline |"
+		rule += "---:|"
+	}
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, rule)
+	all := true
+	for _, r := range results {
+		fmt.Fprintf(w, "| %s | `%s` | %d | %d | %.0f | %.2f | %.2f | %d |", r.Name, r.What, r.Pins, r.Distinct, r.RPS(),
+			loadkit.Millis(r.Latency.P50), loadkit.Millis(r.Latency.P99), r.Errors)
+		if withTargets {
+			v := verdict(r)
+			all = all && v == "PASS"
+			goal := fmt.Sprintf("≥ %.0f/s", r.target.rps)
+			if r.target.p99 > 0 {
+				goal += fmt.Sprintf(", p99 ≤ %.0f ms", loadkit.Millis(r.target.p99))
+			}
+			fmt.Fprintf(w, " %s: %s |", goal, v)
+		}
+		if base != nil {
+			v, ok := scaleVerdict(r, base)
+			all = all && ok
+			fmt.Fprintf(w, " %s |", v)
+		}
+		fmt.Fprintln(w)
+	}
+	return all
+}
+
+// residentMemory reads a process's resident set size (VmRSS) from /proc.
+func residentMemory(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
