@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -168,7 +167,7 @@ func (g *generator) genUsers(bt *batcher) error {
 			ID:           g.userID(u),
 			Email:        email(u),
 			Nickname:     nick,
-			NicknameKey:  strings.ToLower(nick),
+			NicknameKey:  store.NicknameSkeleton(nick),
 			PasswordHash: g.hash,
 			Message:      g.text.title(store.MaxMessageLength),
 			CreatedAt:    g.lay.userTime(u),
