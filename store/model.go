@@ -195,6 +195,16 @@ const (
 	NotifyNewPin  = "new_pin"
 )
 
+// RenotifyAfter is how long a like or a follow toggled off and on again
+// stays silent: the same actor, kind, pin and recipient notify once within
+// it (SPEC §3).
+const RenotifyAfter = 24 * time.Hour
+
+// Deduplicated reports whether notifications of kind are sent at most
+// once per RenotifyAfter for the same actor, pin and recipient: toggles
+// are; comments and new pins, each a new thing, are not.
+func Deduplicated(kind string) bool { return kind == NotifyLike || kind == NotifyFollow }
+
 // Notification is persisted per recipient.
 type Notification struct {
 	ID          bson.ObjectID  `bson:"_id"`

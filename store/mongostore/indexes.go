@@ -67,7 +67,9 @@ var indexes = []indexSpec{
 	// Unread counts and mark-all-read read only the unread ones.
 	{coll: "notifications", keys: bson.D{asc("recipient_id"), asc("read")}},
 	{coll: "notifications", keys: bson.D{asc("pin_id")}},
-	{coll: "notifications", keys: bson.D{asc("actor_id")}},
+	// By actor for account deletion; the rest finds a toggle's earlier
+	// notification (store.Deduplicated).
+	{coll: "notifications", keys: bson.D{asc("actor_id"), asc("recipient_id"), asc("kind"), asc("pin_id"), asc("created_at")}},
 
 	// Expired revocations are dropped at start-up by a range on until.
 	{coll: "revocations", keys: bson.D{asc("until")}},
@@ -76,7 +78,8 @@ var indexes = []indexSpec{
 // obsoleteIndexes were created by earlier versions and are served better
 // by an index above; Open drops them where they exist.
 var obsoleteIndexes = []struct{ coll, name string }{
-	{"groups", "owner_id_1"}, // owner_id_1__id_-1 also sorts
+	{"groups", "owner_id_1"},        // owner_id_1__id_-1 also sorts
+	{"notifications", "actor_id_1"}, // the toggle index starts with actor_id
 }
 
 // ensureIndexes creates every index; creating an existing index is a no-op,

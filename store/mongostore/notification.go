@@ -2,9 +2,11 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"mypinterest/store"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -31,6 +33,12 @@ func (s *Store) Notify(ctx context.Context, kind string, actor bson.ObjectID, pi
 			ID: bson.NewObjectID(), RecipientID: r, Kind: kind, ActorID: actor, PinID: pin, CreatedAt: now,
 		})
 	}
+	if store.Deduplicated(kind) {
+		var err error
+		if notes, err = s.dropRecent(ctx, notes); err != nil {
+			return nil, err
+		}
+	}
 	if len(notes) == 0 {
 		return nil, nil
 	}
@@ -56,6 +64,28 @@ func (s *Store) Notify(ctx context.Context, kind string, actor bson.ObjectID, pi
 		out[i] = store.Delivery{View: v, UnreadCount: unread[v.RecipientID]}
 	}
 	return out, nil
+}
+
+// dropRecent leaves out the notifications whose recipient was told the
+// same thing (actor, kind, pin) within store.RenotifyAfter. Toggles have
+// one recipient, so this is one lookup.
+func (s *Store) dropRecent(ctx context.Context, notes []store.Notification) ([]store.Notification, error) {
+	since := store.Now().Add(-store.RenotifyAfter)
+	kept := notes[:0]
+	for _, n := range notes {
+		err := s.notifications.FindOne(ctx, bson.D{
+			{Key: "actor_id", Value: n.ActorID}, {Key: "recipient_id", Value: n.RecipientID},
+			{Key: "kind", Value: n.Kind}, {Key: "pin_id", Value: n.PinID},
+			{Key: "created_at", Value: bson.D{{Key: "$gt", Value: since}}},
+		}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+		switch {
+		case errors.Is(err, mongo.ErrNoDocuments):
+			kept = append(kept, n)
+		case err != nil:
+			return nil, err
+		}
+	}
+	return kept, nil
 }
 
 // NotifyFollowers tells every follower of actor about actor's new pin:

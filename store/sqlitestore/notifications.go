@@ -43,6 +43,12 @@ func (s *Store) Notify(ctx context.Context, kind string, actor bson.ObjectID, pi
 				return err
 			}
 		}
+		if store.Deduplicated(kind) {
+			var err error
+			if notes, err = dropRecent(ctx, tx, notes); err != nil || len(notes) == 0 {
+				return err
+			}
+		}
 		if err := insertNotifications(ctx, tx, notes); err != nil {
 			return err
 		}
@@ -86,6 +92,30 @@ func insertNotifications(ctx context.Context, tx *sql.Tx, notes []store.Notifica
 		}
 	}
 	return nil
+}
+
+// dropRecent leaves out the notifications whose recipient was told the
+// same thing (actor, kind, pin) within store.RenotifyAfter.
+func dropRecent(ctx context.Context, tx *sql.Tx, notes []store.Notification) ([]store.Notification, error) {
+	since := ms(store.Now().Add(-store.RenotifyAfter))
+	kept := notes[:0]
+	for _, n := range notes {
+		var pinArg any
+		if n.PinID != nil {
+			pinArg = n.PinID[:]
+		}
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM notifications
+			WHERE actor_id = ? AND recipient_id = ? AND kind = ? AND pin_id IS ? AND created_at > ? LIMIT 1`,
+			n.ActorID[:], n.RecipientID[:], n.Kind, pinArg, since).Scan(&one)
+		switch {
+		case err == sql.ErrNoRows:
+			kept = append(kept, n)
+		case err != nil:
+			return nil, err
+		}
+	}
+	return kept, nil
 }
 
 // NotifyFollowers tells every follower of actor about actor's new pin.

@@ -139,7 +139,8 @@ CREATE TABLE notifications (
 	created_at   INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX notifications_recipient ON notifications(recipient_id, id);
-CREATE INDEX notifications_actor ON notifications(actor_id);
+-- (actor, recipient, kind) also finds a toggle's earlier notification.
+CREATE INDEX notifications_actor ON notifications(actor_id, recipient_id, kind);
 CREATE INDEX notifications_pin ON notifications(pin_id);
 
 CREATE TABLE images (

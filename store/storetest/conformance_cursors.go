@@ -145,10 +145,10 @@ func cursorWorld(t *testing.T, st store.Store) map[string]list {
 		}
 	}
 	for range 2 {
-		if _, err := st.Notify(ctx, store.NotifyFollow, b, nil, []bson.ObjectID{a}); err != nil {
+		if _, err := st.Notify(ctx, store.NotifyComment, b, &pin, []bson.ObjectID{a}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Notify(ctx, store.NotifyFollow, a, nil, []bson.ObjectID{b}); err != nil {
+		if _, err := st.Notify(ctx, store.NotifyComment, a, &pin, []bson.ObjectID{b}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,6 +15,7 @@ var notificationTests = []conformanceTest{
 	{"notify a batch", testNotifyBatch},
 	{"notify followers", testNotifyFollowers},
 	{"pages, unread count, mark read", testNotificationPages},
+	{"toggles notify once a day", testToggleNotifiesOnce},
 }
 
 func testNotifyBatch(t *testing.T, s *suite) {
@@ -24,7 +25,7 @@ func testNotifyBatch(t *testing.T, s *suite) {
 	pin := newPin(t, st, actor.ID, newGroup(t, st, actor.ID), "sunset", "")
 	recipients := []bson.ObjectID{r1.ID, actor.ID, r2.ID, r3.ID, r1.ID}
 	for round := int64(1); round <= 2; round++ {
-		ds, err := st.Notify(ctx, store.NotifyLike, actor.ID, &pin.ID, recipients)
+		ds, err := st.Notify(ctx, store.NotifyComment, actor.ID, &pin.ID, recipients)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,7 +33,7 @@ func testNotifyBatch(t *testing.T, s *suite) {
 		for _, d := range ds {
 			v := d.View
 			got = append(got, v.RecipientID)
-			if d.UnreadCount != round || v.Kind != store.NotifyLike || v.Read || v.ActorID != actor.ID || v.ID.IsZero() ||
+			if d.UnreadCount != round || v.Kind != store.NotifyComment || v.Read || v.ActorID != actor.ID || v.ID.IsZero() ||
 				v.Actor.Nickname != actor.Nickname || v.PinID == nil || *v.PinID != pin.ID ||
 				v.Pin == nil || v.Pin.Title != "sunset" || v.Pin.ID != pin.ID || v.Pin.Image != image {
 				t.Errorf("round %d: delivery %+v", round, d)
@@ -164,5 +165,44 @@ func testNotificationPages(t *testing.T, s *suite) {
 	}
 	if err := st.MarkNotificationsRead(ctx, me); err != nil { // again: nothing left to mark
 		t.Fatal(err)
+	}
+}
+
+// testToggleNotifiesOnce: liking, unliking and liking again (or the same
+// with a follow) notifies the recipient once within store.RenotifyAfter;
+// another pin, another actor or a comment is a new notification.
+func testToggleNotifiesOnce(t *testing.T, s *suite) {
+	st := s.store(t)
+	ctx := t.Context()
+	author, fan, other := newUser(t, st, "auth"), newUser(t, st, "fan"), newUser(t, st, "oth")
+	g := newGroup(t, st, author.ID)
+	p1, p2 := newPin(t, st, author.ID, g, "one", ""), newPin(t, st, author.ID, g, "two", "")
+	count := func(kind string, actor bson.ObjectID, pin *bson.ObjectID, times int) int {
+		t.Helper()
+		n := 0
+		for range times {
+			ds, err := st.Notify(ctx, kind, actor, pin, []bson.ObjectID{author.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(ds)
+		}
+		return n
+	}
+	if n := count(store.NotifyLike, fan.ID, &p1.ID, 10); n != 1 {
+		t.Errorf("10 likes of one pin by one fan delivered %d notifications, want 1", n)
+	}
+	if n := count(store.NotifyFollow, fan.ID, nil, 10); n != 1 {
+		t.Errorf("10 follows delivered %d, want 1", n)
+	}
+	if n := count(store.NotifyLike, fan.ID, &p2.ID, 1) + count(store.NotifyLike, other.ID, &p1.ID, 1); n != 2 {
+		t.Errorf("a like of another pin and one by another fan delivered %d, want 2", n)
+	}
+	if n := count(store.NotifyComment, fan.ID, &p1.ID, 3); n != 3 {
+		t.Errorf("3 comments delivered %d, want 3", n)
+	}
+	_, unread, _, err := st.FindNotifications(ctx, author.ID, store.Page{})
+	if err != nil || unread != 7 {
+		t.Errorf("unread = %d, %v; want 7", unread, err)
 	}
 }

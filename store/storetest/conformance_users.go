@@ -124,6 +124,8 @@ func testSignUpDuplicates(t *testing.T, s *suite) {
 		{"email in other case", "DUP@Example.com", "Lee", []string{"email"}},
 		{"nickname in other case", "new@example.com", "kIM", []string{"nickname"}},
 		{"both", " dup@EXAMPLE.com", "KIM", []string{"email", "nickname"}},
+		{"nickname in full width", "wide@example.com", "ＫＩＭ", []string{"nickname"}},
+		{"nickname with a Cyrillic look-alike", "cyr@example.com", "Кim", []string{"nickname"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
