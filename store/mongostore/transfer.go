@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"mypinterest/store"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -19,90 +20,24 @@ var _ store.Transfer = (*Store)(nil)
 
 // Export returns up to limit live records of kind with a key after after,
 // in key order. Records a cascade is removing are left out (see doomed).
+// Successive calls that each continue where the previous one ended read
+// one query's cursor (see transfer_cursor.go).
 func (s *Store) Export(ctx context.Context, kind store.Kind, after string, limit int) (store.Batch, error) {
-	b := store.Batch{Kind: kind}
 	if limit <= 0 {
-		return b, fmt.Errorf("store: export %s: limit %d", kind, limit)
+		return store.Batch{Kind: kind}, fmt.Errorf("store: export %s: limit %d", kind, limit)
 	}
+	ctx, cancel := transferContext(ctx)
+	defer cancel()
 	if kind == store.KindImages {
 		return s.exportImages(ctx, after, limit)
 	}
-	coll, err := s.transferColl(kind)
-	if err != nil {
-		return b, err
-	}
-	filter, err := s.liveFilter(ctx, kind)
-	if err != nil {
-		return b, err
-	}
-	if after != "" {
-		id, err := bson.ObjectIDFromHex(after)
-		if err != nil {
-			return b, fmt.Errorf("store: export %s: after %q is not an id", kind, after)
-		}
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: id}}})
-	}
-	cur, err := coll.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return b, fmt.Errorf("store: export %s: %w", kind, err)
-	}
-	var last bson.ObjectID
-	var n int
-	switch kind {
-	case store.KindUsers:
-		err = cur.All(ctx, &b.Users)
-		if n = len(b.Users); n > 0 {
-			last = b.Users[n-1].ID
-		}
-	case store.KindGroups:
-		err = cur.All(ctx, &b.Groups)
-		if n = len(b.Groups); n > 0 {
-			last = b.Groups[n-1].ID
-		}
-	case store.KindPins:
-		err = cur.All(ctx, &b.Pins)
-		if n = len(b.Pins); n > 0 {
-			last = b.Pins[n-1].ID
-		}
-	case store.KindFollows:
-		err = cur.All(ctx, &b.Follows)
-		if n = len(b.Follows); n > 0 {
-			last = b.Follows[n-1].ID
-		}
-	case store.KindComments:
-		err = cur.All(ctx, &b.Comments)
-		if n = len(b.Comments); n > 0 {
-			last = b.Comments[n-1].ID
-		}
-	case store.KindLikes, store.KindBookmarks:
-		var rs []store.Reaction
-		err = cur.All(ctx, &rs)
-		if n = len(rs); n > 0 {
-			last = rs[n-1].ID
-		}
-		if kind == store.KindLikes {
-			b.Likes = rs
-		} else {
-			b.Bookmarks = rs
-		}
-	case store.KindNotifications:
-		err = cur.All(ctx, &b.Notifications)
-		if n = len(b.Notifications); n > 0 {
-			last = b.Notifications[n-1].ID
-		}
-	}
-	if err != nil {
-		return b, fmt.Errorf("store: export %s: %w", kind, err)
-	}
-	// A full batch may have more after it; a short one is the end.
-	if n == limit {
-		b.Next = last.Hex()
-	}
-	return b, nil
+	return s.exportDocs(ctx, kind, after, limit)
 }
 
 // Count returns how many records of kind Export would return in all.
 func (s *Store) Count(ctx context.Context, kind store.Kind) (int64, error) {
+	ctx, cancel := transferContext(ctx)
+	defer cancel()
 	if kind == store.KindImages {
 		files, _ := s.imageColls()
 		return files.CountDocuments(ctx, bson.D{})
@@ -127,6 +62,8 @@ func (s *Store) Count(ctx context.Context, kind store.Kind) (int64, error) {
 // copy simply runs again; one that collides with a different document on
 // a unique field (an email taken by another user) is an error.
 func (s *Store) Import(ctx context.Context, b store.Batch) error {
+	ctx, cancel := transferContext(ctx)
+	defer cancel()
 	var docs []any
 	var ids []bson.ObjectID
 	var keys []string
@@ -137,7 +74,10 @@ func (s *Store) Import(ctx context.Context, b store.Batch) error {
 	case store.KindImages:
 		return s.PutImage(ctx, b.Images)
 	case store.KindUsers:
+		// As CreateUser writes them: a store of an earlier version may
+		// hold nickname keys of an older rule (lower-cased only).
 		for _, u := range b.Users {
+			u.NicknameKey = store.NicknameSkeleton(u.Nickname)
 			add(u, u.ID, userKeys(u.ID)...)
 		}
 	case store.KindGroups:
@@ -145,10 +85,9 @@ func (s *Store) Import(ctx context.Context, b store.Batch) error {
 			add(g, g.ID, "group:"+g.ID.Hex(), "gc:"+g.ID.Hex(), "og:"+g.OwnerID.Hex())
 		}
 	case store.KindPins:
-		// TODO(search): when pins carry derived fields (search terms),
-		// write them here as CreatePin does.
+		// As CreatePin writes them: with their search terms.
 		for _, p := range b.Pins {
-			add(p, p.ID, "pin:"+p.ID.Hex(), "pc:"+p.ID.Hex(), "cm:"+p.ID.Hex(), "gc:"+p.GroupID.Hex(),
+			add(newPinDoc(p), p.ID, "pin:"+p.ID.Hex(), "pc:"+p.ID.Hex(), "cm:"+p.ID.Hex(), "gc:"+p.GroupID.Hex(),
 				"uc:"+p.AuthorID.Hex(), "first:author:"+p.AuthorID.Hex())
 		}
 		if len(b.Pins) > 0 {
@@ -191,6 +130,20 @@ func (s *Store) Import(ctx context.Context, b store.Batch) error {
 	// cached here and on other instances.
 	s.invalidate(keys...)
 	return nil
+}
+
+// transferTimeout bounds each Transfer call whose context has no deadline.
+// The client's per-operation timeout (15 s, see Open) suits requests, not
+// a copy's queries, which on FerretDB scan and sort whole collections
+// (minutes with a few hundred thousand records); a context deadline
+// overrides it.
+const transferTimeout = 30 * time.Minute
+
+func transferContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, transferTimeout)
 }
 
 // insertKeepingExisting inserts docs (whose ids are ids) unordered, so one
