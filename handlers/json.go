@@ -1,65 +1,20 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
-	"mime"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"mypinterest/handlers/jsonbody"
 	"mypinterest/store"
 )
 
-// decodeJSON reads the request body into dst, which must be a pointer to a
-// struct. It is strict about syntax and types — a string field given an
-// object, such as {"email":{"$gt":""}}, is a 400 before anything reaches
-// the database — and lenient about unknown fields, so that clients may
-// send more than an endpoint reads. An empty body is a 400 too: every
-// caller needs one. The body must say Content-Type: application/json
-// (415 otherwise, SPEC §4): a browser can post text/plain across sites
-// without asking, and JSON-looking text/plain is how a forged form would
-// reach a JSON endpoint.
+// decodeJSON reads the request's JSON body into dst (a pointer to a
+// struct); see jsonbody.Decode for what it refuses and why.
 func decodeJSON(c *fiber.Ctx, dst any) error {
-	return decodeJSONBody(c.Get(fiber.HeaderContentType), c.Body(), dst)
-}
-
-// decodeJSONBody is decodeJSON on a content type and a body (the fuzz
-// target's entry).
-func decodeJSONBody(contentType string, raw []byte, dst any) error {
-	body := bytes.TrimSpace(raw)
-	if len(body) == 0 {
-		return store.Errorf(store.EMalformed, "A JSON body is required.")
-	}
-	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != fiber.MIMEApplicationJSON {
-		return store.Errorf(store.EUnsupported, "Send the body as JSON, with Content-Type: application/json.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(dst); err != nil {
-		return malformedJSON(err)
-	}
-	// One value only: "{} {}" or "{}x" is as malformed as a syntax error.
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return store.Errorf(store.EMalformed, "Malformed JSON: unexpected data after the object.")
-	}
-	return nil
-}
-
-// malformedJSON describes a decoding failure without echoing the body.
-func malformedJSON(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return &store.Error{
-			Code:    store.EMalformed,
-			Message: "Malformed JSON: wrong type.",
-			Fields:  map[string]string{typeErr.Field: "must be a " + typeErr.Type.String()},
-		}
-	}
-	return store.Errorf(store.EMalformed, "Malformed JSON.")
+	return jsonbody.Decode(c.Get(fiber.HeaderContentType), c.Body(), dst)
 }
 
 // isMultipart reports whether the request carries a multipart form (an

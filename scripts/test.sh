@@ -55,3 +55,18 @@ staticcheck ./...
 
 echo "== go test -race"
 go test -race -count=1 -timeout 15m "$@" ./...
+
+# Each fuzz target runs for a bounded time (FUZZTIME, 15 s by default) on
+# top of its committed seed corpus (testdata/fuzz/); a crash fails the run
+# and leaves the input under testdata/fuzz/ to commit as a regression seed.
+echo "== fuzz"
+FUZZTIME=${FUZZTIME:-15s}
+while read -r pkg target; do
+	echo "-- $target ($pkg, $FUZZTIME)"
+	go test -count=1 -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -parallel 2 "$pkg"
+done <<'TARGETS'
+./media FuzzProcess
+./handlers/jsonbody FuzzDecode
+./store FuzzPageDecode
+./hub FuzzClientMessage
+TARGETS

@@ -78,6 +78,11 @@ func (p Page) Decode(sc ListScope) (after bson.ObjectID, limit int, err error) {
 	if p.Cursor == "" {
 		return bson.NilObjectID, limit, nil
 	}
+	// The length check comes first: the decoder skips \r and \n even in
+	// strict mode, which would give one cursor many spellings.
+	if len(p.Cursor) != cursorEncoding.EncodedLen(cursorLen) {
+		return bson.NilObjectID, 0, Errorf(EMalformed, "Unknown cursor.")
+	}
 	raw, derr := cursorEncoding.DecodeString(p.Cursor)
 	if derr != nil || len(raw) != cursorLen || raw[0] != cursorVersion {
 		return bson.NilObjectID, 0, Errorf(EMalformed, "Unknown cursor.")
