@@ -19,6 +19,10 @@ func (m *Main) openStore(ctx context.Context) (store.Store, error) {
 		CursorKey:           cursorKey(cfg.JWTSecret),
 	}
 	if cfg.Embedded() {
+		// Data of the FerretDB-era layout is never left behind unseen.
+		if err := checkLegacyDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
 		m.logger.Info("no MONGODB_URI: embedded SQLite", "dir", cfg.DataDir)
 		return sqlitestore.Open(ctx, cfg.DataDir, opts)
 	}

@@ -169,13 +169,7 @@ func importBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 	case store.KindImages:
 		return insertImages(ctx, tx, b.Images)
 	case store.KindUsers:
-		return each(ctx, tx, `INSERT OR IGNORE INTO users (id, email, nickname, nickname_key, password_hash,
-			avatar_key, avatar_ext, avatar_w, avatar_h, avatar_alpha, message, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(b.Users), func(i int) []any {
-			u := &b.Users[i]
-			return []any{u.ID[:], u.Email, u.Nickname, u.NicknameKey, u.PasswordHash, u.Avatar.Key, u.Avatar.Ext,
-				u.Avatar.Width, u.Avatar.Height, u.Avatar.Alpha, u.Message, ms(u.CreatedAt)}
-		})
+		return importUsers(ctx, tx, b.Users)
 	case store.KindGroups:
 		for _, g := range b.Groups {
 			if err := insertGroup(ctx, tx, g); err != nil && !isDuplicate(err) {
@@ -216,6 +210,33 @@ func importBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 		return insertNotifications(ctx, tx, b.Notifications)
 	}
 	return fmt.Errorf("sqlitestore: unknown kind %q", b.Kind)
+}
+
+// importUsers writes users as CreateUser would (the nickname key is the
+// skeleton, whatever the source kept). The same id again is skipped; an
+// email or nickname another account holds is an error naming the user,
+// never a silent drop.
+func importUsers(ctx context.Context, tx *sql.Tx, users []store.User) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO users (id, email, nickname, nickname_key, password_hash,
+		avatar_key, avatar_ext, avatar_w, avatar_h, avatar_alpha, message, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, u := range users {
+		_, err := stmt.ExecContext(ctx, u.ID[:], u.Email, u.Nickname, store.NicknameSkeleton(u.Nickname),
+			u.PasswordHash, u.Avatar.Key, u.Avatar.Ext, u.Avatar.Width, u.Avatar.Height, u.Avatar.Alpha,
+			u.Message, ms(u.CreatedAt))
+		if isDuplicate(err) {
+			return fmt.Errorf("sqlitestore: import user %s (%s, %s): another account has this email or nickname",
+				u.ID.Hex(), u.Email, u.Nickname)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // each runs one prepared statement for n argument lists.
