@@ -163,7 +163,12 @@ func (m *Main) Close() error {
 		// with "going away" so clients reconnect to another instance.
 		errs = append(errs, m.app.ShutdownWithContext(ctx))
 		if m.served != nil {
-			errs = append(errs, <-m.served)
+			// A shutdown that comes before the server got to serve
+			// is not seen by it; closing the listener ends it anyway.
+			_ = m.ln.Close()
+			if err := <-m.served; err != nil && !errors.Is(err, net.ErrClosed) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if m.hub != nil {
