@@ -97,11 +97,11 @@ func TestFaultInjection(t *testing.T) {
 		t.Fatalf("%s: live delivery did not resume within 30s", phase)
 	}
 
-	healthy := p99("healthy", 100)
+	healthy := p99("healthy", 200)
 	red.signal(t, syscall.SIGSTOP)
-	stopped := p99("redis stopped", 150)
+	stopped := p99("redis stopped", 200)
 	red.kill()
-	killed := p99("redis killed", 100)
+	killed := p99("redis killed", 200)
 	t.Logf("GET /me p99: healthy %v, redis stopped %v, redis killed %v", healthy, stopped, killed)
 	for phase, d := range map[string]time.Duration{"stopped": stopped, "killed": killed} {
 		if d-healthy > 100*time.Millisecond {
