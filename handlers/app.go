@@ -39,6 +39,18 @@ const (
 	serverIdleTimeout  = 2 * time.Minute
 )
 
+// DefaultCacheBytes is the budget of the rendered-output caches when
+// Config.CacheBytes is 0.
+const DefaultCacheBytes = 64 << 20
+
+// cacheShare is the budget of one of the three rendered-output caches.
+func cacheShare(total int64) int64 {
+	if total == 0 {
+		total = DefaultCacheBytes
+	}
+	return total / 3
+}
+
 // Config tunes the app; cmd fills it from the environment.
 type Config struct {
 	// JWTSecret signs session tokens (HS256); at least 32 bytes.
@@ -78,6 +90,10 @@ type Config struct {
 	// MetricsToken, when set, lets a scraper that sends it as a Bearer
 	// token read /metrics on the main port.
 	MetricsToken string
+	// CacheBytes bounds the caches of rendered output (anonymous pages,
+	// pins' JSON, page fragments), a third each; 0 = DefaultCacheBytes,
+	// negative = no cache at all (every request renders everything).
+	CacheBytes int64
 	// OnPublishError, when set, is called once for every live event or
 	// notification that could not be delivered (a metrics hook).
 	OnPublishError func()
@@ -145,7 +161,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		}
 	}
 	cfg = withDefaults(cfg)
-	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache(), csrf: newCSRFGuard(cfg), images: media.NewPool(cfg.Images)}
+	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache(cacheShare(cfg.CacheBytes)), csrf: newCSRFGuard(cfg), images: media.NewPool(cfg.Images)}
 	if s.store == nil {
 		return nil, errors.New("handlers: Deps.Store is required")
 	}

@@ -3,13 +3,10 @@ package handlers
 import (
 	"hash/maphash"
 	"strconv"
-	"sync"
 
+	"mypinterest/internal/bytecache"
 	"mypinterest/store"
 )
-
-// maxCachedPages bounds the anonymous page cache; past it, it starts over.
-const maxCachedPages = 2_000
 
 // pageCache keeps whole pages rendered for signed-out visitors, keyed by a
 // hash of everything the page shows. Most browsing is anonymous and the
@@ -18,12 +15,13 @@ const maxCachedPages = 2_000
 // new key, so nothing needs invalidating.
 type pageCache struct {
 	seed  maphash.Seed
-	mu    sync.RWMutex
-	pages map[uint64][]byte
+	pages *bytecache.Cache[uint64, []byte]
 }
 
-func newPageCache() *pageCache {
-	return &pageCache{seed: maphash.MakeSeed(), pages: make(map[uint64][]byte)}
+func newPageCache(maxBytes int64) *pageCache {
+	return &pageCache{seed: maphash.MakeSeed(), pages: bytecache.New(maxBytes, func(_ uint64, page []byte) int64 {
+		return int64(8 + len(page))
+	})}
 }
 
 // key returns the hash of what page shows to v, and false when the page
@@ -84,18 +82,6 @@ func hashCard(put func(...string), c store.Card) {
 	put(c.ID.Hex(), c.Nickname, c.Avatar.Key, c.Avatar.Ext, strconv.FormatBool(c.Avatar.Alpha))
 }
 
-func (pc *pageCache) get(k uint64) ([]byte, bool) {
-	pc.mu.RLock()
-	defer pc.mu.RUnlock()
-	b, ok := pc.pages[k]
-	return b, ok
-}
+func (pc *pageCache) get(k uint64) ([]byte, bool) { return pc.pages.Get(k) }
 
-func (pc *pageCache) put(k uint64, page []byte) {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	if len(pc.pages) >= maxCachedPages {
-		pc.pages = make(map[uint64][]byte)
-	}
-	pc.pages[k] = page
-}
+func (pc *pageCache) put(k uint64, page []byte) { pc.pages.Put(k, page) }

@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"html/template"
 	"strconv"
-	"sync"
 
+	"mypinterest/internal/bytecache"
 	"mypinterest/store"
 )
-
-// maxFragments bounds the fragment cache; past it the cache starts over.
-const maxFragments = 50_000
 
 // fragments renders the partials that busy pages repeat — a grid card, a
 // comment — once per content and language, and reuses the HTML. The grid
@@ -22,12 +19,13 @@ type fragments struct {
 	// tpl is set once after parsing and only read afterwards.
 	tpl map[string]map[string]*template.Template
 
-	mu    sync.RWMutex
-	cache map[string]template.HTML
+	cache *bytecache.Cache[string, template.HTML]
 }
 
-func newFragments() *fragments {
-	return &fragments{cache: make(map[string]template.HTML)}
+func newFragments(maxBytes int64) *fragments {
+	return &fragments{cache: bytecache.New(maxBytes, func(k string, html template.HTML) int64 {
+		return int64(len(k) + len(html))
+	})}
 }
 
 // funcs returns the template functions that render fragments in lang.
@@ -53,22 +51,14 @@ func (f *fragments) funcs(lang string) template.FuncMap {
 
 // render returns the cached fragment under key, executing name on a miss.
 func (f *fragments) render(lang, name, key string, data any) (template.HTML, error) {
-	f.mu.RLock()
-	html, ok := f.cache[key]
-	f.mu.RUnlock()
-	if ok {
+	if html, ok := f.cache.Get(key); ok {
 		return html, nil
 	}
 	html, err := f.execute(lang, name, data)
 	if err != nil {
 		return "", err
 	}
-	f.mu.Lock()
-	if len(f.cache) >= maxFragments {
-		f.cache = make(map[string]template.HTML)
-	}
-	f.cache[key] = html
-	f.mu.Unlock()
+	f.cache.Put(key, html)
 	return html, nil
 }
 

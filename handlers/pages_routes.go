@@ -13,11 +13,11 @@ import (
 // never reach a page handler. State changes are POST forms only; the
 // csrfMiddleware installed before all routes checks their token.
 func (s *server) registerPages(app *fiber.App) error {
-	tpl, err := parsePages(newFragments())
+	tpl, err := parsePages(newFragments(cacheShare(s.cfg.CacheBytes)))
 	if err != nil {
 		return err
 	}
-	w := &web{server: s, tpl: tpl, pages: newPageCache()}
+	w := &web{server: s, tpl: tpl, pages: newPageCache(cacheShare(s.cfg.CacheBytes))}
 	s.pageError = w.renderError
 	registerStatic(app)
 

@@ -14,7 +14,7 @@ import (
 )
 
 func TestPageTemplatesParseInEveryLanguage(t *testing.T) {
-	tpl, err := parsePages(newFragments())
+	tpl, err := parsePages(newFragments(DefaultCacheBytes))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestPageTextsExist(t *testing.T) {
 }
 
 func TestPageMoreLinkKeepsTheSearch(t *testing.T) {
-	tpl, err := parsePages(newFragments())
+	tpl, err := parsePages(newFragments(DefaultCacheBytes))
 	if err != nil {
 		t.Fatal(err)
 	}

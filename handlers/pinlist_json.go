@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"hash/maphash"
 	"strconv"
-	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
+	"mypinterest/internal/bytecache"
 	"mypinterest/store"
 )
-
-// maxCachedPinJSON bounds the pin JSON cache; past it, it starts over.
-const maxCachedPinJSON = 50_000
 
 // pinJSONCache keeps each pin's JSON as encoded for a given view of it
 // (counts, author, the viewer's like and bookmark), keyed by a hash of all
@@ -22,12 +19,13 @@ const maxCachedPinJSON = 50_000
 // cost. A changed pin gets a new key, so nothing needs invalidating.
 type pinJSONCache struct {
 	seed maphash.Seed
-	mu   sync.RWMutex
-	m    map[uint64][]byte
+	m    *bytecache.Cache[uint64, []byte]
 }
 
-func newPinJSONCache() *pinJSONCache {
-	return &pinJSONCache{seed: maphash.MakeSeed(), m: make(map[uint64][]byte)}
+func newPinJSONCache(maxBytes int64) *pinJSONCache {
+	return &pinJSONCache{seed: maphash.MakeSeed(), m: bytecache.New(maxBytes, func(_ uint64, b []byte) int64 {
+		return int64(8 + len(b))
+	})}
 }
 
 // encode returns the JSON of p exactly as json.Marshal(pinView(p)) would.
@@ -42,22 +40,14 @@ func (pc *pinJSONCache) encode(p *store.PinView) ([]byte, error) {
 	}
 	hashPin(put, func(n int64) { put(strconv.FormatInt(n, 10)) }, p)
 	k := h.Sum64()
-	pc.mu.RLock()
-	b, ok := pc.m[k]
-	pc.mu.RUnlock()
-	if ok {
+	if b, ok := pc.m.Get(k); ok {
 		return b, nil
 	}
 	b, err := json.Marshal(pinView(*p))
 	if err != nil {
 		return nil, err
 	}
-	pc.mu.Lock()
-	if len(pc.m) >= maxCachedPinJSON {
-		pc.m = make(map[uint64][]byte)
-	}
-	pc.m[k] = b
-	pc.mu.Unlock()
+	pc.m.Put(k, b)
 	return b, nil
 }
 

@@ -93,6 +93,7 @@ func (m *Main) Run(ctx context.Context) error {
 		JWTSecret:      cfg.JWTSecret,
 		CookieSecure:   cfg.CookieSecure,
 		AuthRateLimit:  cfg.AuthRateLimit,
+		CacheBytes:     cacheBytes(cfg.CacheMB),
 		Redis:          m.redis,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         m.logger,

@@ -29,6 +29,7 @@ type Config struct {
 	AllowedOrigins      []string
 	AllowedEmailDomains []string
 	AuthRateLimit       int
+	CacheMB             int // rendered output and, scaled, database reads; 0 = no cache
 	TrustedProxies      []string
 	LogLevel            slog.Level
 	ShutdownTimeout     time.Duration
@@ -84,6 +85,9 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.AuthRateLimit, err = strconv.Atoi(env("AUTH_RATE_LIMIT", "20")); err != nil || c.AuthRateLimit < 0 {
 		return nil, &configError{"AUTH_RATE_LIMIT", "must be a whole number ≥ 0 (0 turns the limit off)"}
+	}
+	if c.CacheMB, err = strconv.Atoi(env("CACHE_MB", "64")); err != nil || c.CacheMB < 0 {
+		return nil, &configError{"CACHE_MB", "must be a whole number of MiB ≥ 0 (0 turns every cache off)"}
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil || c.ShutdownTimeout <= 0 {
 		return nil, &configError{"SHUTDOWN_TIMEOUT", "must be a positive duration such as 20s"}

@@ -59,6 +59,7 @@ func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 		{"bad bool", "COOKIE_SECURE", map[string]string{"COOKIE_SECURE": "maybe"}},
 		{"negative rate", "AUTH_RATE_LIMIT", map[string]string{"AUTH_RATE_LIMIT": "-1"}},
 		{"word rate", "AUTH_RATE_LIMIT", map[string]string{"AUTH_RATE_LIMIT": "lots"}},
+		{"negative cache", "CACHE_MB", map[string]string{"CACHE_MB": "-5"}},
 		{"bad timeout", "SHUTDOWN_TIMEOUT", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}},
 		{"bad level", "LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}},
 		{"bad origin", "ALLOWED_ORIGINS", map[string]string{"ALLOWED_ORIGINS": "example.com"}},

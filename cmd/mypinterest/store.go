@@ -30,9 +30,20 @@ func (m *Main) openStore(ctx context.Context) (store.Store, error) {
 	// TTL bounds staleness when an invalidation is lost.
 	opts.CacheTTL = time.Minute
 	return mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDB, mongostore.Options{
-		Options: opts,
+		Options:    opts,
+		CacheBytes: cacheBytes(cfg.CacheMB),
+		NoCache:    cfg.CacheMB == 0,
 		// The driver takes its monitors when it connects.
 		Monitor:     m.metrics.CommandMonitor(),
 		PoolMonitor: m.metrics.PoolMonitor(),
 	})
+}
+
+// cacheBytes is CACHE_MB in bytes as the caches take it: a negative budget
+// turns a cache off.
+func cacheBytes(mb int) int64 {
+	if mb == 0 {
+		return -1
+	}
+	return int64(mb) << 20
 }
