@@ -75,6 +75,10 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return &configError{"REDIS_URL", err.Error()}
 		}
+		// Every call is also bounded by the handlers' and the hub's
+		// guard; these make an abandoned call end soon after.
+		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
+		opt.PoolTimeout, opt.MaxRetries, opt.ContextTimeoutEnabled = 600*time.Millisecond, 1, true
 		m.redis = redis.NewClient(opt)
 		if err := m.redis.Ping(openCtx).Err(); err != nil {
 			// Serve anyway: HTTP works without Redis and live delivery
@@ -93,6 +97,8 @@ func (m *Main) Run(ctx context.Context) error {
 		JWTSecret:      cfg.JWTSecret,
 		CookieSecure:   cfg.CookieSecure,
 		AuthRateLimit:  cfg.AuthRateLimit,
+		AllowedOrigins: cfg.AllowedOrigins,
+		MetricsToken:   cfg.MetricsToken,
 		CacheBytes:     cacheBytes(cfg.CacheMB),
 		Redis:          m.redis,
 		TrustedProxies: cfg.TrustedProxies,
@@ -108,6 +114,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.hub = hub.New(m.broker, hub.Config{
 		Authenticate:   sessions.Authenticate,
 		AllowedOrigins: cfg.AllowedOrigins,
+		MaxConnsPerIP:  cfg.WSConnsPerIP,
+		MaxTopicsPerIP: cfg.WSConnsPerIP, // a load test lifts both
 		Logger:         m.logger,
 	})
 	if err := m.observeHub(); err != nil {
@@ -131,7 +139,7 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// startAdmin serves pprof on the opt-in admin address only.
+// startAdmin serves pprof and /metrics on the opt-in admin address.
 func (m *Main) startAdmin() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -139,6 +147,7 @@ func (m *Main) startAdmin() {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/metrics", m.metrics.Handler())
 	m.admin = &http.Server{Addr: m.cfg.AdminAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := m.admin.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {

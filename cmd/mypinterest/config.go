@@ -29,7 +29,9 @@ type Config struct {
 	AllowedOrigins      []string
 	AllowedEmailDomains []string
 	AuthRateLimit       int
-	CacheMB             int // rendered output and, scaled, database reads; 0 = no cache
+	CacheMB             int    // rendered output and, scaled, database reads; 0 = no cache
+	WSConnsPerIP        int    // WebSockets per client address; 0 = hub default, -1 = no cap
+	MetricsToken        string // lets a scraper read /metrics on the main port; empty = admin address only
 	TrustedProxies      []string
 	LogLevel            slog.Level
 	ShutdownTimeout     time.Duration
@@ -85,6 +87,13 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.AuthRateLimit, err = strconv.Atoi(env("AUTH_RATE_LIMIT", "20")); err != nil || c.AuthRateLimit < 0 {
 		return nil, &configError{"AUTH_RATE_LIMIT", "must be a whole number ≥ 0 (0 turns the limit off)"}
+	}
+	if c.WSConnsPerIP, err = strconv.Atoi(env("WS_CONNS_PER_IP", "0")); err != nil || c.WSConnsPerIP < -1 {
+		return nil, &configError{"WS_CONNS_PER_IP", "must be a whole number (0 = the default, -1 = no cap, for load tests)"}
+	}
+	c.MetricsToken = getenv("METRICS_TOKEN")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return nil, &configError{"METRICS_TOKEN", "use at least 16 characters"}
 	}
 	if c.CacheMB, err = strconv.Atoi(env("CACHE_MB", "64")); err != nil || c.CacheMB < 0 {
 		return nil, &configError{"CACHE_MB", "must be a whole number of MiB ≥ 0 (0 turns every cache off)"}

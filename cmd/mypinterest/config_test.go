@@ -60,6 +60,8 @@ func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 		{"negative rate", "AUTH_RATE_LIMIT", map[string]string{"AUTH_RATE_LIMIT": "-1"}},
 		{"word rate", "AUTH_RATE_LIMIT", map[string]string{"AUTH_RATE_LIMIT": "lots"}},
 		{"negative cache", "CACHE_MB", map[string]string{"CACHE_MB": "-5"}},
+		{"short metrics token", "METRICS_TOKEN", map[string]string{"METRICS_TOKEN": "abc"}},
+		{"bad ws cap", "WS_CONNS_PER_IP", map[string]string{"WS_CONNS_PER_IP": "-2"}},
 		{"bad timeout", "SHUTDOWN_TIMEOUT", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}},
 		{"bad level", "LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}},
 		{"bad origin", "ALLOWED_ORIGINS", map[string]string{"ALLOWED_ORIGINS": "example.com"}},

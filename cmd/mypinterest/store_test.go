@@ -3,10 +3,13 @@ package main
 import (
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServerRefusesLegacyDataDir: the embedded server does not start on an
@@ -43,5 +46,55 @@ func TestServerRefusesLegacyDataDir(t *testing.T) {
 	}
 	if err := run(); err != nil {
 		t.Fatalf("start after the import: %v", err)
+	}
+}
+
+// TestMetricsOnTheAdminAddress: /metrics is served on ADMIN_ADDR, and on
+// the public port only to a scraper with METRICS_TOKEN.
+func TestMetricsOnTheAdminAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ln.Addr().String()
+	ln.Close()
+	token := "scrape-token-0123456789"
+	cfg, err := LoadConfig(envOf(map[string]string{"DATA_DIR": t.TempDir(), "ADDR": "127.0.0.1:0",
+		"ADMIN_ADDR": admin, "METRICS_TOKEN": token}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	get := func(url, bearer string) int {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			r, _ := http.NewRequest("GET", url, nil)
+			if bearer != "" {
+				r.Header.Set("Authorization", "Bearer "+bearer)
+			}
+			resp, err := http.DefaultClient.Do(r)
+			if err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s: %v", url, err)
+			}
+			time.Sleep(20 * time.Millisecond) // the admin listener starts in the background
+		}
+	}
+	if code := get("http://"+admin+"/metrics", ""); code != http.StatusOK {
+		t.Errorf("admin /metrics: %d", code)
+	}
+	if code := get("http://"+m.Addr()+"/metrics", ""); code != http.StatusNotFound {
+		t.Errorf("public /metrics without the token: %d, want 404", code)
+	}
+	if code := get("http://"+m.Addr()+"/metrics", token); code != http.StatusOK {
+		t.Errorf("public /metrics with the token: %d", code)
 	}
 }
