@@ -209,7 +209,7 @@ func waitReady(t testing.TB, inst *Instance, d time.Duration) {
 	}
 }
 
-// faultDB is the database as a process of its own (e2e/faultdb).
+// faultDB is the database as a process of its own (internal/ferretdb).
 type faultDB struct {
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -229,7 +229,7 @@ func startFaultDB(t testing.TB, dir, addr string) *faultDB {
 			return
 		}
 		faultDBBin = filepath.Join(tmp, "faultdb")
-		cmd := exec.Command("go", "build", "-o", faultDBBin, "./e2e/faultdb")
+		cmd := exec.Command("go", "build", "-o", faultDBBin, "./internal/ferretdb")
 		cmd.Dir = RepoRoot(t)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			faultDBErr = fmt.Errorf("go build faultdb: %v\n%s", err, out)

@@ -7,12 +7,18 @@
 package storetest
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"log/slog"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,12 +31,14 @@ var (
 	once    sync.Once
 	uri     string
 	dir     string
-	emb     *mongostore.Embedded
+	server  *exec.Cmd
 	initErr error
 )
 
-// URI returns the address of the shared test server, starting the embedded
-// one on first use.
+// URI returns the address of the shared test server, starting the
+// embedded one on first use: internal/ferretdb built without the race
+// detector (the test binary may have it) and run as a child process that
+// dies with the test binary.
 func URI(tb testing.TB) string {
 	tb.Helper()
 	once.Do(func() {
@@ -38,15 +46,10 @@ func URI(tb testing.TB) string {
 			uri = u
 			return
 		}
-		dir, initErr = os.MkdirTemp("", "mypinterest-ferretdb-")
-		if initErr != nil {
+		if dir, initErr = os.MkdirTemp("", "mypinterest-ferretdb-"); initErr != nil {
 			return
 		}
-		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		emb, initErr = mongostore.StartEmbedded(dir, "", logger)
-		if initErr == nil {
-			uri = emb.URI()
-		}
+		uri, initErr = startFerretDB(dir)
 	})
 	if initErr != nil {
 		tb.Fatalf("storetest: start database: %v", initErr)
@@ -54,14 +57,64 @@ func URI(tb testing.TB) string {
 	return uri
 }
 
+// startFerretDB builds and starts internal/ferretdb on a free port with
+// its files under dir, and returns its URI once it accepts connections.
+func startFerretDB(dir string) (string, error) {
+	root, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	bin := filepath.Join(dir, "ferretdb")
+	build := exec.Command("go", "build", "-o", bin, "./internal/ferretdb")
+	build.Dir = filepath.Dir(strings.TrimSpace(string(root)))
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./internal/ferretdb: %v\n%s", err, out)
+	}
+	server = exec.Command(bin, "-dir", filepath.Join(dir, "data"))
+	server.Stderr = os.Stderr
+	server.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, err := server.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	if err := server.Start(); err != nil {
+		return "", err
+	}
+	// Its first line is the URI, printed once the listener is bound.
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			line <- sc.Text()
+		}
+		close(line)
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case u, ok := <-line:
+		if !ok {
+			return "", fmt.Errorf("ferretdb exited: %v", server.Wait())
+		}
+		return u, nil
+	case <-time.After(2 * time.Minute):
+		_ = server.Process.Kill()
+		return "", fmt.Errorf("ferretdb printed no address within 2 minutes")
+	}
+}
+
 // Main runs the tests of a package and then stops the embedded server and
 // removes its files. Call it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
-	if emb != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = emb.Stop(ctx)
-		cancel()
+	if server != nil && server.Process != nil {
+		_ = server.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = server.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = server.Process.Kill()
+		}
 	}
 	if dir != "" {
 		_ = os.RemoveAll(dir)

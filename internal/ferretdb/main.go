@@ -1,6 +1,8 @@
-// Command faultdb runs the embedded FerretDB (the test double for MongoDB)
-// as a process of its own, so that the fault-injection test can kill the
-// database with SIGKILL and start it again on the same address and files.
+// Command ferretdb runs the embedded FerretDB (the test double for MongoDB)
+// as a process of its own: the fault-injection test kills it with SIGKILL
+// and starts it again on the same address and files, and storetest runs
+// it built without the race detector, which would otherwise spend most of
+// a MongoDB test's time inside FerretDB's own code.
 package main
 
 import (
