@@ -108,3 +108,13 @@ func TestIDsSortByTimeThenCounter(t *testing.T) {
 		t.Fatalf("id time %v, want %v", a.Timestamp(), at)
 	}
 }
+
+func TestTimedOut(t *testing.T) {
+	timeout := `Get "http://127.0.0.1:1/api/v1/pins?q=a": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`
+	if !timedOut(loadkit.Result{FirstErr: timeout}) {
+		t.Error("a client timeout was not recognised")
+	}
+	if timedOut(loadkit.Result{FirstErr: "POST /api/v1/pins: HTTP 503: busy"}) || timedOut(loadkit.Result{}) {
+		t.Error("an answered request counted as timed out")
+	}
+}

@@ -29,6 +29,7 @@ type runOptions struct {
 	pid         int
 	maxSessions int
 	cursors     int
+	settle      time.Duration
 }
 
 func runCommand(ctx context.Context, args []string, out, errOut io.Writer) int {
@@ -48,6 +49,7 @@ func runCommand(ctx context.Context, args []string, out, errOut io.Writer) int {
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id: report its resident memory after the run")
 	fs.IntVar(&o.maxSessions, "sessions", 1000, "at most this many users are signed in for the signed-in scenarios")
 	fs.IntVar(&o.cursors, "cursors", samplePins, "distinct deep cursors of the grid-deep scenario")
+	fs.DurationVar(&o.settle, "settle", 30*time.Second, "after a scenario whose requests timed out, wait this long (the server's request timeout) so that the requests it is still working on do not slow the next scenario")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -171,8 +173,21 @@ func runBench(ctx context.Context, o runOptions, chosen []scenario, out io.Write
 		res := result{Result: r, Pins: st.Params.Pins, Distinct: reqs.distinct, What: sc.what, target: sc.target}
 		printResult(out, res, prep)
 		results = append(results, res)
+		if timedOut(r) && o.settle > 0 {
+			fmt.Fprintf(out, "%-14s requests timed out: waiting %s for the server to finish them\n", "", o.settle)
+			select {
+			case <-ctx.Done():
+			case <-time.After(o.settle):
+			}
+		}
 	}
 	return results, nil
+}
+
+// timedOut reports whether r's first error was a client timeout: the
+// server may still be working on those requests.
+func timedOut(r loadkit.Result) bool {
+	return strings.Contains(r.FirstErr, "Timeout") || strings.Contains(r.FirstErr, "deadline exceeded")
 }
 
 // sessionUsers are the users to sign in: every user the scenarios single
