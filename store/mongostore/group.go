@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"mypinterest/store"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -16,24 +15,10 @@ const cascadeBatch = 500
 
 // CreateGroup validates and stores a new group of owner.
 func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in store.GroupInput, img store.ImageRef) (*store.GroupView, error) {
-	g := store.Group{
-		ID:      bson.NewObjectID(),
-		OwnerID: owner,
-		Title:   strings.TrimSpace(in.Title),
-		Content: strings.TrimSpace(in.Content),
-		Image:   img,
-	}
-	f := store.Fields{}
-	store.LimitRunes(f, "title", g.Title, true, store.MaxTitleRunes)
-	store.LimitRunes(f, "content", g.Content, false, store.MaxContentRunes)
-	if img.IsZero() {
-		f.Add("image", "required")
-	}
-	if err := f.Err(); err != nil {
+	g, err := store.NewGroupRecord(owner, in, img)
+	if err != nil {
 		return nil, err
 	}
-	g.CreatedAt = store.Now()
-	g.UpdatedAt = g.CreatedAt
 	if _, err := s.groups.InsertOne(ctx, g); err != nil {
 		return nil, mapErr(err)
 	}

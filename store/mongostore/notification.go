@@ -16,25 +16,11 @@ import (
 // insertMany, one unread-count aggregation, one card and one pin lookup.
 // The actor is never notified of their own action.
 func (s *Store) Notify(ctx context.Context, kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients []bson.ObjectID) ([]store.Delivery, error) {
-	switch kind {
-	case store.NotifyFollow, store.NotifyLike, store.NotifyComment, store.NotifyNewPin:
-	default:
-		return nil, store.Errorf(store.EInternal, "Unknown notification kind %q.", kind)
-	}
-	seen := make(map[bson.ObjectID]bool, len(recipients))
-	now := store.Now()
-	var notes []store.Notification
-	for _, r := range recipients {
-		if r == actor || r == bson.NilObjectID || seen[r] {
-			continue
-		}
-		seen[r] = true
-		notes = append(notes, store.Notification{
-			ID: bson.NewObjectID(), RecipientID: r, Kind: kind, ActorID: actor, PinID: pin, CreatedAt: now,
-		})
+	notes, err := store.NewNotifications(kind, actor, pin, recipients)
+	if err != nil {
+		return nil, err
 	}
 	if store.Deduplicated(kind) {
-		var err error
 		if notes, err = s.dropRecent(ctx, notes); err != nil {
 			return nil, err
 		}

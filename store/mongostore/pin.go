@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"mypinterest/store"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -14,32 +13,18 @@ import (
 // CreatePin validates and stores a new pin of author in one of author's own
 // groups.
 func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in store.PinInput, img store.ImageRef) (*store.PinView, error) {
-	p := store.Pin{
-		ID:       bson.NewObjectID(),
-		AuthorID: author,
-		GroupID:  in.GroupID,
-		Title:    strings.TrimSpace(in.Title),
-		Content:  strings.TrimSpace(in.Content),
-		Image:    img,
-	}
 	f := store.Fields{}
-	store.LimitRunes(f, "title", p.Title, true, store.MaxTitleRunes)
-	store.LimitRunes(f, "content", p.Content, false, store.MaxContentRunes)
-	if img.IsZero() {
-		f.Add("image", "required")
-	}
-	if in.GroupID.IsZero() {
-		f.Add("group_id", "required")
-	} else if ok, err := s.groupAlive(ctx, in.GroupID, author); err != nil {
-		return nil, err
-	} else if !ok {
-		f.Add("group_id", "not one of your groups")
+	p := store.NewPinRecord(author, in, img, f)
+	if !in.GroupID.IsZero() {
+		if ok, err := s.groupAlive(ctx, in.GroupID, author); err != nil {
+			return nil, err
+		} else if !ok {
+			f.Add("group_id", "not one of your groups")
+		}
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	p.CreatedAt = store.Now()
-	p.UpdatedAt = p.CreatedAt
 	if _, err := s.pins.InsertOne(ctx, newPinDoc(p)); err != nil {
 		return nil, mapErr(err)
 	}

@@ -15,22 +15,9 @@ import (
 // A taken email or nickname is EConflict naming the field; the unique
 // indexes decide, so two concurrent sign-ups cannot both win.
 func (s *Store) CreateUser(ctx context.Context, in store.NewUser) (*store.User, error) {
-	in.Email = store.NormalizeEmail(in.Email)
-	in.Nickname = store.NormalizeNickname(in.Nickname)
-	if err := in.Validate(s.opts.AllowedEmailDomains); err != nil {
-		return nil, err
-	}
-	hash, err := store.HashPassword(s.opts.PasswordCost, in.Password)
+	u, err := store.NewUserRecord(in, s.opts.Options)
 	if err != nil {
 		return nil, err
-	}
-	u := &store.User{
-		ID:           bson.NewObjectID(),
-		Email:        in.Email,
-		Nickname:     in.Nickname,
-		NicknameKey:  store.NicknameSkeleton(in.Nickname),
-		PasswordHash: hash,
-		CreatedAt:    store.Now(),
 	}
 	if _, err := s.users.InsertOne(ctx, u); err != nil {
 		if mongo.IsDuplicateKeyError(err) {

@@ -3,7 +3,6 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -24,25 +23,11 @@ func scanGroup(row interface{ Scan(...any) error }) (store.GroupView, error) {
 
 // CreateGroup validates and stores a new group of owner.
 func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in store.GroupInput, img store.ImageRef) (*store.GroupView, error) {
-	g := store.Group{
-		ID:      bson.NewObjectID(),
-		OwnerID: owner,
-		Title:   strings.TrimSpace(in.Title),
-		Content: strings.TrimSpace(in.Content),
-		Image:   img,
-	}
-	f := store.Fields{}
-	store.LimitRunes(f, "title", g.Title, true, store.MaxTitleRunes)
-	store.LimitRunes(f, "content", g.Content, false, store.MaxContentRunes)
-	if img.IsZero() {
-		f.Add("image", "required")
-	}
-	if err := f.Err(); err != nil {
+	g, err := store.NewGroupRecord(owner, in, img)
+	if err != nil {
 		return nil, err
 	}
-	g.CreatedAt = store.Now()
-	g.UpdatedAt = g.CreatedAt
-	err := s.tx(ctx, func(tx *sql.Tx) error { return insertGroup(ctx, tx, g) })
+	err = s.tx(ctx, func(tx *sql.Tx) error { return insertGroup(ctx, tx, g) })
 	if err != nil {
 		return nil, err
 	}

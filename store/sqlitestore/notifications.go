@@ -14,27 +14,15 @@ import (
 // shown live with their unread count after it. The actor is never
 // notified of their own action; a pin deleted meanwhile notifies no one.
 func (s *Store) Notify(ctx context.Context, kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients []bson.ObjectID) ([]store.Delivery, error) {
-	switch kind {
-	case store.NotifyFollow, store.NotifyLike, store.NotifyComment, store.NotifyNewPin:
-	default:
-		return nil, store.Errorf(store.EInternal, "Unknown notification kind %q.", kind)
-	}
-	seen := make(map[bson.ObjectID]bool, len(recipients))
-	now := store.Now()
-	var notes []store.Notification
-	for _, r := range recipients {
-		if r == actor || r.IsZero() || seen[r] {
-			continue
-		}
-		seen[r] = true
-		notes = append(notes, store.Notification{ID: bson.NewObjectID(), RecipientID: r, Kind: kind,
-			ActorID: actor, PinID: pin, CreatedAt: now})
+	notes, err := store.NewNotifications(kind, actor, pin, recipients)
+	if err != nil {
+		return nil, err
 	}
 	if len(notes) == 0 {
 		return nil, nil
 	}
 	var out []store.Delivery
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		var pinArg any
 		if pin != nil {
 			pinArg = pin[:]

@@ -91,27 +91,13 @@ func ownGroupField(ctx context.Context, tx *sql.Tx, f store.Fields, id, owner bs
 // CreatePin validates and stores a new pin of author in one of author's
 // own groups.
 func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in store.PinInput, img store.ImageRef) (*store.PinView, error) {
-	p := store.Pin{
-		ID:       bson.NewObjectID(),
-		AuthorID: author,
-		GroupID:  in.GroupID,
-		Title:    strings.TrimSpace(in.Title),
-		Content:  strings.TrimSpace(in.Content),
-		Image:    img,
-	}
 	f := store.Fields{}
-	store.LimitRunes(f, "title", p.Title, true, store.MaxTitleRunes)
-	store.LimitRunes(f, "content", p.Content, false, store.MaxContentRunes)
-	if img.IsZero() {
-		f.Add("image", "required")
-	}
-	p.CreatedAt = store.Now()
-	p.UpdatedAt = p.CreatedAt
+	p := store.NewPinRecord(author, in, img, f)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if in.GroupID.IsZero() {
-			f.Add("group_id", "required")
-		} else if err := ownGroupField(ctx, tx, f, in.GroupID, author); err != nil {
-			return err
+		if !in.GroupID.IsZero() {
+			if err := ownGroupField(ctx, tx, f, in.GroupID, author); err != nil {
+				return err
+			}
 		}
 		if err := f.Err(); err != nil {
 			return err

@@ -31,22 +31,9 @@ func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
 // nickname is EConflict naming the field. The unique indexes decide, so
 // two concurrent sign-ups cannot both win.
 func (s *Store) CreateUser(ctx context.Context, in store.NewUser) (*store.User, error) {
-	in.Email = store.NormalizeEmail(in.Email)
-	in.Nickname = store.NormalizeNickname(in.Nickname)
-	if err := in.Validate(s.opts.AllowedEmailDomains); err != nil {
-		return nil, err
-	}
-	hash, err := store.HashPassword(s.opts.PasswordCost, in.Password)
+	u, err := store.NewUserRecord(in, s.opts)
 	if err != nil {
 		return nil, err
-	}
-	u := &store.User{
-		ID:           bson.NewObjectID(),
-		Email:        in.Email,
-		Nickname:     in.Nickname,
-		NicknameKey:  store.NicknameSkeleton(in.Nickname),
-		PasswordHash: hash,
-		CreatedAt:    store.Now(),
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		taken := &store.Error{Code: store.EConflict, Message: "Already taken.", Fields: map[string]string{}}
