@@ -29,14 +29,29 @@ func (m *Main) openStore(ctx context.Context) (store.Store, error) {
 	// Other instances' writes reach this one's caches through Redis; the
 	// TTL bounds staleness when an invalidation is lost.
 	opts.CacheTTL = time.Minute
-	return mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDB, mongostore.Options{
+	mopts := mongostore.Options{
 		Options:    opts,
 		CacheBytes: cacheBytes(cfg.CacheMB),
 		NoCache:    cfg.CacheMB == 0,
 		// The driver takes its monitors when it connects.
 		Monitor:     m.metrics.CommandMonitor(),
 		PoolMonitor: m.metrics.PoolMonitor(),
-	})
+	}
+	// Requests give up on an unreachable database within a second; start-up
+	// waits for it (a stack starts the app and the database together) until
+	// ctx ends.
+	for {
+		st, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDB, mopts)
+		if err == nil || ctx.Err() != nil {
+			return st, err
+		}
+		m.logger.Warn("database not reachable yet; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // cacheBytes is CACHE_MB in bytes as the caches take it: a negative budget

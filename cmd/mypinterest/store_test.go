@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"mypinterest/store/mongostore"
 	"net"
 	"net/http"
 	"os"
@@ -96,5 +98,44 @@ func TestMetricsOnTheAdminAddress(t *testing.T) {
 	}
 	if code := get("http://"+m.Addr()+"/metrics", token); code != http.StatusOK {
 		t.Errorf("public /metrics with the token: %d", code)
+	}
+}
+
+// TestStartupWaitsForTheDatabase: a scaled instance started before its
+// database (as a stack starts them) waits for it instead of exiting,
+// though requests give up on an unreachable database within a second.
+func TestStartupWaitsForTheDatabase(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbAddr := ln.Addr().String()
+	ln.Close()
+	cfg, err := LoadConfig(envOf(map[string]string{"DATA_DIR": t.TempDir(), "ADDR": "127.0.0.1:0",
+		"MONGODB_URI": "mongodb://" + dbAddr + "/", "JWT_SECRET": strings.Repeat("s", 40)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer m.Close()
+	started := make(chan error, 1)
+	go func() { started <- m.Run(t.Context()) }()
+	select {
+	case err := <-started:
+		t.Fatalf("Run returned before the database existed: %v", err)
+	case <-time.After(2500 * time.Millisecond): // longer than one server-selection timeout
+	}
+	db, err := mongostore.StartEmbedded(t.TempDir(), dbAddr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Stop(context.Background())
+	select {
+	case err := <-started:
+		if err != nil {
+			t.Fatalf("Run once the database is up: %v", err)
+		}
+	case <-time.After(50 * time.Second):
+		t.Fatal("Run did not return after the database came up")
 	}
 }
