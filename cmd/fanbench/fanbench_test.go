@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"math"
 	"os"
 	"testing"
 	"time"
@@ -65,14 +66,28 @@ func TestParsePIDs(t *testing.T) {
 }
 
 func TestParseBench(t *testing.T) {
-	e, ok := parseBench(benchMsg("pins", 3, 41))
-	if !ok || e.pub != 3 || e.seq != 41 || e.sent <= 0 {
-		t.Fatalf("parseBench(benchMsg) = %+v, %v", e, ok)
+	sched := time.Unix(1700000000, 123456789)
+	for _, line := range []string{
+		string(liveEvent("pins", 3, 41, sched)),
+		// a product comment.created carrying the mark as its content
+		`{"type":"event","topic":"pin:1","event":"comment.created","data":{"id":"x","content":"` + benchMark(3, 41, sched) + `","author":{"nickname":"fb"}},"ts":1}`,
+		// a Centrifugo publication push
+		`{"push":{"channel":"bench","pub":{"data":{"m":"` + benchMark(3, 41, sched) + `"},"offset":7}}}`,
+	} {
+		e, ok := parseBench([]byte(line))
+		if !ok || e.pub != 3 || e.seq != 41 || e.sched != sched.UnixNano() {
+			t.Errorf("parseBench(%s) = %+v, %v", line, e, ok)
+		}
 	}
 	for _, line := range []string{
 		`{"type":"subscribed","topic":"pins"}`,
-		`{"type":"event","topic":"pins","event":"pin.created","data":{"seq":1},"ts":1}`,
-		`{"type":"event","topic":"pins","event":"bench","data":{"pub":0,"seq":-1,"sent":1},"ts":1}`,
+		`{}`,
+		`{"data":{"m":"fb:1:2"}}`,
+		`{"data":{"m":"fb:1:2:3x"}}`,
+		`{"data":{"m":"fb:1:-2:3"}}`,
+		`{"data":{"m":"fb::2:3"}}`,
+		`{"data":{"m":"fb:1:2:3`,
+		`{"data":{"m":"fb:1:2:99999999999999999999999"}}`,
 	} {
 		if _, ok := parseBench([]byte(line)); ok {
 			t.Errorf("parseBench(%s) accepted", line)
@@ -83,13 +98,123 @@ func TestParseBench(t *testing.T) {
 // TestSubscriberRecord checks duplicate and per-publisher order accounting:
 // publishers' interleaving is not disorder, a step back within one is.
 func TestSubscriberRecord(t *testing.T) {
-	s := &subscriber{last: []int{-1, -1}, seen: make([]bool, 10), maxEvents: 10}
+	s := newSubscriber(2, 10)
 	now := time.Now()
 	for _, ev := range []struct{ pub, seq int }{{0, 0}, {1, 5}, {0, 1}, {1, 6}, {1, 6}, {0, 3}, {0, 2}} {
-		s.record(benchMsg("pins", ev.pub, ev.seq), now)
+		s.record(liveEvent("pins", ev.pub, ev.seq, now), now)
 	}
-	if s.n.Load() != 6 || s.dup != 1 || s.ooo != 1 || s.foreign != 0 {
-		t.Fatalf("n=%d dup=%d ooo=%d foreign=%d; want 6 1 1 0", s.n.Load(), s.dup, s.ooo, s.foreign)
+	s.record([]byte(`{"type":"subscribed","topic":"pins"}`), now)
+	s.record(liveEvent("pins", 0, 10, now), now) // beyond -events
+	s.record(liveEvent("pins", 2, 7, now), now)  // unknown publisher
+	if s.n.Load() != 6 || s.dup != 1 || s.ooo != 1 || s.foreign != 3 {
+		t.Fatalf("n=%d dup=%d ooo=%d foreign=%d; want 6 1 1 3", s.n.Load(), s.dup, s.ooo, s.foreign)
+	}
+}
+
+// TestLatencyFromSchedule: latency counts from when an event was due, not
+// from when a late publisher got round to sending it.
+func TestLatencyFromSchedule(t *testing.T) {
+	s := newSubscriber(1, 2)
+	due := time.Now()
+	s.record(liveEvent("t", 0, 0, due), due.Add(30*time.Millisecond))
+	s.record(liveEvent("t", 0, 1, due.Add(200*time.Millisecond)), due.Add(900*time.Millisecond))
+	if len(s.lat) != 2 || s.lat[0] != 30*time.Millisecond || s.lat[1] != 700*time.Millisecond {
+		t.Fatalf("latencies %v; want [30ms 700ms]", s.lat)
+	}
+}
+
+// TestPublishAllSchedule: a publisher slower than the rate keeps each
+// event's due time on the schedule, so its lateness shows as latency.
+func TestPublishAllSchedule(t *testing.T) {
+	var got []time.Time
+	start := time.Now()
+	publish := func(_ context.Context, pub, seq int, sched time.Time) error {
+		got = append(got, sched)
+		time.Sleep(30 * time.Millisecond) // slower than 100/s
+		return nil
+	}
+	n, failed, err := publishAll(context.Background(), config{events: 5, rate: 100}, publish)
+	if n != 5 || failed != 0 || err != nil {
+		t.Fatalf("published %d, failed %d, %v", n, failed, err)
+	}
+	for i, at := range got {
+		off := at.Sub(got[0])
+		if want := time.Duration(i) * 10 * time.Millisecond; off < want-time.Millisecond || off > want+time.Millisecond {
+			t.Errorf("event %d due %v after the first; want %v", i, off, want)
+		}
+	}
+	if got[0].Sub(start) > 50*time.Millisecond {
+		t.Errorf("first event due %v after the start", got[0].Sub(start))
+	}
+}
+
+func TestCollect(t *testing.T) {
+	start := time.Now()
+	a, b := newSubscriber(1, 3), newSubscriber(1, 3)
+	for _, s := range []*subscriber{a, b} {
+		s.ws = nil
+		close(s.done)
+	}
+	for seq := range 3 {
+		a.record(liveEvent("t", 0, seq, start), start.Add(time.Duration(seq+1)*100*time.Millisecond))
+	}
+	b.record(liveEvent("t", 0, 1, start), start.Add(50*time.Millisecond))
+	b.record(liveEvent("t", 0, 0, start), start.Add(60*time.Millisecond))
+	r := summarizeSubs([]*subscriber{a, b}, 3, 0, start, start.Add(time.Millisecond))
+	if r.got != 5 || r.expected != 6 || r.complete != 1 || r.ooo != 1 || r.dup != 0 {
+		t.Fatalf("%+v", r)
+	}
+	if r.p50 != 100*time.Millisecond || r.max != 300*time.Millisecond || r.span != 300*time.Millisecond {
+		t.Fatalf("p50 %v max %v span %v", r.p50, r.max, r.span)
+	}
+	if got := r.deliveredPct(); got < 83.3 || got > 83.4 {
+		t.Fatalf("delivered %.2f %%", got)
+	}
+}
+
+func TestCentrifugoReply(t *testing.T) {
+	for _, c := range []struct {
+		line    string
+		done    bool
+		wantErr bool
+	}{
+		{`{"id":1,"connect":{"client":"c","version":"6.9.1","ping":25,"pong":true}}`, true, false},
+		{`{"id":2,"subscribe":{}}`, true, false},
+		{`{"id":2,"error":{"code":103,"message":"permission denied"}}`, false, true},
+		{`{}`, false, false},
+		{`{"push":{"channel":"x","pub":{"data":{}}}}`, false, false},
+		{``, false, false},
+	} {
+		done, err := centrifugoReply([]byte(c.line))
+		if done != c.done || (err != nil) != c.wantErr {
+			t.Errorf("centrifugoReply(%s) = %v, %v", c.line, done, err)
+		}
+	}
+}
+
+func TestSummaryMath(t *testing.T) {
+	if m := median([]float64{3, math.NaN(), 1, 2}); m != 2 {
+		t.Errorf("median = %v", m)
+	}
+	if m := median([]float64{4, 1}); m != 2.5 {
+		t.Errorf("median = %v", m)
+	}
+	if m := median([]float64{math.NaN()}); !math.IsNaN(m) {
+		t.Errorf("median of NaN = %v", m)
+	}
+	r := result{got: 500_000, serverCPU: 10}
+	if c := cpuPerMillion(r); c != 20 {
+		t.Errorf("cpuPerMillion = %v", c)
+	}
+	c := compareConfig{rate: 5, duration: 20 * time.Second, burstEvents: 200, publishers: 8}
+	if p := c.phaseConfig(phasePaced, 10); p.events != 100 || p.publishers != 0 {
+		t.Errorf("paced %+v", p)
+	}
+	if p := c.phaseConfig(phaseSaturated, 10); p.events != 200 || p.publishers != 1 {
+		t.Errorf("saturated %+v", p)
+	}
+	if p := c.phaseConfig(phaseBurst, 10); p.events != 200 || p.publishers != 8 {
+		t.Errorf("burst %+v", p)
 	}
 }
 

@@ -114,6 +114,21 @@ func sampleAll(pids []int) ([]procSample, error) {
 	return out, nil
 }
 
+// procFigures sums up the servers: RSS per idle connection (growth between
+// before and connected over all of them), and CPU seconds and wall time of
+// the publish phase (connected to after).
+func procFigures(conns []int, before, connected, after []procSample) (kibPerConn, cpu, wall float64) {
+	var grown int64
+	var n int
+	for i := range before {
+		grown += connected[i].rssKiB - before[i].rssKiB
+		n += conns[i]
+		cpu += float64(after[i].cpuTicks-connected[i].cpuTicks) / userHZ
+		wall = max(wall, after[i].at.Sub(connected[i].at).Seconds())
+	}
+	return float64(grown) / float64(max(n, 1)), cpu, wall
+}
+
 // reportProcs prints each server's memory per idle connection (between
 // before and connected) and CPU during the publish phase (connected to
 // after). conns[i] is the number of subscribers on pids[i].

@@ -30,11 +30,12 @@ type subscriber struct {
 	closeErr  error
 	foreign   int // lines that were not bench events (real traffic, acks)
 	maxEvents int
+	pong      bool // answer "{}" pings (Centrifugo)
 }
 
 // connectAll dials cfg.subs subscribers, round-robin over urls, a few at a
-// time, and returns once every one has its "subscribed" acknowledgement.
-func connectAll(ctx context.Context, urls []string, cfg config) ([]*subscriber, error) {
+// time, and returns once every one has done sess's handshake (is subscribed).
+func connectAll(ctx context.Context, urls []string, sess *session, cfg config) ([]*subscriber, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	subs := make([]*subscriber, cfg.subs)
 	errs := make(chan error, cfg.subs)
@@ -46,7 +47,7 @@ func connectAll(ctx context.Context, urls []string, cfg config) ([]*subscriber, 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			s, err := dialSubscriber(ctx, client, urls[i%len(urls)], cfg)
+			s, err := dialSubscriber(ctx, client, urls[i%len(urls)], sess, cfg)
 			if err != nil {
 				errs <- fmt.Errorf("subscriber %d: %w", i, err)
 				return
@@ -67,7 +68,7 @@ func connectAll(ctx context.Context, urls []string, cfg config) ([]*subscriber, 
 	return subs, nil
 }
 
-func dialSubscriber(ctx context.Context, client *http.Client, url string, cfg config) (*subscriber, error) {
+func dialSubscriber(ctx context.Context, client *http.Client, url string, sess *session, cfg config) (*subscriber, error) {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	ws, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{HTTPClient: client})
@@ -75,77 +76,99 @@ func dialSubscriber(ctx context.Context, client *http.Client, url string, cfg co
 		return nil, err
 	}
 	ws.SetReadLimit(1 << 20)
-	sub := fmt.Appendf(nil, `{"type":"subscribe","topic":%q}`, cfg.topic)
-	if err := ws.Write(dctx, websocket.MessageText, sub); err != nil {
+	if err := sess.handshake(dctx, ws); err != nil {
 		_ = ws.CloseNow()
 		return nil, err
 	}
-	for {
-		_, data, err := ws.Read(dctx)
-		if err != nil {
-			_ = ws.CloseNow()
-			return nil, err
-		}
-		var m struct{ Type, Topic, Code string }
-		if json.Unmarshal(data, &m) == nil && m.Topic == cfg.topic {
-			if m.Type == "error" {
-				_ = ws.CloseNow()
-				return nil, fmt.Errorf("subscribe refused: %s", m.Code)
-			}
-			if m.Type == "subscribed" {
-				break
-			}
-		}
-	}
-	s := &subscriber{
-		ws: ws, done: make(chan struct{}), last: make([]int, cfg.numPublishers()), maxEvents: cfg.events,
-		lat: make([]time.Duration, 0, cfg.events), seen: make([]bool, cfg.events),
-	}
-	for i := range s.last {
-		s.last[i] = -1
-	}
+	s := newSubscriber(cfg.numPublishers(), cfg.events)
+	s.ws, s.pong = ws, sess.pong
 	go s.read()
 	return s, nil
 }
 
-// benchEvent is the part of an event frame fanbench reads.
+func newSubscriber(publishers, events int) *subscriber {
+	s := &subscriber{
+		done: make(chan struct{}), last: make([]int, publishers), maxEvents: events,
+		lat: make([]time.Duration, 0, events), seen: make([]bool, events),
+	}
+	for i := range s.last {
+		s.last[i] = -1
+	}
+	return s
+}
+
+// liveHandshake subscribes to topic with the product's protocol (LIVE.md),
+// which the minimal anchor speaks too, and waits for "subscribed".
+func liveHandshake(topic string) func(context.Context, *websocket.Conn) error {
+	return func(ctx context.Context, ws *websocket.Conn) error {
+		sub := fmt.Appendf(nil, `{"type":"subscribe","topic":%q}`, topic)
+		if err := ws.Write(ctx, websocket.MessageText, sub); err != nil {
+			return err
+		}
+		for {
+			_, data, err := ws.Read(ctx)
+			if err != nil {
+				return err
+			}
+			for line := range bytes.SplitSeq(data, []byte{'\n'}) {
+				var m struct{ Type, Topic, Code string }
+				if json.Unmarshal(line, &m) != nil || m.Topic != topic {
+					continue
+				}
+				switch m.Type {
+				case "error":
+					return fmt.Errorf("subscribe refused: %s", m.Code)
+				case "subscribed":
+					return nil
+				}
+			}
+		}
+	}
+}
+
+// benchEvent is what fanbench reads from a delivered event.
 type benchEvent struct {
 	pub, seq int
-	sent     int64
+	sched    int64 // Unix ns: when the event was due to be sent
 }
 
-// parseBench extracts a bench event from one line in the exact shape
-// benchMsg writes. It scans instead of calling json.Unmarshal because the
-// subscribers share the machine with the servers under test: client CPU
-// spent decoding is CPU the servers do not get.
+// benchMark is the token every driver puts in its event's payload (a JSON
+// string value: a comment's content, a Centrifugo publication's data):
+// "fb:<publisher>:<seq>:<scheduled send time, Unix ns>". It needs no JSON
+// escaping, so it reads the same inside any target's frame.
+func benchMark(pub, seq int, sched time.Time) string {
+	return fmt.Sprintf("fb:%d:%d:%d", pub, seq, sched.UnixNano())
+}
+
+// parseBench finds the mark in one line of a frame. It scans instead of
+// decoding JSON because the subscribers share the machine with the servers
+// under test: client CPU spent decoding is CPU the servers do not get.
 func parseBench(line []byte) (benchEvent, bool) {
-	if !bytes.Contains(line, []byte(`"event":"bench"`)) {
+	i := bytes.Index(line, []byte(`"fb:`))
+	if i < 0 {
 		return benchEvent{}, false
 	}
-	var e benchEvent
-	var ok1, ok2, ok3 bool
-	e.pub, ok1 = intField(line, `"pub":`)
-	e.seq, ok2 = intField(line, `"seq":`)
-	sent, ok3 := intField(line, `"sent":`)
-	e.sent = int64(sent)
-	return e, ok1 && ok2 && ok3
-}
-
-// intField returns the non-negative integer following key in line.
-func intField(line []byte, key string) (int, bool) {
-	i := bytes.Index(line, []byte(key))
-	if i < 0 {
-		return 0, false
-	}
-	n, digits := 0, 0
-	for _, c := range line[i+len(key):] {
-		if c < '0' || c > '9' {
-			break
+	rest := line[i+len(`"fb:`):]
+	var f [3]int64
+	for k := range f {
+		n, digits := int64(0), 0
+		for digits < len(rest) && rest[digits] >= '0' && rest[digits] <= '9' && digits < 19 {
+			n = n*10 + int64(rest[digits]-'0')
+			digits++
 		}
-		n = n*10 + int(c-'0')
-		digits++
+		want := byte(':')
+		if k == len(f)-1 {
+			want = '"'
+		}
+		if digits == 0 || digits >= len(rest) || rest[digits] != want {
+			return benchEvent{}, false
+		}
+		f[k], rest = n, rest[digits+1:]
 	}
-	return n, digits > 0
+	if f[0] > 1<<20 || f[1] > 1<<30 {
+		return benchEvent{}, false
+	}
+	return benchEvent{pub: int(f[0]), seq: int(f[1]), sched: f[2]}, true
 }
 
 func (s *subscriber) read() {
@@ -163,6 +186,16 @@ func (s *subscriber) read() {
 		}
 		now := time.Now()
 		for line := range bytes.SplitSeq(buf.Bytes(), []byte{'\n'}) {
+			if s.pong && string(line) == "{}" {
+				// Centrifugo's ping; it disconnects a client that does
+				// not answer. A write may block, so not on this goroutine.
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					defer cancel()
+					_ = s.ws.Write(ctx, websocket.MessageText, []byte("{}"))
+				}()
+				continue
+			}
 			s.record(line, now)
 		}
 	}
@@ -184,7 +217,7 @@ func (s *subscriber) record(line []byte, now time.Time) {
 		s.ooo++
 	}
 	s.last[e.pub] = max(s.last[e.pub], e.seq)
-	s.lat = append(s.lat, now.Sub(time.Unix(0, e.sent)))
+	s.lat = append(s.lat, now.Sub(time.Unix(0, e.sched)))
 	s.lastRecv = now
 	s.n.Add(1)
 }
@@ -202,37 +235,60 @@ func delivered(subs []*subscriber) int64 {
 	return n
 }
 
-// report closes the subscribers (so their fields are final) and prints the
-// results.
-func report(subs []*subscriber, cfg config, published, failed int, start, pubDone time.Time) {
+// result is one run's figures.
+type result struct {
+	target, phase                   string
+	subs, published, failed         int
+	expected, got                   int64
+	complete                        int // subscribers that got every event
+	dup, ooo, cut, foreign          int
+	p50, p90, p99, p999, max        time.Duration
+	pubTime, span                   time.Duration // publishing; first publish to last delivery
+	kibPerConn, serverCPU, wallTime float64       // NaN without process ids
+}
+
+// deliveredPct is the share of expected deliveries that arrived.
+func (r result) deliveredPct() float64 { return 100 * float64(r.got) / float64(max(r.expected, 1)) }
+
+// rate is deliveries per second from the first publish to the last delivery.
+func (r result) rate() float64 {
+	if r.span <= 0 {
+		return 0
+	}
+	return float64(r.got) / r.span.Seconds()
+}
+
+// collect closes the subscribers (so their fields are final) and sums them
+// up. Latency is counted from each event's scheduled send time.
+func collect(subs []*subscriber, published, failed int, start, pubDone time.Time) result {
 	for _, s := range subs {
 		s.close()
 	}
-	var (
-		all                 []time.Duration
-		dup, ooo, abnormal  int
-		foreign             int
-		lastRecv            = start
-		got                 int64
-		expected            = int64(published) * int64(len(subs))
-		subsWithAllMessages int
-	)
+	return summarizeSubs(subs, published, failed, start, pubDone)
+}
+
+// summarizeSubs adds up closed subscribers.
+func summarizeSubs(subs []*subscriber, published, failed int, start, pubDone time.Time) result {
+	r := result{subs: len(subs), published: published, failed: failed, expected: int64(published) * int64(len(subs)), pubTime: pubDone.Sub(start)}
+	var all []time.Duration
+	lastRecv := start
 	for _, s := range subs {
 		all = append(all, s.lat...)
-		dup += s.dup
-		foreign += s.foreign
-		ooo += s.ooo
-		got += int64(len(s.lat))
+		r.dup += s.dup
+		r.foreign += s.foreign
+		r.ooo += s.ooo
+		r.got += int64(len(s.lat))
 		if len(s.lat) == published {
-			subsWithAllMessages++
+			r.complete++
 		}
 		if s.lastRecv.After(lastRecv) {
 			lastRecv = s.lastRecv
 		}
 		if st := websocket.CloseStatus(s.closeErr); st != -1 && st != websocket.StatusNormalClosure {
-			abnormal++ // closed by the server (slow consumer, going away) before the end
+			r.cut++ // closed by the server (slow consumer, going away) before the end
 		}
 	}
+	r.span = lastRecv.Sub(start)
 	slices.Sort(all)
 	pct := func(p float64) time.Duration {
 		if len(all) == 0 {
@@ -240,16 +296,21 @@ func report(subs []*subscriber, cfg config, published, failed int, start, pubDon
 		}
 		return all[min(len(all)-1, int(p*float64(len(all))))]
 	}
-	elapsed := lastRecv.Sub(start)
-	fmt.Printf("published   %d (failed %d) in %v (%.0f/s)\n", published, failed, pubDone.Sub(start).Round(time.Millisecond),
-		float64(published)/pubDone.Sub(start).Seconds())
+	r.p50, r.p90, r.p99, r.p999, r.max = pct(0.50), pct(0.90), pct(0.99), pct(0.999), pct(1)
+	return r
+}
+
+// print writes r in the long form of a single run.
+func (r result) print() {
+	fmt.Printf("published   %d (failed %d) in %v (%.0f/s)\n", r.published, r.failed, r.pubTime.Round(time.Millisecond),
+		float64(r.published)/max(r.pubTime.Seconds(), 1e-9))
 	fmt.Printf("delivered   %d of %d expected (%.3f%%), %d/%d subscribers got every event\n",
-		got, expected, 100*float64(got)/float64(max(expected, 1)), subsWithAllMessages, len(subs))
-	fmt.Printf("duplicates  %d\nout-of-order %d\nserver-closed subscribers %d\nother lines %d (acks, real traffic)\n", dup, ooo, abnormal, foreign)
-	if elapsed > 0 {
-		fmt.Printf("throughput  %.0f deliveries/s over %v\n", float64(got)/elapsed.Seconds(), elapsed.Round(time.Millisecond))
+		r.got, r.expected, r.deliveredPct(), r.complete, r.subs)
+	fmt.Printf("duplicates  %d\nout-of-order %d\nserver-closed subscribers %d\nother lines %d (acks, real traffic)\n", r.dup, r.ooo, r.cut, r.foreign)
+	if r.span > 0 {
+		fmt.Printf("throughput  %.0f deliveries/s over %v\n", r.rate(), r.span.Round(time.Millisecond))
 	}
-	fmt.Printf("latency     p50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n",
-		pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond),
-		pct(0.999).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+	fmt.Printf("latency     p50 %v  p90 %v  p99 %v  p99.9 %v  max %v (from the scheduled send time)\n",
+		r.p50.Round(time.Microsecond), r.p90.Round(time.Microsecond), r.p99.Round(time.Microsecond),
+		r.p999.Round(time.Microsecond), r.max.Round(time.Microsecond))
 }
