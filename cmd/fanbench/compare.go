@@ -152,8 +152,8 @@ func printRow(r result) {
 // medians over its rounds and the product's ratio to Centrifugo.
 func printSummary(results []result) {
 	fmt.Println("\nsummary: medians over rounds (delivered: the worst round; dup, ooo, cut: summed)")
-	fmt.Println("| N | phase | target | rounds | delivered | dup | ooo | cut | p50 ms | p99 ms | deliveries/s | KiB/conn | server CPU s per 1M deliveries |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| N | phase | target | rounds | delivered | dup | ooo | cut | p50 ms | p99 ms | deliveries/s | server CPU s per 1M deliveries |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	type key struct {
 		subs          int
 		phase, target string
@@ -171,9 +171,18 @@ func printSummary(results []result) {
 	for _, k := range order {
 		s := summarize(groups[k])
 		sums[k] = s
-		fmt.Printf("| %d | %s | %s | %d | %.3f %% | %d | %d | %d | %.1f | %.1f | %.0f | %s | %s |\n",
-			k.subs, k.phase, k.target, s.rounds, s.worstDelivered, s.dup, s.ooo, s.cut, s.p50, s.p99, s.rate,
-			fmtNaN("%.1f", s.kib), fmtNaN("%.1f", s.cpu))
+		fmt.Printf("| %d | %s | %s | %d | %.3f %% | %d | %d | %d | %.1f | %.1f | %.0f | %s |\n",
+			k.subs, k.phase, k.target, s.rounds, s.worstDelivered, s.dup, s.ooo, s.cut, s.p50, s.p99, s.rate, fmtNaN("%.1f", s.cpu))
+	}
+	// Only a process's first connections grow its RSS: later runs reuse
+	// what the earlier ones left, so only each target's first run counts.
+	fmt.Println("\nRSS per idle connection, each target's first run (processes fresh only if started just before):")
+	seen := map[string]bool{}
+	for _, r := range results {
+		if !seen[r.target] {
+			seen[r.target] = true
+			fmt.Printf("  %-10s %s KiB (N=%d)\n", r.target, fmtNaN("%.1f", r.kibPerConn), r.subs)
+		}
 	}
 	fmt.Println("\nproduct ÷ centrifugo (latency: lower is better; deliveries/s: higher is better)")
 	for _, k := range order {
@@ -190,14 +199,14 @@ func printSummary(results []result) {
 }
 
 type summary struct {
-	rounds, dup, ooo, cut    int
-	worstDelivered           float64
-	p50, p99, rate, kib, cpu float64 // medians; latencies in ms
+	rounds, dup, ooo, cut int
+	worstDelivered        float64
+	p50, p99, rate, cpu   float64 // medians; latencies in ms
 }
 
 func summarize(rs []result) summary {
 	s := summary{rounds: len(rs), worstDelivered: 100}
-	var p50, p99, rate, kib, cpu []float64
+	var p50, p99, rate, cpu []float64
 	for _, r := range rs {
 		s.dup += r.dup
 		s.ooo += r.ooo
@@ -206,10 +215,9 @@ func summarize(rs []result) summary {
 		p50 = append(p50, msf(r.p50))
 		p99 = append(p99, msf(r.p99))
 		rate = append(rate, r.rate())
-		kib = append(kib, r.kibPerConn)
 		cpu = append(cpu, cpuPerMillion(r))
 	}
-	s.p50, s.p99, s.rate, s.kib, s.cpu = median(p50), median(p99), median(rate), median(kib), median(cpu)
+	s.p50, s.p99, s.rate, s.cpu = median(p50), median(p99), median(rate), median(cpu)
 	return s
 }
 

@@ -157,7 +157,7 @@ func (d *productDriver) urls() []string {
 
 // setUp signs a fresh user up and makes one group, once per fanbench run.
 func (d *productDriver) setUp(ctx context.Context) error {
-	id := time.Now().UnixNano() % 1e12
+	id := time.Now().UnixNano() % 1e8 // nicknames have at most 10 characters
 	var auth struct{ Token string }
 	body := map[string]string{"email": fmt.Sprintf("fb-%d@example.com", id), "nickname": fmt.Sprintf("fb%d", id), "password": "fanbench password 1"}
 	if err := d.api.JSON(ctx, http.MethodPost, "/api/v1/auth/signup", "", body, &auth); err != nil {
