@@ -143,7 +143,7 @@ func TestPublishAllSchedule(t *testing.T) {
 			t.Errorf("event %d due %v after the first; want %v", i, off, want)
 		}
 	}
-	if got[0].Sub(start) > 50*time.Millisecond {
+	if got[0].Sub(start) > time.Second { // generous: a loaded machine
 		t.Errorf("first event due %v after the start", got[0].Sub(start))
 	}
 }

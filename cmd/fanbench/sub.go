@@ -310,7 +310,7 @@ func (r result) print() {
 	if r.span > 0 {
 		fmt.Printf("throughput  %.0f deliveries/s over %v\n", r.rate(), r.span.Round(time.Millisecond))
 	}
-	fmt.Printf("latency     p50 %v  p90 %v  p99 %v  p99.9 %v  max %v (from the scheduled send time)\n",
+	fmt.Printf("latency     p50 %v  p90 %v  p99 %v  p99.9 %v  max %v (from each event's due time)\n",
 		r.p50.Round(time.Microsecond), r.p90.Round(time.Microsecond), r.p99.Round(time.Microsecond),
 		r.p999.Round(time.Microsecond), r.max.Round(time.Microsecond))
 }
