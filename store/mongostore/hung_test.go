@@ -98,7 +98,7 @@ func TestHungDatabaseIsUnavailableWithinTwoSeconds(t *testing.T) {
 // file travel in a single command, which the per-command bound must not
 // cut short.
 func TestLargeImageWithinOpTimeout(t *testing.T) {
-	s := storetest.NewMongo(t)
+	s := storetest.Mongo(t, mongostore.Options{OpTimeout: mongostore.DefaultOpTimeout})
 	data := make([]byte, 10<<20)
 	for i := range data {
 		data[i] = byte(i * 7)

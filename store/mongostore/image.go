@@ -165,6 +165,9 @@ func (s *Store) readImage(ctx context.Context, name string) (*store.ImageFile, e
 		}
 		return nil, fmt.Errorf("store: find image %s: %w", name, err)
 	}
+	// A mebibyte per chunk: bounded by ctx alone, like the writes; the
+	// bounded look-up above has just found the database alive.
+	ctx = longRunning(ctx)
 	data := make([]byte, 0, doc.Length)
 	for n := 0; int64(len(data)) < doc.Length; n++ {
 		var c gridChunk

@@ -267,6 +267,12 @@ func Mongo(tb testing.TB, o mongostore.Options) *mongostore.Store {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if o.OpTimeout == 0 {
+		// A loaded test machine may take longer than production's bound
+		// to answer; the hung-database tests open stores of their own
+		// with production's.
+		o.OpTimeout = 10 * time.Second
+	}
 	s, err := mongostore.Open(ctx, URI(tb), DBName(), o)
 	if err != nil {
 		tb.Fatalf("storetest: open: %v", err)
