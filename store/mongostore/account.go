@@ -5,7 +5,6 @@ import (
 	"mypinterest/store"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -42,6 +41,7 @@ func userKeys(id bson.ObjectID) []string {
 // what it removed (see DeletedAccount); a rerun returns only what it
 // removed itself.
 func (s *Store) deleteUserCascade(ctx context.Context, id bson.ObjectID) (store.DeletedAccount, error) {
+	ctx = longRunning(ctx) // commands over a whole account (deadline.go)
 	var del store.DeletedAccount
 	if _, err := s.notifications.DeleteMany(ctx, bson.D{{Key: "$or", Value: bson.A{
 		bson.D{{Key: "recipient_id", Value: id}},
@@ -57,7 +57,7 @@ func (s *Store) deleteUserCascade(ctx context.Context, id bson.ObjectID) (store.
 	// counts change, so their pc: keys go.
 	var comments []store.DeletedComment
 	for _, r := range []struct {
-		coll  *mongo.Collection
+		coll  *collection
 		field string
 	}{{s.likes, "user_id"}, {s.bookmarks, "user_id"}, {s.comments, "author_id"}} {
 		rows, err := s.deleteByUser(ctx, r.coll, r.field, id)
@@ -137,7 +137,7 @@ func (s *Store) deleteUserFollows(ctx context.Context, id bson.ObjectID) ([]bson
 // bookmarks or comments) and invalidates the counts of the pins they were
 // on, collected before the delete. It returns the deleted documents' ids
 // and pins.
-func (s *Store) deleteByUser(ctx context.Context, coll *mongo.Collection, field string, id bson.ObjectID) ([]store.DeletedComment, error) {
+func (s *Store) deleteByUser(ctx context.Context, coll *collection, field string, id bson.ObjectID) ([]store.DeletedComment, error) {
 	filter := bson.D{{Key: field, Value: id}}
 	cur, err := coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "pin_id", Value: 1}}))
 	if err != nil {

@@ -42,7 +42,7 @@ func parseHexList(hexes []string) []bson.ObjectID {
 // one $match/$group/$sum aggregation (FerretDB supports no other
 // accumulator that would help). extra narrows the match. Ids without
 // documents are absent from the result.
-func countBy(ctx context.Context, coll *mongo.Collection, field string, ids []bson.ObjectID, extra ...bson.E) (map[bson.ObjectID]int64, error) {
+func countBy(ctx context.Context, coll *collection, field string, ids []bson.ObjectID, extra ...bson.E) (map[bson.ObjectID]int64, error) {
 	match := append(bson.D{{Key: field, Value: inSet(ids)}}, extra...)
 	pipe := mongo.Pipeline{
 		{{Key: "$match", Value: match}},

@@ -151,6 +151,7 @@ func (s *Store) DeleteGroup(ctx context.Context, id, actor bson.ObjectID) ([]bso
 // gone it only sweeps pins left behind. It returns the ids of the pins it
 // deleted, read by the sweep anyway (no extra query).
 func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) ([]bson.ObjectID, error) {
+	ctx = longRunning(ctx) // commands over a whole group (deadline.go)
 	var g store.Group
 	err := s.groups.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: groupID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}).Decode(&g)

@@ -65,8 +65,9 @@ type gridChunk struct {
 
 func chunkID(name string, n int) string { return name + "#" + strconv.Itoa(n) }
 
-func (s *Store) imageColls() (files, chunks *mongo.Collection) {
-	return s.db.Collection(imageBucket + ".files"), s.db.Collection(imageBucket + ".chunks")
+func (s *Store) imageColls() (files, chunks *collection) {
+	return &collection{Collection: s.db.Collection(imageBucket + ".files"), timeout: s.opTimeout},
+		&collection{Collection: s.db.Collection(imageBucket + ".chunks"), timeout: s.opTimeout}
 }
 
 // PutImage stores files in GridFS, skipping those already there: names
@@ -94,7 +95,9 @@ func (s *Store) PutImage(ctx context.Context, files []store.ImageFile) error {
 			chunks = append(chunks, gridChunk{ID: chunkID(f.Name, n), FilesID: f.Name, N: int32(n), Data: part})
 		}
 		if len(chunks) > 0 {
-			_, err := cc.InsertMany(ctx, chunks, options.InsertMany().SetOrdered(false))
+			// Megabytes in one command: bounded by ctx alone; the
+			// bounded look-up above has just found the database alive.
+			_, err := cc.InsertMany(longRunning(ctx), chunks, options.InsertMany().SetOrdered(false))
 			if err != nil && !onlyDuplicates(err) {
 				return fmt.Errorf("store: write image %s: %w", f.Name, err)
 			}
@@ -162,6 +165,9 @@ func (s *Store) readImage(ctx context.Context, name string) (*store.ImageFile, e
 		}
 		return nil, fmt.Errorf("store: find image %s: %w", name, err)
 	}
+	// A mebibyte per chunk: bounded by ctx alone, like the writes; the
+	// bounded look-up above has just found the database alive.
+	ctx = longRunning(ctx)
 	data := make([]byte, 0, doc.Length)
 	for n := 0; int64(len(data)) < doc.Length; n++ {
 		var c gridChunk

@@ -220,6 +220,7 @@ func (s *Store) deletePins(ctx context.Context, pins []store.Pin) error {
 	if len(pins) == 0 {
 		return nil
 	}
+	ctx = longRunning(ctx) // a popular pin has many comments and likes
 	ids := make([]bson.ObjectID, len(pins))
 	keys := []string{"first:pins"}
 	for i, p := range pins {
@@ -233,7 +234,7 @@ func (s *Store) deletePins(ctx context.Context, pins []store.Pin) error {
 	}
 	s.invalidate(keys...)
 	byPin := bson.D{{Key: "pin_id", Value: inSet(ids)}}
-	for _, c := range []*mongo.Collection{s.comments, s.likes, s.bookmarks, s.notifications} {
+	for _, c := range []*collection{s.comments, s.likes, s.bookmarks, s.notifications} {
 		if _, err := c.DeleteMany(ctx, byPin); err != nil {
 			return err
 		}

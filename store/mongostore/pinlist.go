@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -191,7 +190,7 @@ func (s *Store) hydratePins(ctx context.Context, pins []store.Pin, viewer bson.O
 
 // reactedPins returns which of pins user has a document for in coll (likes
 // or bookmarks), with one find.
-func reactedPins(ctx context.Context, coll *mongo.Collection, user bson.ObjectID, pins []bson.ObjectID) (map[bson.ObjectID]bool, error) {
+func reactedPins(ctx context.Context, coll *collection, user bson.ObjectID, pins []bson.ObjectID) (map[bson.ObjectID]bool, error) {
 	cur, err := coll.Find(ctx, bson.D{{Key: "user_id", Value: user}, {Key: "pin_id", Value: inSet(pins)}},
 		options.Find().SetProjection(bson.D{{Key: "pin_id", Value: 1}}))
 	if err != nil {

@@ -44,7 +44,7 @@ func (s *Store) SetBookmark(ctx context.Context, pin, user bson.ObjectID, on boo
 // returns the pin's recounted number of them. When that changed anything
 // and revKey is set, it bumps that revision between the write and the
 // recount and returns the new revision too.
-func (s *Store) setReaction(ctx context.Context, coll *mongo.Collection, pinID, user bson.ObjectID, on bool, verb, revKey string) (int64, int64, bool, *store.Pin, error) {
+func (s *Store) setReaction(ctx context.Context, coll *collection, pinID, user bson.ObjectID, on bool, verb, revKey string) (int64, int64, bool, *store.Pin, error) {
 	p, err := s.loadPin(ctx, pinID)
 	if err != nil {
 		return 0, 0, false, nil, err
@@ -94,7 +94,7 @@ func (s *Store) setReaction(ctx context.Context, coll *mongo.Collection, pinID, 
 // bookmark) and the pin's cascade: checked after the insert, either the
 // cascade's delete saw the child or this check sees the pin deleting, in
 // which case the child is removed and the pin reported gone.
-func (s *Store) keepIfPinAlive(ctx context.Context, coll *mongo.Collection, childID, pinID bson.ObjectID) error {
+func (s *Store) keepIfPinAlive(ctx context.Context, coll *collection, childID, pinID bson.ObjectID) error {
 	ok, err := s.pinAlive(ctx, pinID)
 	if err != nil || ok {
 		return err

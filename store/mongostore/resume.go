@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -15,6 +14,7 @@ import (
 // groups and pins; whatever is left after it is an interrupted group or
 // pin deletion of its own.
 func (s *Store) ResumeDeletions(ctx context.Context) error {
+	ctx = longRunning(ctx)
 	if err := s.resumeUserDeletions(ctx); err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (s *Store) ResumeDeletions(ctx context.Context) error {
 
 // resumeMarked runs cascade again for every document of coll still marked
 // deleting; each cascade is idempotent, so a half-done one is finished.
-func resumeMarked(ctx context.Context, coll *mongo.Collection, kind string, cascade func(context.Context, bson.ObjectID) error) error {
+func resumeMarked(ctx context.Context, coll *collection, kind string, cascade func(context.Context, bson.ObjectID) error) error {
 	cur, err := coll.Find(ctx, bson.D{{Key: "deleting", Value: true}},
 		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {

@@ -38,6 +38,10 @@ type Options struct {
 	// opened only to be copied from, which never searches. On FerretDB
 	// the backfill costs about one update command per legacy pin.
 	NoTermsBackfill bool
+	// OpTimeout bounds each command sent for a request (see
+	// deadline.go); 0 means DefaultOpTimeout, a negative value no bound
+	// but the caller's context.
+	OpTimeout time.Duration
 }
 
 // DefaultCacheBytes is the entity cache's budget when Options.CacheBytes
@@ -49,9 +53,10 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 
-	users, follows, groups, pins, comments       *mongo.Collection
-	likes, bookmarks, notifications, revocations *mongo.Collection
-	revisions                                    *mongo.Collection
+	users, follows, groups, pins, comments       *collection
+	likes, bookmarks, notifications, revocations *collection
+	revisions                                    *collection
+	opTimeout                                    time.Duration
 
 	cache  *cache      // nil with Options.NoCache
 	images *imageCache // GridFS files by name, see image.go; nil with NoCache
@@ -88,6 +93,9 @@ func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error)
 		return nil, fmt.Errorf("store: ping: %w", err)
 	}
 	s := newStore(client, dbName, opts)
+	// Index builds and the backfill are start-up work over whole
+	// collections, bounded by ctx alone.
+	ctx = longRunning(ctx)
 	if err := s.ensureIndexes(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, err
@@ -120,19 +128,27 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 		}
 		c, images = newCache(ttl, size), newImageCache(imageCacheBytes)
 	}
+	opTimeout := opts.OpTimeout
+	if opTimeout == 0 {
+		opTimeout = DefaultOpTimeout
+	}
+	coll := func(name string) *collection {
+		return &collection{Collection: db.Collection(name), timeout: opTimeout}
+	}
 	return &Store{
 		client:        client,
 		db:            db,
-		users:         db.Collection("users"),
-		follows:       db.Collection("follows"),
-		groups:        db.Collection("groups"),
-		pins:          db.Collection("pins"),
-		comments:      db.Collection("comments"),
-		likes:         db.Collection("likes"),
-		bookmarks:     db.Collection("bookmarks"),
-		notifications: db.Collection("notifications"),
-		revocations:   db.Collection("revocations"),
-		revisions:     db.Collection("revisions"),
+		users:         coll("users"),
+		follows:       coll("follows"),
+		groups:        coll("groups"),
+		pins:          coll("pins"),
+		comments:      coll("comments"),
+		likes:         coll("likes"),
+		bookmarks:     coll("bookmarks"),
+		notifications: coll("notifications"),
+		revocations:   coll("revocations"),
+		revisions:     coll("revisions"),
+		opTimeout:     opTimeout,
 		cache:         c,
 		images:        images,
 		opts:          opts,
@@ -152,7 +168,9 @@ func (s *Store) Close(ctx context.Context) error {
 
 // Ping reports whether the database answers (readiness).
 func (s *Store) Ping(ctx context.Context) error {
-	return s.client.Ping(ctx, nil)
+	ctx, cancel := bound(ctx, s.opTimeout)
+	defer cancel()
+	return unavailable(s.client.Ping(ctx, nil))
 }
 
 // Database returns the underlying database (GridFS, tests).
@@ -186,5 +204,5 @@ func mapErr(err error) error {
 	case mongo.IsDuplicateKeyError(err):
 		return &store.Error{Code: store.EConflict, Message: "Already exists."}
 	}
-	return err
+	return unavailable(err)
 }

@@ -140,6 +140,8 @@ func (s *Store) Import(ctx context.Context, b store.Batch) error {
 const transferTimeout = 30 * time.Minute
 
 func transferContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	// Not a request's work: no per-command bound either (deadline.go).
+	ctx = longRunning(ctx)
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
@@ -150,7 +152,7 @@ func transferContext(ctx context.Context) (context.Context, context.CancelFunc) 
 // duplicate does not stop the rest. Duplicates are fine when the
 // document with that _id is already there; otherwise the collision is on
 // another unique index and the target holds different data.
-func insertKeepingExisting(ctx context.Context, coll *mongo.Collection, docs []any, ids []bson.ObjectID) error {
+func insertKeepingExisting(ctx context.Context, coll *collection, docs []any, ids []bson.ObjectID) error {
 	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err == nil {
 		return nil
@@ -192,7 +194,7 @@ func insertKeepingExisting(ctx context.Context, coll *mongo.Collection, docs []a
 }
 
 // transferColl is the collection holding records of kind.
-func (s *Store) transferColl(kind store.Kind) (*mongo.Collection, error) {
+func (s *Store) transferColl(kind store.Kind) (*collection, error) {
 	switch kind {
 	case store.KindUsers:
 		return s.users, nil

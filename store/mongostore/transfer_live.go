@@ -6,7 +6,6 @@ import (
 	"mypinterest/store"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -92,7 +91,7 @@ func (s *Store) liveFilter(ctx context.Context, kind store.Kind) (bson.D, error)
 }
 
 // markedIDs returns the ids of the documents of coll matching filter.
-func markedIDs(ctx context.Context, coll *mongo.Collection, filter bson.D) ([]bson.ObjectID, error) {
+func markedIDs(ctx context.Context, coll *collection, filter bson.D) ([]bson.ObjectID, error) {
 	cur, err := coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, err

@@ -32,6 +32,7 @@ var (
 	uri     string
 	dir     string
 	server  *exec.Cmd
+	binDir  string // holds the built server, see buildFerretDB
 	initErr error
 )
 
@@ -60,25 +61,57 @@ func URI(tb testing.TB) string {
 // startFerretDB builds and starts internal/ferretdb on a free port with
 // its files under dir, and returns its URI once it accepts connections.
 func startFerretDB(dir string) (string, error) {
-	root, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	bin := filepath.Join(dir, "ferretdb")
-	build := exec.Command("go", "build", "-o", bin, "./internal/ferretdb")
-	build.Dir = filepath.Dir(strings.TrimSpace(string(root)))
-	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./internal/ferretdb: %v\n%s", err, out)
-	}
-	server = exec.Command(bin, "-dir", filepath.Join(dir, "data"))
-	server.Stderr = os.Stderr
-	server.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := server.StdoutPipe()
+	bin, err := buildFerretDB()
 	if err != nil {
 		return "", err
 	}
-	if err := server.Start(); err != nil {
-		return "", err
+	server, uri, err = runFerretDB(bin, filepath.Join(dir, "data"))
+	return uri, err
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// buildFerretDB builds internal/ferretdb once per test binary, without the
+// race detector, into a temporary directory of its own.
+func buildFerretDB() (string, error) {
+	buildOnce.Do(func() {
+		root, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			buildErr = fmt.Errorf("go env GOMOD: %w", err)
+			return
+		}
+		tmp, err := os.MkdirTemp("", "mypinterest-ferretdb-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binDir = tmp
+		binPath = filepath.Join(tmp, "ferretdb")
+		build := exec.Command("go", "build", "-o", binPath, "./internal/ferretdb")
+		build.Dir = filepath.Dir(strings.TrimSpace(string(root)))
+		if out, err := build.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./internal/ferretdb: %v\n%s", err, out)
+		}
+	})
+	return binPath, buildErr
+}
+
+// runFerretDB starts bin on a free port with its files under dataDir and
+// returns the process and its URI once it accepts connections.
+func runFerretDB(bin, dataDir string) (*exec.Cmd, string, error) {
+	cmd := exec.Command(bin, "-dir", dataDir)
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
 	}
 	// Its first line is the URI, printed once the listener is bound.
 	line := make(chan string, 1)
@@ -93,12 +126,86 @@ func startFerretDB(dir string) (string, error) {
 	select {
 	case u, ok := <-line:
 		if !ok {
-			return "", fmt.Errorf("ferretdb exited: %v", server.Wait())
+			return nil, "", fmt.Errorf("ferretdb exited: %v", cmd.Wait())
 		}
-		return u, nil
+		return cmd, u, nil
 	case <-time.After(2 * time.Minute):
-		_ = server.Process.Kill()
-		return "", fmt.Errorf("ferretdb printed no address within 2 minutes")
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, "", fmt.Errorf("ferretdb printed no address within 2 minutes")
+	}
+}
+
+// Process is a database server of one test's own, a child process the
+// test may stop (SIGSTOP: connections stay open, nothing answers),
+// continue and kill without disturbing the other tests.
+type Process struct {
+	URI string
+	cmd *exec.Cmd
+}
+
+// StartProcess starts a private FerretDB (always embedded, even when
+// MONGODB_URI is set) with its files in the test's temporary directory;
+// it is killed when the test ends.
+func StartProcess(tb testing.TB) *Process {
+	tb.Helper()
+	bin, err := buildFerretDB()
+	if err != nil {
+		tb.Fatalf("storetest: build database: %v", err)
+	}
+	cmd, u, err := runFerretDB(bin, tb.TempDir())
+	if err != nil {
+		tb.Fatalf("storetest: start database: %v", err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill() // SIGKILL ends a stopped process too
+		_ = cmd.Wait()
+	})
+	return &Process{URI: u, cmd: cmd}
+}
+
+// Stop suspends the database (SIGSTOP) and returns once every thread of
+// it is stopped: the signal alone takes effect a little later.
+func (p *Process) Stop(tb testing.TB) {
+	tb.Helper()
+	p.signal(tb, syscall.SIGSTOP)
+	deadline := time.Now().Add(10 * time.Second)
+	for !Stopped(p.cmd.Process.Pid) {
+		if time.Now().After(deadline) {
+			tb.Fatal("storetest: database not stopped within 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Stopped reports whether every thread of process pid is stopped (Linux),
+// from the state after the parenthesised name in /proc/pid/task/*/stat:
+// a SIGSTOP takes effect a little after kill(2) returns.
+func Stopped(pid int) bool {
+	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(stats) == 0 {
+		return false
+	}
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		i := strings.LastIndexByte(string(b), ')')
+		if err != nil || i < 0 || !strings.HasPrefix(string(b[i:]), ") T") {
+			return false
+		}
+	}
+	return true
+}
+
+// Continue resumes a stopped database (SIGCONT).
+func (p *Process) Continue(tb testing.TB) {
+	tb.Helper()
+	p.signal(tb, syscall.SIGCONT)
+}
+
+func (p *Process) signal(tb testing.TB, sig syscall.Signal) {
+	tb.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		tb.Fatalf("storetest: signal %v: %v", sig, err)
 	}
 }
 
@@ -118,6 +225,9 @@ func Main(m *testing.M) {
 	}
 	if dir != "" {
 		_ = os.RemoveAll(dir)
+	}
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
 	}
 	os.Exit(code)
 }
@@ -157,6 +267,12 @@ func Mongo(tb testing.TB, o mongostore.Options) *mongostore.Store {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if o.OpTimeout == 0 {
+		// A loaded test machine may take longer than production's bound
+		// to answer; the hung-database tests open stores of their own
+		// with production's.
+		o.OpTimeout = 10 * time.Second
+	}
 	s, err := mongostore.Open(ctx, URI(tb), DBName(), o)
 	if err != nil {
 		tb.Fatalf("storetest: open: %v", err)
