@@ -78,13 +78,15 @@ type presence struct {
 	h     *Hub
 	store PresenceStore
 
-	mu    sync.Mutex
-	pins  map[string]*pinViewers
-	dirty map[string]struct{} // pins whose count changed since they were last synced
+	mu      sync.Mutex
+	pins    map[string]*pinViewers
+	dirty   map[string]struct{} // pins whose count changed since they were last synced
+	running bool                // the loop runs; it exits when pins is empty, so an idle hub has none
+	closed  bool                // close was called: no loop starts again
 
 	kick chan struct{} // capacity 1: a pin became dirty
 	stop chan struct{}
-	done chan struct{}
+	wg   sync.WaitGroup // the loop
 }
 
 type pinViewers struct {
@@ -104,10 +106,18 @@ func newPresence(h *Hub, store PresenceStore) *presence {
 		dirty: make(map[string]struct{}),
 		kick:  make(chan struct{}, 1),
 		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
 	}
-	go p.run()
 	return p
+}
+
+// startLocked starts the loop unless it runs; p.mu is held.
+func (p *presence) startLocked() {
+	if p.running || p.closed {
+		return
+	}
+	p.running = true
+	p.wg.Add(1)
+	go p.run()
 }
 
 // join counts c as a viewer of topic; the next sync tells c the total.
@@ -124,6 +134,7 @@ func (p *presence) join(topic string, c *conn) {
 	pv.local++
 	pv.joiners = append(pv.joiners, c)
 	p.dirty[topic] = struct{}{}
+	p.startLocked()
 	p.mu.Unlock()
 	p.wake()
 }
@@ -137,6 +148,7 @@ func (p *presence) leave(topic string) {
 	if pv := p.pins[topic]; pv != nil && pv.local > 0 {
 		pv.local--
 		p.dirty[topic] = struct{}{}
+		p.startLocked()
 	}
 	p.mu.Unlock()
 	p.wake()
@@ -153,12 +165,13 @@ func (p *presence) wake() {
 // hub has no connections: its counts go to zero everywhere), waiting for
 // pending events within ctx.
 func (p *presence) close(ctx context.Context) {
-	select {
-	case <-p.stop:
-	default:
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
 		close(p.stop)
 	}
-	<-p.done
+	p.mu.Unlock()
+	p.wg.Wait()
 	for {
 		next, ok := p.flush(false)
 		if !ok || next.IsZero() {
@@ -178,9 +191,9 @@ func (p *presence) close(ctx context.Context) {
 
 // run syncs dirty pins presenceSettle after their first change, pins whose
 // event waits for the interval when it has passed, and every pin with local
-// viewers each heartbeat.
+// viewers each heartbeat, until no pin is left.
 func (p *presence) run() {
-	defer close(p.done)
+	defer p.wg.Done()
 	var tick <-chan time.Time
 	if every := p.store.heartbeat(); every > 0 {
 		t := time.NewTicker(every)
@@ -211,6 +224,15 @@ func (p *presence) run() {
 		case <-tick:
 			next, _ := p.flush(true)
 			arm(next)
+		}
+		p.mu.Lock()
+		idle := len(p.pins) == 0 && len(p.dirty) == 0
+		if idle {
+			p.running = false
+		}
+		p.mu.Unlock()
+		if idle {
+			return
 		}
 	}
 }
@@ -259,7 +281,10 @@ func (p *presence) flush(all bool) (time.Time, bool) {
 	}
 	for i, u := range ups {
 		r := res[i]
-		frame := presenceFrame(u.topic, r)
+		var frame []byte
+		if r.emit || len(joiners[i]) > 0 {
+			frame = presenceFrame(u.topic, r)
+		}
 		published := false
 		if r.emit {
 			// Straight to the broker: Stats.Published counts the

@@ -283,7 +283,7 @@ func TestPresenceAtMostOncePerSecond(t *testing.T) {
 // TestPresenceEmbedded: the in-memory store counts one instance's viewers
 // with the same delays and the same interval.
 func TestPresenceEmbedded(t *testing.T) {
-	_, srv := mustHub(t, Config{})
+	h, srv := mustHub(t, Config{})
 	o := viewer(t, srv, pinA, true)
 	o.waitViewers(pinA, 1, time.Now(), presenceDeadline)
 	var vs []*client
@@ -305,4 +305,14 @@ func TestPresenceEmbedded(t *testing.T) {
 		churn = append(churn, mustDial(t, srv, ""))
 	}
 	churnAndCount(t, []*client{o, o2}, churn, 2500*time.Millisecond)
+
+	// With no viewer left the hub keeps no presence goroutine (hubs that
+	// are never shut down, as in some tests, leak nothing).
+	_ = o.ws.CloseNow()
+	_ = o2.ws.CloseNow()
+	waitFor(t, "the presence loop to stop", 5*time.Second, func() bool {
+		h.presence.mu.Lock()
+		defer h.presence.mu.Unlock()
+		return !h.presence.running && len(h.presence.pins) == 0
+	})
 }
