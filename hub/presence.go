@@ -174,9 +174,9 @@ func (p *presence) close(ctx context.Context) {
 	p.wg.Wait()
 	for {
 		next, ok := p.flush(false)
-		if !ok || next.IsZero() {
-			// Nothing waits, or the store is away: then the counts
-			// expire there on their own.
+		if _, alone := p.store.(*memoryPresence); alone || !ok || next.IsZero() {
+			// Nobody else to tell, nothing waits, or the store is
+			// away (the counts then expire there on their own).
 			return
 		}
 		t := time.NewTimer(time.Until(next))

@@ -316,3 +316,24 @@ func TestPresenceEmbedded(t *testing.T) {
 		return !h.presence.running && len(h.presence.pins) == 0
 	})
 }
+
+// TestPresenceCleanShutdown: an instance that shuts down takes its viewers
+// out of the counts at once, not after its TTL.
+func TestPresenceCleanShutdown(t *testing.T) {
+	r := redistest.Start(t)
+	_, srvA, _ := mustPresenceHub(t, r.Addr, 0)
+	hB, srvB, _ := mustPresenceHub(t, r.Addr, 0)
+	w := viewer(t, srvA, pinA, true)
+	for range 2 {
+		// Reading, so that they answer the close handshake.
+		defer recordPresence(viewer(t, srvB, pinA, false))()
+	}
+	w.waitViewers(pinA, 3, time.Now(), 5*time.Second)
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hB.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.waitViewers(pinA, 1, start, presenceDeadline)
+}
