@@ -75,6 +75,8 @@ func TestBrowserLivePinPage(t *testing.T) {
 		poll(`[...document.querySelectorAll('[data-comments] .comment p')].some(p => p.textContent === 'Lovely <i>light</i>!')`),
 		poll(`document.querySelector('[data-count="likes"]').textContent === '1'`),
 		poll(`document.querySelector('[data-count="comments"]').textContent === '1'`),
+		// Presence: A's page and B's are the pin's two viewers.
+		poll(`(e => !e.hidden && e.textContent === '2 viewing')(document.querySelector('[data-viewers]'))`),
 	)
 	step(t, b, "B follows A", chromedp.Click(chromedp.CSS(`form[data-js="follow"] button`)))
 	step(t, a, "A gets the follow toast without a reload",
@@ -93,6 +95,7 @@ func TestBrowserLivePinPage(t *testing.T) {
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
 		chromedp.Navigate(toKorean),
 		poll(`document.documentElement.lang === 'ko' && document.querySelector('[data-pin-detail]') !== null`),
+		poll(`document.querySelector('[data-viewers]').textContent === '2명 보는 중'`),
 		// Nothing may be wider than the phone's screen.
 		poll(`document.documentElement.scrollWidth <= window.innerWidth`),
 	)

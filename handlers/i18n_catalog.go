@@ -74,7 +74,7 @@ var catalog = map[string]map[string]string{
 		"js.failed": "That did not work; please try again.", "js.loading": "Loading…",
 		"js.note.follow": "%s followed you", "js.note.like": "%s liked your pin",
 		"js.note.comment": "%s commented on your pin", "js.note.new_pin": "%s posted a new pin",
-		"js.delete": "Delete",
+		"js.delete": "Delete", "js.viewing": "%d viewing",
 
 		"err.atmost":                     "Use at most %d characters.",
 		"err.image.large":                "The image is too large (at most 10 MB).",
@@ -152,7 +152,7 @@ var catalog = map[string]map[string]string{
 		"js.failed": "실패했습니다. 다시 시도하세요.", "js.loading": "불러오는 중…",
 		"js.note.follow": "%s님이 나를 팔로우했습니다", "js.note.like": "%s님이 내 핀을 좋아합니다",
 		"js.note.comment": "%s님이 내 핀에 댓글을 남겼습니다", "js.note.new_pin": "%s님이 새 핀을 올렸습니다",
-		"js.delete": "삭제",
+		"js.delete": "삭제", "js.viewing": "%d명 보는 중",
 
 		"err.atmost":                                "%d자 이하로 입력하세요.",
 		"err.image.large":                           "이미지가 너무 큽니다(최대 10MB).",

@@ -69,7 +69,8 @@ func TestPageAnonymousVisitor(t *testing.T) {
 	}{
 		{"home grid", "/", http.StatusOK, []string{escaped, `data-pin="` + f.pinID, `width="50" height="40"`, "236w", "736w", `href="/login"`}},
 		{"search", "/?q=script", http.StatusOK, []string{escaped}},
-		{"pin detail", "/pins/" + f.pinID, http.StatusOK, []string{escaped, "disabled", "Log in to like", f.alice.nickname}},
+		{"pin detail", "/pins/" + f.pinID, http.StatusOK, []string{escaped, "disabled", "Log in to like", f.alice.nickname,
+			`data-viewers hidden`, `<data value="viewing">%d viewing</data>`}},
 		{"profile", "/users/" + f.alice.id, http.StatusOK, []string{f.alice.nickname, "/static/img/avatar.svg", escaped}},
 		{"unknown pin", "/pins/000000000000000000000000", http.StatusNotFound, []string{"Not found"}},
 		{"unknown page", "/no/such/page", http.StatusNotFound, []string{"Not found"}},
@@ -89,6 +90,8 @@ func TestPageAnonymousVisitor(t *testing.T) {
 	if r := b.get("/"); !strings.Contains(string(r.body), "둘러보기") {
 		t.Errorf("after the switch the page is not Korean: %.300s", r.body)
 	}
+	// The pin page's live "N viewing" (SPEC §5 presence) in Korean.
+	expect(t, b.get("/pins/"+f.pinID), http.StatusOK, `data-viewers hidden`, `<data value="viewing">%d명 보는 중</data>`)
 	for _, path := range []string{"/feed", "/bookmarks", "/groups", "/pins/new", "/notifications", "/settings/profile"} {
 		r := b.get(path)
 		if r.status != http.StatusSeeOther || !strings.HasPrefix(location(r), "/login?next=") {

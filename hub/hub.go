@@ -73,6 +73,10 @@ type Config struct {
 	WriteTimeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Presence shares the viewer counts of pins between instances
+	// (NewRedisPresence); nil counts this instance's viewers only, the
+	// embedded mode. See presence.go.
+	Presence PresenceStore
 }
 
 // Identity is what Config.Authenticate tells about a connection. UserID ""
@@ -103,6 +107,7 @@ type Hub struct {
 	cfg            Config
 	log            *slog.Logger
 	broker         Broker
+	presence       *presence
 	originPatterns []string
 	shards         [numShards]shard
 
@@ -178,6 +183,7 @@ func New(broker Broker, cfg Config) *Hub {
 		h.log.Warn("broker subscribe failed", "topic", DisconnectTopic, "err", err)
 	}
 	broker.Start(h.deliver)
+	h.presence = newPresence(h, cfg.Presence)
 	return h
 }
 
@@ -262,6 +268,7 @@ func (h *Hub) subscribe(c *conn, topic string) error {
 	c.enqueue(ackMsg("subscribed", topic))
 	s.mu.Unlock()
 	h.subscriptions.Add(1)
+	h.presence.join(topic, c)
 	return nil
 }
 
@@ -278,6 +285,7 @@ func (h *Hub) unsubscribe(c *conn, topic string) {
 	}
 	s.mu.Unlock()
 	h.subscriptions.Add(-1)
+	h.presence.leave(topic)
 	if err := h.broker.Unsubscribe(topic); err != nil {
 		h.log.Warn("broker unsubscribe failed", "topic", topic, "err", err)
 	}
@@ -380,6 +388,9 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}
 		<-done
 	}
+	// Every connection is gone: the last presence sync takes this
+	// instance's viewers out of the counts while the broker still works.
+	h.presence.close(ctx)
 	if cerr := h.broker.Close(); err == nil {
 		err = cerr
 	}

@@ -39,7 +39,7 @@ func TestParseTemplatesFailsWithoutFuncs(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
-	for _, name := range []string{"css/site.css", "js/app.js", "js/util.js", "js/grid.js", "js/live.js", "js/actions.js", "js/upload.js", "img/avatar.svg", "img/logo.svg"} {
+	for _, name := range []string{"css/site.css", "js/app.js", "js/util.js", "js/grid.js", "js/live.js", "js/actions.js", "js/upload.js", "js/presence.js", "img/avatar.svg", "img/logo.svg"} {
 		if _, err := fs.Stat(Static(), name); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}

@@ -111,7 +111,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var presence hub.PresenceStore // nil: this instance's viewers only
+	if m.redis != nil {
+		presence = hub.NewRedisPresence(m.redis, 0)
+	}
 	m.hub = hub.New(m.broker, hub.Config{
+		Presence:       presence,
 		Authenticate:   sessions.Authenticate,
 		AllowedOrigins: cfg.AllowedOrigins,
 		MaxConnsPerIP:  cfg.WSConnsPerIP,

@@ -7,6 +7,7 @@ import { initGrid, newPinsBanner } from './grid.js';
 import { initActions, addComment, removeComment } from './actions.js';
 import { initUpload } from './upload.js';
 import { connect } from './live.js';
+import { showViewers } from './presence.js';
 
 const body = document.body;
 const topics = (body.dataset.topics || '').split(' ').filter(Boolean);
@@ -76,6 +77,7 @@ const handlers = {
   },
   'pin.updated': (p) => { if (p.id === pinId) showPinEdit(p); },
   'pin.deleted': (d) => { if (d.id === pinId) location.assign('/'); },
+  presence: (d) => showViewers(d),
   'profile.followers': (d) => {
     if (fresh(`profile:${d.user_id}`, d.rev)) setCounts('followers', d.follower_count, `[data-user="${d.user_id}"]`);
   },
