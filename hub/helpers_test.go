@@ -50,6 +50,10 @@ type frameMsg struct {
 	Data  struct {
 		Seq int `json:"seq"`
 	} `json:"data"`
+	// Recovery (SPEC §5): events and "subscribed" carry a position.
+	Offset    *uint64 `json:"offset"`
+	Epoch     string  `json:"epoch"`
+	Recovered *bool   `json:"recovered"`
 }
 
 // event encodes a test event frame the way handlers do: one compact line.
