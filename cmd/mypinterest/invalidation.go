@@ -44,8 +44,17 @@ func shareInvalidations(broker hub.Broker, st store.SharedCache, logger *slog.Lo
 	if err := broker.Subscribe(cacheTopic); err != nil {
 		logger.Warn("subscribe to cache invalidations", "err", err)
 	}
+	later, _ := broker.(interface {
+		PublishLater(topic string, msg []byte)
+	})
 	st.OnInvalidate(func(keys []string) {
 		msg, _ := json.Marshal(keys)
+		if later != nil {
+			// Sent with the write's event, in one Redis round trip
+			// and before it (hub.RedisBroker.PublishLater).
+			later.PublishLater(cacheTopic, msg)
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if err := broker.Publish(ctx, cacheTopic, msg); err != nil {
