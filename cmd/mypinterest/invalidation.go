@@ -63,5 +63,23 @@ func shareInvalidations(broker hub.Broker, st store.SharedCache, logger *slog.Lo
 			logger.Warn("publish cache invalidation", "err", err)
 		}
 	})
+	if hb, ok := broker.(hub.HistoryBroker); ok {
+		return historyInvalidationBroker{b, hb}
+	}
 	return b
+}
+
+// historyInvalidationBroker keeps the wrapped broker's history (SPEC §5
+// Recovery) visible to the hub, which looks for hub.HistoryBroker.
+type historyInvalidationBroker struct {
+	*invalidationBroker
+	history hub.HistoryBroker
+}
+
+func (b historyInvalidationBroker) Append(ctx context.Context, topic string, msg []byte) error {
+	return b.history.Append(ctx, topic, msg)
+}
+
+func (b historyInvalidationBroker) History(ctx context.Context, topic string, after uint64, all bool) (hub.Recovery, error) {
+	return b.history.History(ctx, topic, after, all)
 }

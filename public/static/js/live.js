@@ -71,7 +71,12 @@ export function connect(topics, onEvent, onResync) {
         if (!line.trim()) continue;
         let msg;
         try { msg = JSON.parse(line); } catch { continue; }
-        if (msg.type === 'event' && seen(msg, gaps)) onEvent(msg.event, msg.data, msg.topic);
+        if (msg.type === 'event' && seen(msg, gaps)) {
+          // Counts of the events handled, by name (browser tests).
+          const counts = (window.liveEventCounts ||= {});
+          counts[msg.event] = (counts[msg.event] || 0) + 1;
+          onEvent(msg.event, msg.data, msg.topic);
+        }
         if (msg.type === 'subscribed') {
           // Not recovered: live events continue after the answer's
           // position. Recovered: the missed events follow and move it.
