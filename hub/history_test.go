@@ -30,7 +30,11 @@ func (c *client) expectRun(topic string, from, to int, offset uint64, epoch stri
 		m := c.next()
 		offset++
 		if m.Type != "event" || m.Topic != topic || m.Data.Seq != want {
-			c.tb.Fatalf("got %+v, want event %s seq %d", m, topic, want)
+			var o uint64
+			if m.Offset != nil {
+				o = *m.Offset
+			}
+			c.tb.Fatalf("got %+v (offset %d), want event %s seq %d at offset %d", m, o, topic, want, offset)
 		}
 		if m.Offset == nil || *m.Offset != offset || m.Epoch != epoch {
 			c.tb.Fatalf("seq %d: offset %v epoch %q, want %d %q", want, m.Offset, m.Epoch, offset, epoch)

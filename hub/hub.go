@@ -135,11 +135,32 @@ type shard struct {
 }
 
 // pending holds the events of one topic that arrived while a connection
-// was being subscribed to it. Only the fan-out appends to it, under the
-// shard's read lock and one topic at a time (brokers deliver a topic from
-// one goroutine, in order); subscribe reads it under the write lock.
+// was being subscribed to it, and then drops the late ones. Only the
+// fan-out writes it, under the shard's read lock and one topic at a time
+// (brokers deliver a topic from one goroutine, in order); subscribe sets
+// live, floor and epoch under the write lock.
 type pending struct {
 	frames [][]byte
+	// Once live, events at or below floor (of epoch) are dropped: they
+	// were published before the history read that covered them, but a
+	// broker may still hand them over after it (Redis pushes a PUBLISH to
+	// this instance's subscription asynchronously). passed is set by the
+	// first newer event; from then on everything goes through.
+	live, passed bool
+	floor        uint64
+	epoch        string
+}
+
+// admit reports whether the live event msg goes to the connection.
+func (p *pending) admit(msg []byte) bool {
+	if p.passed {
+		return true
+	}
+	if o, e, ok := framePosition(msg); ok && o <= p.floor && string(e) == p.epoch {
+		return false
+	}
+	p.passed = true
+	return true
 }
 
 // New returns a Hub delivering what broker hands it and starts the broker.
@@ -271,7 +292,11 @@ func (h *Hub) deliver(topic string, msg []byte) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for c, p := range s.topics[topic] {
-		if p != nil {
+		if p != nil && p.live {
+			if !p.admit(msg) {
+				continue
+			}
+		} else if p != nil {
 			if len(p.frames) < h.cfg.SendQueue {
 				p.frames = append(p.frames, msg)
 			} else if c.closeWith(StatusSlowConsumer, "slow consumer") {
@@ -329,7 +354,9 @@ func (s *shard) add(topic string, c *conn, p *pending) {
 //     published before the read, and every later one lands in the buffer;
 //  3. under the shard lock (no fan-out of topic meanwhile): the ack with L,
 //     the recovered events (≤ L), then the buffered ones above L, and c
-//     switches to live delivery.
+//     switches to live delivery, which still drops events ≤ L: one
+//     published before the read may reach this instance after it (Redis
+//     pushes to the subscription asynchronously).
 //
 // If the history cannot be read (Redis away), the ack carries no position
 // and recovered is false, and every buffered event is sent.
@@ -349,23 +376,25 @@ func (h *Hub) subscribeHistory(c *conn, hb HistoryBroker, topic string, since *P
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.topics[topic][c] = nil
+	frames := p.frames
+	p.frames, p.live = nil, true
 	if err != nil {
+		p.passed = true
 		c.enqueue(serverMsg{Type: "subscribed", Topic: topic, Recovered: new(bool)}.encode())
-		h.flush(c, p.frames)
+		h.flush(c, frames)
 		return
 	}
 	off := rec.Latest.Offset
+	p.floor, p.epoch = off, rec.Latest.Epoch
 	missed, recovered := rec.since(since)
 	c.enqueue(serverMsg{Type: "subscribed", Topic: topic, Offset: &off, Epoch: rec.Latest.Epoch, Recovered: &recovered}.encode())
 	h.flush(c, missed)
-	for i, f := range p.frames {
+	for i, f := range frames {
 		// An event of another epoch (Redis lost its data meanwhile) is
 		// not covered by the read: send it, the client sees the epoch.
-		if o, e, ok := framePosition(f); ok && o <= off && string(e) == rec.Latest.Epoch {
-			continue
+		if p.admit(f) {
+			h.flush(c, frames[i:i+1])
 		}
-		h.flush(c, p.frames[i:i+1])
 	}
 }
 
