@@ -79,6 +79,9 @@ func TestBrowserReconnectResync(t *testing.T) {
 		poll(`[...document.querySelectorAll('[data-comments] .comment.fresh p')].some(p => p.textContent === 'Missed me?')`),
 		poll(`document.querySelector('[data-count="likes"]').textContent === '1'`),
 		poll(`document.querySelector('[data-count="comments"]').textContent === '1'`),
+		// A restarted embedded server has a new epoch (its history was in
+		// memory): the page could not recover and re-fetched over HTTP.
+		poll(`document.body.dataset.liveRecovered === 'false' && Number(document.body.dataset.liveResyncs) >= 1`),
 	)
 
 	// Carol edits her pin: the open page shows the new title and text.

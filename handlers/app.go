@@ -148,6 +148,9 @@ type server struct {
 
 	limiterOnce sync.Once
 	rates       *rateCounter // see authLimiter
+
+	after      sync.WaitGroup // work left running after a response; see notifyAfter
+	afterSlots chan struct{}  // bounds it
 }
 
 // New builds the Fiber app serving the JSON API, the pages, /media, /ws,
@@ -168,6 +171,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	if s.pub == nil {
 		s.pub = discardPublisher{}
 	}
+	s.afterSlots = make(chan struct{}, maxAfterResponse)
 
 	app := fiber.New(fiber.Config{
 		AppName:                 "mypinterest",
@@ -194,6 +198,8 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		// pass the proxy only to fail here.
 		ReadBufferSize: headerLimit,
 	})
+	// Shutdown waits for the notifications still being written.
+	app.Hooks().OnShutdown(func() error { s.after.Wait(); return nil })
 	s.markPreRoutingErrors(app)
 	app.Use(securityHeaders)
 	app.Use(requestid.New())

@@ -56,7 +56,8 @@ func (s *server) handleCreateComment(c *fiber.Ctx) error {
 }
 
 // addComment stores the comment, shows it to the pin's watchers and
-// notifies the pin's author; the API and the comment form both use it.
+// notifies the pin's author (in the background: the answer does not show
+// the notification); the API and the comment form both use it.
 func (s *server) addComment(ctx context.Context, author, pin bson.ObjectID, content string) (commentJSON, error) {
 	cm, p, err := s.store.CreateComment(ctx, pin, author, content)
 	if err != nil {
@@ -64,7 +65,7 @@ func (s *server) addComment(ctx context.Context, author, pin bson.ObjectID, cont
 	}
 	view := commentView(*cm)
 	s.publish(ctx, pinTopic(pin), evCommentCreated, view)
-	s.notify(ctx, store.NotifyComment, author, &pin, p.AuthorID)
+	s.notifyAfter(ctx, store.NotifyComment, author, &pin, p.AuthorID)
 	return view, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestComments(t *testing.T) {
@@ -120,7 +121,12 @@ func TestNotificationsAndFeed(t *testing.T) {
 	// Comments on one's own pin notify nobody.
 	e.must(http.StatusCreated, req{method: "POST", path: "/api/v1/pins/" + id + "/comments", token: a.token, body: map[string]string{"content": "thanks"}})
 
-	na := e.must(http.StatusOK, req{method: "GET", path: "/api/v1/notifications", token: a.token}).json(t)
+	// The comment's notification is written after the response.
+	var na map[string]any
+	eventually(t, 10*time.Second, "the comment notification", func() bool {
+		na = e.must(http.StatusOK, req{method: "GET", path: "/api/v1/notifications", token: a.token}).json(t)
+		return na["unread_count"] == 3.0
+	})
 	var kinds []string
 	for _, it := range na["items"].([]any) {
 		n := it.(map[string]any)

@@ -82,6 +82,38 @@ func (s *server) notify(ctx context.Context, kind string, actor bson.ObjectID, p
 	s.deliver(ctx, ds)
 }
 
+// maxAfterResponse bounds the notifications written in the background at
+// once; past it a request writes its own before answering, which slows
+// writers instead of piling up work.
+const maxAfterResponse = 256
+
+// afterResponseTimeout bounds one background notification.
+const afterResponseTimeout = 10 * time.Second
+
+// notifyAfter is notify for notifications the response does not show: they
+// are written while the response goes out, so the request waits for
+// neither the notification's writes nor its publish. Errors are logged and
+// counted as in notify; shutdown waits for them.
+func (s *server) notifyAfter(ctx context.Context, kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients ...bson.ObjectID) {
+	select {
+	case s.afterSlots <- struct{}{}:
+	default:
+		s.notify(ctx, kind, actor, pin, recipients...)
+		return
+	}
+	s.after.Add(1)
+	// The request's context ends with the response; keep its values only.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterResponseTimeout)
+	go func() {
+		defer func() {
+			cancel()
+			<-s.afterSlots
+			s.after.Done()
+		}()
+		s.notify(ctx, kind, actor, pin, recipients...)
+	}()
+}
+
 // notifyFollowers tells every follower of actor about the new pin.
 func (s *server) notifyFollowers(ctx context.Context, actor, pin bson.ObjectID) {
 	ds, err := s.store.NotifyFollowers(ctx, actor, pin)

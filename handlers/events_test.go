@@ -61,6 +61,8 @@ func TestEventsArePublished(t *testing.T) {
 	if len(cc) != 1 || cc[0].Data["id"] != c["id"] || cc[0].Data["content"] != "wow" || cc[0].Data["author"].(map[string]any)["id"] != b.id {
 		t.Fatalf("comment.created = %+v", cc)
 	}
+	// Written after the response: wait for it.
+	eventually(t, 10*time.Second, "the comment notification", func() bool { return len(e.pub.find("user:"+a.id, evNotificationCreated)) >= 3 })
 	if n := e.pub.find("user:"+a.id, evNotificationCreated); len(n) != 3 || n[2].Data["kind"] != "comment" {
 		t.Fatalf("comment notification = %+v", n)
 	}

@@ -47,14 +47,21 @@ type Broker interface {
 // by a mutex so that every subscriber sees one total order per topic (the
 // order Redis would give); the hub's fan-out never blocks, so the critical
 // section is short.
+//
+// It is a HistoryBroker: each topic keeps its last HistorySize events in
+// memory, for at most DefaultMemoryHistoryTopics topics (least recently
+// used first out) and while used in the last 5 minutes.
 type MemoryBroker struct {
-	mu      sync.Mutex // guards deliver and closed; held across a delivery
+	mu      sync.Mutex // guards every field; held across a delivery
 	deliver func(topic string, msg []byte)
 	closed  bool
+	history *memHistory
 }
 
 // NewMemoryBroker returns an in-process Broker.
-func NewMemoryBroker() *MemoryBroker { return &MemoryBroker{} }
+func NewMemoryBroker() *MemoryBroker {
+	return &MemoryBroker{history: newMemHistory(HistorySize, DefaultMemoryHistoryTopics, memoryHistoryIdle)}
+}
 
 // Start implements Broker.
 func (b *MemoryBroker) Start(deliver func(topic string, msg []byte)) {
@@ -77,6 +84,36 @@ func (b *MemoryBroker) Publish(ctx context.Context, topic string, msg []byte) er
 		b.deliver(topic, msg)
 	}
 	return nil
+}
+
+// Append implements HistoryBroker.
+func (b *MemoryBroker) Append(ctx context.Context, topic string, msg []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrBrokerClosed
+	}
+	frame := b.history.append(topic, msg)
+	if b.deliver != nil {
+		b.deliver(topic, frame)
+	}
+	return nil
+}
+
+// History implements HistoryBroker.
+func (b *MemoryBroker) History(ctx context.Context, topic string, after uint64, all bool) (Recovery, error) {
+	if err := ctx.Err(); err != nil {
+		return Recovery{}, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return Recovery{}, ErrBrokerClosed
+	}
+	return b.history.read(topic, after, all), nil
 }
 
 // Subscribe implements Broker; in-process delivery needs no upstream

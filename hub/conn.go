@@ -264,7 +264,7 @@ func (c *conn) handle(data []byte) {
 			c.enqueue(errorMsg(m.Topic, CodeTooManyTopics, "topic limit of your address reached"))
 			return
 		}
-		if err := c.hub.subscribe(c, m.Topic); err != nil {
+		if err := c.hub.subscribe(c, m.Topic, m.Since); err != nil {
 			c.hub.releaseTopic(c, m.Topic)
 			c.hub.log.Warn("broker subscribe failed", "topic", m.Topic, "err", err)
 			c.enqueue(errorMsg(m.Topic, CodeUnavailable, "live updates unavailable"))

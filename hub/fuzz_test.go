@@ -25,7 +25,7 @@ func FuzzClientMessage(f *testing.F) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h := New(NewMemoryBroker(), Config{Logger: logger, MaxSubscriptions: 4, MaxTopicsPerIP: 3})
-		c := &conn{hub: h, user: alice, ip: "192.0.2.1", wake: make(chan struct{}, 1),
+		c := &conn{hub: h, user: alice, ip: "192.0.2.1", wake: make(chan struct{}, 1), ctx: context.Background(),
 			done: make(chan struct{}), topics: make(map[string]struct{})}
 		if err := h.register(c); err != nil {
 			t.Fatal(err)

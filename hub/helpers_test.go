@@ -52,6 +52,10 @@ type frameMsg struct {
 		Viewers int64 `json:"viewers"` // presence events
 		Rev     int64 `json:"rev"`
 	} `json:"data"`
+	// Recovery (SPEC §5): events and "subscribed" carry a position.
+	Offset    *uint64 `json:"offset"`
+	Epoch     string  `json:"epoch"`
+	Recovered *bool   `json:"recovered"`
 }
 
 // event encodes a test event frame the way handlers do: one compact line.

@@ -21,7 +21,7 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultSendQueue        = 256
+	DefaultSendQueue        = 1024
 	DefaultMaxSubscriptions = 64
 	DefaultMaxConnsPerIP    = 32
 	DefaultMaxTopicsPerIP   = 256
@@ -121,6 +121,8 @@ type Hub struct {
 	connections, subscriptions                   atomic.Int64
 	published, publishErrors, delivered, dropped atomic.Uint64
 	slowDisconnects, signedOut                   atomic.Uint64
+
+	reads historyReads // see subscribeHistory
 }
 
 const numShards = 32
@@ -128,9 +130,48 @@ const numShards = 32
 // shard is one slice of the topic index. The fan-out holds mu for reading
 // while it walks a topic's set; only a connection's read goroutine writes
 // (subscribe, unsubscribe, disconnect).
+//
+// A connection's entry is nil once it receives the topic's events live; a
+// non-nil *pending while it is being subscribed with history (see
+// subscribe): the fan-out appends there instead of queueing.
 type shard struct {
 	mu     sync.RWMutex
-	topics map[string]map[*conn]struct{}
+	topics map[string]map[*conn]*pending
+}
+
+// pending holds the events of one topic that arrived while a connection
+// was being subscribed to it, and then drops the late ones. Only the
+// fan-out writes it, under the shard's read lock and one topic at a time
+// (brokers deliver a topic from one goroutine, in order); subscribe sets
+// live, floor and epoch under the write lock.
+type pending struct {
+	frames [][]byte
+	// Once live, events at or below floor (of epoch) are dropped: they
+	// were published before the history read that covered them, but a
+	// broker may still hand them over after it (Redis pushes a PUBLISH to
+	// this instance's subscription asynchronously). passed is set by the
+	// first newer event; from then on everything goes through.
+	live, passed bool
+	floor        uint64
+	epoch        string
+}
+
+// admit reports whether the live event msg goes to the connection.
+func (p *pending) admit(msg []byte) bool {
+	if p.passed {
+		return true
+	}
+	o, e, ok := framePosition(msg)
+	if !ok {
+		// A volatile event (presence) has no place in the order: it
+		// neither duplicates nor ends the duplicates' window.
+		return true
+	}
+	if o <= p.floor && string(e) == p.epoch {
+		return false
+	}
+	p.passed = true
+	return true
 }
 
 // New returns a Hub delivering what broker hands it and starts the broker.
@@ -177,7 +218,7 @@ func New(broker Broker, cfg Config) *Hub {
 		ips:            make(map[string]*ipUsage),
 	}
 	for i := range h.shards {
-		h.shards[i].topics = make(map[string]map[*conn]struct{})
+		h.shards[i].topics = make(map[string]map[*conn]*pending)
 	}
 	if err := broker.Subscribe(DisconnectTopic); err != nil {
 		h.log.Warn("broker subscribe failed", "topic", DisconnectTopic, "err", err)
@@ -214,6 +255,29 @@ func (h *Hub) Publish(ctx context.Context, topic string, msg []byte) error {
 		h.publishErrors.Add(1)
 		return ErrNewline
 	}
+	var err error
+	if hb, ok := h.broker.(HistoryBroker); ok && !internalTopic(topic) && isObject(msg) {
+		err = hb.Append(ctx, topic, msg)
+	} else {
+		err = h.broker.Publish(ctx, topic, msg)
+	}
+	if err != nil {
+		h.publishErrors.Add(1)
+		return err
+	}
+	h.published.Add(1)
+	return nil
+}
+
+// PublishVolatile is Publish without history: the event carries no offset
+// or epoch, is not kept and is never recovered (for state that a newer
+// event replaces, such as presence counts, which would otherwise push the
+// events worth recovering out of the history).
+func (h *Hub) PublishVolatile(ctx context.Context, topic string, msg []byte) error {
+	if bytes.IndexByte(msg, '\n') >= 0 {
+		h.publishErrors.Add(1)
+		return ErrNewline
+	}
 	if err := h.broker.Publish(ctx, topic, msg); err != nil {
 		h.publishErrors.Add(1)
 		return err
@@ -239,7 +303,19 @@ func (h *Hub) deliver(topic string, msg []byte) {
 	s := h.shard(topic)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for c := range s.topics[topic] {
+	for c, p := range s.topics[topic] {
+		if p != nil && p.live {
+			if !p.admit(msg) {
+				continue
+			}
+		} else if p != nil {
+			if len(p.frames) < h.cfg.SendQueue {
+				p.frames = append(p.frames, msg)
+			} else if c.closeWith(StatusSlowConsumer, "slow consumer") {
+				h.slowDisconnects.Add(1)
+			}
+			continue
+		}
 		if c.enqueue(msg) {
 			h.delivered.Add(1)
 		} else {
@@ -252,24 +328,99 @@ func (h *Hub) deliver(topic string, msg []byte) {
 // queues the ack under the shard lock, so that no event of topic reaches c
 // before its "subscribed" frame. The broker call may wait for the upstream
 // subscription (Redis's confirmation); it runs on c's read goroutine with no
-// hub lock held, so only c waits.
-func (h *Hub) subscribe(c *conn, topic string) error {
+// hub lock held, so only c waits. With a HistoryBroker it goes on in
+// subscribeHistory.
+func (h *Hub) subscribe(c *conn, topic string, since *Position) error {
 	if err := h.broker.Subscribe(topic); err != nil {
 		return err
 	}
+	h.subscriptions.Add(1)
+	if hb, ok := h.broker.(HistoryBroker); ok {
+		h.subscribeHistory(c, hb, topic, since)
+		h.presence.join(topic, c)
+		return nil
+	}
 	s := h.shard(topic)
 	s.mu.Lock()
-	set := s.topics[topic]
-	if set == nil {
-		set = make(map[*conn]struct{})
-		s.topics[topic] = set
-	}
-	set[c] = struct{}{}
+	s.add(topic, c, nil)
 	c.enqueue(ackMsg("subscribed", topic))
 	s.mu.Unlock()
-	h.subscriptions.Add(1)
 	h.presence.join(topic, c)
 	return nil
+}
+
+func (s *shard) add(topic string, c *conn, p *pending) {
+	set := s.topics[topic]
+	if set == nil {
+		set = make(map[*conn]*pending)
+		s.topics[topic] = set
+	}
+	set[c] = p
+}
+
+// subscribeHistory completes a subscription with its position and, when
+// since asks for it, the missed events, with neither gap nor duplicate
+// against live events:
+//  1. the broker is already subscribed (every event published from now on
+//     reaches this instance); c joins the topic with a pending buffer, so
+//     the fan-out collects topic's events for c instead of sending them;
+//  2. the history is read: its latest offset L covers every event
+//     published before the read, and every later one lands in the buffer;
+//  3. under the shard lock (no fan-out of topic meanwhile): the ack with L,
+//     the recovered events (≤ L), then the buffered ones above L, and c
+//     switches to live delivery, which still drops events ≤ L: one
+//     published before the read may reach this instance after it (Redis
+//     pushes to the subscription asynchronously).
+//
+// If the history cannot be read (Redis away), the ack carries no position
+// and recovered is false, and every buffered event is sent.
+func (h *Hub) subscribeHistory(c *conn, hb HistoryBroker, topic string, since *Position) {
+	s := h.shard(topic)
+	p := &pending{}
+	s.mu.Lock()
+	s.add(topic, c, p)
+	s.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(c.ctx, historyReadTimeout)
+	rec, err := h.reads.read(ctx, hb, topic, since)
+	cancel()
+	if err != nil {
+		h.log.Warn("history read failed", "topic", topic, "err", err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	frames := p.frames
+	p.frames, p.live = nil, true
+	if err != nil {
+		p.passed = true
+		c.enqueue(serverMsg{Type: "subscribed", Topic: topic, Recovered: new(bool)}.encode())
+		h.flush(c, frames)
+		return
+	}
+	off := rec.Latest.Offset
+	p.floor, p.epoch = off, rec.Latest.Epoch
+	missed, recovered := rec.since(since)
+	c.enqueue(serverMsg{Type: "subscribed", Topic: topic, Offset: &off, Epoch: rec.Latest.Epoch, Recovered: &recovered}.encode())
+	h.flush(c, missed)
+	for i, f := range frames {
+		// An event of another epoch (Redis lost its data meanwhile) is
+		// not covered by the read: send it, the client sees the epoch.
+		if p.admit(f) {
+			h.flush(c, frames[i:i+1])
+		}
+	}
+}
+
+// flush queues frames on c in order, counting them like the fan-out.
+func (h *Hub) flush(c *conn, frames [][]byte) {
+	for _, f := range frames {
+		if c.enqueue(f) {
+			h.delivered.Add(1)
+		} else {
+			h.dropped.Add(1)
+		}
+	}
 }
 
 // unsubscribe removes c from topic's set and releases what it held.

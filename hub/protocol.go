@@ -16,8 +16,9 @@ const (
 
 // clientMsg is a frame sent by a client.
 type clientMsg struct {
-	Type  string `json:"type"`
-	Topic string `json:"topic"`
+	Type  string    `json:"type"`
+	Topic string    `json:"topic"`
+	Since *Position `json:"since,omitempty"` // subscribe: where the client left off
 }
 
 // serverMsg is a control frame sent by the server; events are pre-encoded by
@@ -27,6 +28,11 @@ type serverMsg struct {
 	Topic   string `json:"topic"`
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
+	// The position of a "subscribed" answer when the broker keeps
+	// history (SPEC §5 Recovery).
+	Offset    *uint64 `json:"offset,omitempty"`
+	Epoch     string  `json:"epoch,omitempty"`
+	Recovered *bool   `json:"recovered,omitempty"`
 }
 
 // encode returns the frame for m. json.Marshal escapes control characters,

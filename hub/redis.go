@@ -63,6 +63,10 @@ type RedisBroker struct {
 	closed  bool                   // Close was called: run must not open another session
 	cancel  context.CancelFunc
 	done    chan struct{} // closed by run when it exits
+
+	lmu        sync.Mutex  // guards later and laterTimer
+	later      []laterMsg  // PublishLater messages not sent yet
+	laterTimer *time.Timer // sends later on its own unless a publish took it
 }
 
 // topicState is one referenced topic. confirmed is closed when Redis
@@ -107,7 +111,17 @@ func (b *RedisBroker) Start(deliver func(topic string, msg []byte)) {
 // logs and counts that, the message is lost (clients re-sync over HTTP).
 func (b *RedisBroker) Publish(ctx context.Context, topic string, msg []byte) error {
 	return GuardFor(b.client).Do(ctx, func(ctx context.Context) error {
-		return b.client.Publish(ctx, topic, msg).Err()
+		later := b.takeLater()
+		if len(later) == 0 {
+			return b.client.Publish(ctx, topic, msg).Err()
+		}
+		pipe := b.client.Pipeline()
+		for _, m := range later {
+			pipe.Publish(ctx, m.topic, m.msg)
+		}
+		pipe.Publish(ctx, topic, msg)
+		_, err := pipe.Exec(ctx)
+		return err
 	})
 }
 
@@ -215,6 +229,7 @@ func (b *RedisBroker) confirm(topic string) {
 // Closing the session's PubSub is what interrupts a blocked receive: go-redis
 // reads under a deadline, not under the context.
 func (b *RedisBroker) Close() error {
+	b.flushLater()
 	b.mu.Lock()
 	cancel, done := b.cancel, b.done
 	if !b.closed {

@@ -121,6 +121,7 @@ func (m *Main) Run(ctx context.Context) error {
 		AllowedOrigins: cfg.AllowedOrigins,
 		MaxConnsPerIP:  cfg.WSConnsPerIP,
 		MaxTopicsPerIP: cfg.WSConnsPerIP, // a load test lifts both
+		SendQueue:      cfg.WSSendQueue,
 		Logger:         m.logger,
 	})
 	if err := m.observeHub(); err != nil {

@@ -31,6 +31,7 @@ type Config struct {
 	AuthRateLimit       int
 	CacheMB             int    // rendered output and, scaled, database reads; 0 = no cache
 	WSConnsPerIP        int    // WebSockets per client address; 0 = hub default, -1 = no cap
+	WSSendQueue         int    // messages queued per WebSocket before it is dropped as slow; 0 = hub default
 	MetricsToken        string // lets a scraper read /metrics on the main port; empty = admin address only
 	TrustedProxies      []string
 	LogLevel            slog.Level
@@ -90,6 +91,9 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.WSConnsPerIP, err = strconv.Atoi(env("WS_CONNS_PER_IP", "0")); err != nil || c.WSConnsPerIP < -1 {
 		return nil, &configError{"WS_CONNS_PER_IP", "must be a whole number (0 = the default, -1 = no cap, for load tests)"}
+	}
+	if c.WSSendQueue, err = strconv.Atoi(env("WS_SEND_QUEUE", "0")); err != nil || c.WSSendQueue < 0 {
+		return nil, &configError{"WS_SEND_QUEUE", "must be a whole number of messages ≥ 0 (0 = the default, 1024)"}
 	}
 	c.MetricsToken = getenv("METRICS_TOKEN")
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {

@@ -62,6 +62,7 @@ func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 		{"negative cache", "CACHE_MB", map[string]string{"CACHE_MB": "-5"}},
 		{"short metrics token", "METRICS_TOKEN", map[string]string{"METRICS_TOKEN": "abc"}},
 		{"bad ws cap", "WS_CONNS_PER_IP", map[string]string{"WS_CONNS_PER_IP": "-2"}},
+		{"bad send queue", "WS_SEND_QUEUE", map[string]string{"WS_SEND_QUEUE": "-1"}},
 		{"bad timeout", "SHUTDOWN_TIMEOUT", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}},
 		{"bad level", "LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}},
 		{"bad origin", "ALLOWED_ORIGINS", map[string]string{"ALLOWED_ORIGINS": "example.com"}},

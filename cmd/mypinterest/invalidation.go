@@ -44,8 +44,17 @@ func shareInvalidations(broker hub.Broker, st store.SharedCache, logger *slog.Lo
 	if err := broker.Subscribe(cacheTopic); err != nil {
 		logger.Warn("subscribe to cache invalidations", "err", err)
 	}
+	later, _ := broker.(interface {
+		PublishLater(topic string, msg []byte)
+	})
 	st.OnInvalidate(func(keys []string) {
 		msg, _ := json.Marshal(keys)
+		if later != nil {
+			// Sent with the write's event, in one Redis round trip
+			// and before it (hub.RedisBroker.PublishLater).
+			later.PublishLater(cacheTopic, msg)
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if err := broker.Publish(ctx, cacheTopic, msg); err != nil {
@@ -54,5 +63,23 @@ func shareInvalidations(broker hub.Broker, st store.SharedCache, logger *slog.Lo
 			logger.Warn("publish cache invalidation", "err", err)
 		}
 	})
+	if hb, ok := broker.(hub.HistoryBroker); ok {
+		return historyInvalidationBroker{b, hb}
+	}
 	return b
+}
+
+// historyInvalidationBroker keeps the wrapped broker's history (SPEC §5
+// Recovery) visible to the hub, which looks for hub.HistoryBroker.
+type historyInvalidationBroker struct {
+	*invalidationBroker
+	history hub.HistoryBroker
+}
+
+func (b historyInvalidationBroker) Append(ctx context.Context, topic string, msg []byte) error {
+	return b.history.Append(ctx, topic, msg)
+}
+
+func (b historyInvalidationBroker) History(ctx context.Context, topic string, after uint64, all bool) (hub.Recovery, error) {
+	return b.history.History(ctx, topic, after, all)
 }
