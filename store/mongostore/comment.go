@@ -22,6 +22,17 @@ func (s *Store) CreateComment(ctx context.Context, pin, author bson.ObjectID, co
 	if err != nil {
 		return nil, nil, err
 	}
+	// The author's card is read before the insert, so that once the
+	// comment is in, only the pin-alive check stands between it and the
+	// caller's live event.
+	cards, err := s.FindCards(ctx, []bson.ObjectID{author})
+	if err != nil {
+		return nil, nil, err
+	}
+	card, ok := cards[author]
+	if !ok {
+		return nil, nil, store.ErrNotFound
+	}
 	c.CreatedAt = store.Now()
 	if _, err := s.comments.InsertOne(ctx, c); err != nil {
 		return nil, nil, mapErr(err)
@@ -30,15 +41,7 @@ func (s *Store) CreateComment(ctx context.Context, pin, author bson.ObjectID, co
 		return nil, nil, err
 	}
 	s.invalidate("pc:"+pin.Hex(), "cm:"+pin.Hex())
-	cards, err := s.FindCards(ctx, []bson.ObjectID{author})
-	if err != nil {
-		return nil, nil, err
-	}
-	card, ok := cards[author]
-	if !ok {
-		// The author is being deleted; their cascade removes the comment.
-		return nil, nil, store.ErrNotFound
-	}
+	// An author deleted meanwhile: their cascade removes the comment.
 	return &store.CommentView{Comment: c, Author: card}, &p, nil
 }
 
