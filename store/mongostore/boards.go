@@ -188,6 +188,7 @@ func (s *Store) additions(ctx context.Context, group, after bson.ObjectID, n int
 // the previews' pins, whatever the number of groups. A group without
 // preview ids yet gets them computed first (once).
 func (s *Store) groupViews(ctx context.Context, docs []groupDoc) ([]store.GroupView, error) {
+	docs = slices.Clone(docs) // a cached list is shared: fill in a copy
 	ids := make([]bson.ObjectID, len(docs))
 	var previewPins []bson.ObjectID
 	for i, d := range docs {

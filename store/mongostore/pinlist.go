@@ -147,7 +147,7 @@ func (s *Store) pinPage(ctx context.Context, sc store.ListScope, filter bson.D, 
 // hydratePins turns pins into views with a constant number of queries
 // whatever their number: FindCards for the authors, pinCounts (one
 // aggregation per count kind for the misses) and, for a signed-in viewer,
-// one find on likes and one on bookmarks. Pins whose author is gone (an
+// one find each on likes, bookmarks and saves. Pins whose author is gone (an
 // account deletion in progress) are left out.
 func (s *Store) hydratePins(ctx context.Context, pins []store.Pin, viewer bson.ObjectID) ([]store.PinView, error) {
 	out := make([]store.PinView, 0, len(pins))
