@@ -79,6 +79,10 @@ func (w *web) ownGroupForm(c *fiber.Ctx) (*view, error) {
 		return nil, err
 	}
 	v.Group, err = w.store.FindGroup(c.UserContext(), id, u.ID)
+	if err == nil && v.Group.OwnerID != u.ID {
+		// Public groups are readable by all (store12): editing stays the owner's.
+		err = store.ErrForbidden
+	}
 	return v, err
 }
 

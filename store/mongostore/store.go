@@ -55,7 +55,7 @@ type Store struct {
 
 	users, follows, groups, pins, comments       *collection
 	likes, bookmarks, notifications, revocations *collection
-	revisions                                    *collection
+	revisions, saves                             *collection
 	opTimeout                                    time.Duration
 
 	cache  *cache      // nil with Options.NoCache
@@ -106,6 +106,10 @@ func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error)
 			return nil, err
 		}
 	}
+	if err := s.backfillSecret(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -148,6 +152,7 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 		notifications: coll("notifications"),
 		revocations:   coll("revocations"),
 		revisions:     coll("revisions"),
+		saves:         coll("saves"),
 		opTimeout:     opTimeout,
 		cache:         c,
 		images:        images,

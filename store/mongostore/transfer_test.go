@@ -36,6 +36,7 @@ func exportAll(t *testing.T, s *mongostore.Store, kind store.Kind, limit int) st
 		all.Comments = append(all.Comments, b.Comments...)
 		all.Likes = append(all.Likes, b.Likes...)
 		all.Bookmarks = append(all.Bookmarks, b.Bookmarks...)
+		all.Saves = append(all.Saves, b.Saves...)
 		all.Notifications = append(all.Notifications, b.Notifications...)
 		if b.Next == "" {
 			return all
@@ -79,6 +80,9 @@ func refs(b store.Batch) [][]bson.ObjectID {
 	for _, r := range append(b.Likes, b.Bookmarks...) {
 		out = append(out, []bson.ObjectID{r.PinID, r.UserID})
 	}
+	for _, v := range b.Saves {
+		out = append(out, []bson.ObjectID{v.PinID, v.GroupID, v.UserID})
+	}
 	for _, n := range b.Notifications {
 		ids := []bson.ObjectID{n.RecipientID, n.ActorID}
 		if n.PinID != nil {
@@ -99,9 +103,10 @@ func TestTransferLeavesOutDeletionsUnderWay(t *testing.T) {
 	alice, bob := w.Users[0].ID, w.Users[1].ID
 	mark(t, s, "users", bob)
 	want := map[store.Kind]int64{
-		store.KindImages: 3, store.KindUsers: 2, store.KindGroups: 2, store.KindPins: 3,
+		store.KindImages: 3, store.KindUsers: 2, store.KindGroups: 3, store.KindPins: 3,
 		store.KindFollows: 1, store.KindComments: 3, store.KindLikes: 1, store.KindBookmarks: 1,
-		store.KindNotifications: 3,
+		// carol's save of Red boat; bob's saves and the save of his pin go.
+		store.KindSaves: 1, store.KindNotifications: 3,
 	}
 	doomed := map[bson.ObjectID]string{bob: "bob"}
 	check := func() {
@@ -154,7 +159,7 @@ func TestTransferLeavesOutDeletionsUnderWay(t *testing.T) {
 	mark(t, s, "groups", birds.ID)
 	mark(t, s, "pins", blue.ID)
 	doomed[birds.ID], doomed[blue.ID] = "the birds group", "the Blue boat pin"
-	want[store.KindGroups], want[store.KindPins], want[store.KindComments] = 1, 1, 1
+	want[store.KindGroups], want[store.KindPins], want[store.KindComments] = 2, 1, 1
 	want[store.KindNotifications] = 2
 	check()
 
