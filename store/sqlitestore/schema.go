@@ -205,6 +205,19 @@ CREATE TRIGGER notifications_au AFTER UPDATE OF read ON notifications WHEN OLD.r
 	UPDATE users SET unread_count = unread_count + (CASE WHEN NEW.read = 0 THEN 1 ELSE -1 END) WHERE id = NEW.recipient_id;
 END;
 `,
+	// 2: every distinct word the search index holds, so that a search
+	// term longer than the prefix indexes (1–3 characters) becomes an OR
+	// of the exact words it starts, which FTS5 streams newest first and
+	// stops after one page, instead of a prefix query that merges the
+	// whole doclist of every such word first (seconds at 1M pins for a
+	// common word). Words are only ever added: one no pin holds any more
+	// matches nothing.
+	`
+CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE VIRTUAL TABLE temp.pin_words_terms USING fts5vocab(main, pin_words, row);
+INSERT INTO search_terms (term) SELECT term FROM temp.pin_words_terms;
+DROP TABLE temp.pin_words_terms;
+`,
 }
 
 // migrate applies every migration the database has not seen, each in its
