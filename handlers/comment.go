@@ -20,12 +20,9 @@ func (s *server) handleComments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	// The comments of an unknown pin are a 404, not an empty list.
-	if _, err := s.store.FindPin(ctx, id, bson.NilObjectID); err != nil {
-		return err
-	}
-	cs, next, err := s.store.FindComments(ctx, id, p)
+	// The comments of an unknown pin are a 404, not an empty list: the
+	// store says ErrNotFound (conformance: FindComments of an unknown pin).
+	cs, next, err := s.store.FindComments(c.UserContext(), id, p)
 	if err != nil {
 		return err
 	}

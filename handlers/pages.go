@@ -138,8 +138,7 @@ func (w *web) newView(c *fiber.Ctx) (*view, error) {
 	}
 	if v.Me != nil {
 		v.Topics = append(v.Topics, userTopic(v.Me.ID))
-		// One small query: the first notification and the unread count.
-		_, unread, _, err := w.store.FindNotifications(c.UserContext(), v.Me.ID, store.Page{Limit: 1})
+		unread, err := w.store.UnreadCount(c.UserContext(), v.Me.ID)
 		if err != nil {
 			return nil, err
 		}

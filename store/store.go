@@ -121,6 +121,9 @@ type Notifications interface {
 	Notify(ctx context.Context, kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients []bson.ObjectID) ([]Delivery, error)
 	NotifyFollowers(ctx context.Context, actor, pin bson.ObjectID) ([]Delivery, error)
 	FindNotifications(ctx context.Context, recipient bson.ObjectID, p Page) ([]NotificationView, int64, *string, error)
+	// UnreadCount is FindNotifications' unread count alone (every
+	// signed-in page's badge); 0 for an unknown recipient.
+	UnreadCount(ctx context.Context, recipient bson.ObjectID) (int64, error)
 	MarkNotificationsRead(ctx context.Context, recipient bson.ObjectID) error
 }
 

@@ -23,6 +23,9 @@ func printResult(w io.Writer, r result, prep time.Duration) {
 	fmt.Fprintf(w, "%-14s %6d distinct  %8d req  %5d err  %8.1f req/s  p50 %6.2f  p90 %6.2f  p99 %6.2f  max %7.2f ms  (prepared in %.1fs)\n",
 		r.Name, r.Distinct, r.Requests(), r.Errors, r.RPS(), loadkit.Millis(l.P50), loadkit.Millis(l.P90),
 		loadkit.Millis(l.P99), loadkit.Millis(l.Max), prep.Seconds())
+	if r.CPUPerReq > 0 {
+		fmt.Fprintf(w, "%-14s server CPU %.3f ms per request\n", "", loadkit.Millis(r.CPUPerReq))
+	}
 	if r.FirstErr != "" {
 		fmt.Fprintf(w, "%-14s first error: %s\n", "", r.FirstErr)
 	}
@@ -112,4 +115,32 @@ func residentMemory(pid int) (int64, error) {
 		return 0, err
 	}
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
+
+// clockTick is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on
+// every Linux this runs on).
+const clockTick = 10 * time.Millisecond
+
+// processCPU reads the CPU time (user + system) a process has used so far.
+func processCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name may hold spaces and parentheses: fields count from
+	// after its closing parenthesis, where state is field 3.
+	i := strings.LastIndexByte(string(data), ')')
+	fields := strings.Fields(string(data[i+1:]))
+	if i < 0 || len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	var total int64
+	for _, f := range fields[11:13] { // utime, stime: fields 14 and 15
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		total += n
+	}
+	return time.Duration(total) * clockTick, nil
 }

@@ -130,10 +130,13 @@ func selectScenarios(only string) ([]scenario, error) {
 // result is one measured scenario, as printed and saved.
 type result struct {
 	loadkit.Result
-	Pins     int    `json:"pins"`
-	Distinct int    `json:"distinct"`
-	What     string `json:"what"`
-	target   target
+	// CPUPerReq is the server's CPU time per request in the measured
+	// window (run -pid).
+	CPUPerReq time.Duration `json:"cpu_per_req,omitempty"`
+	Pins      int           `json:"pins"`
+	Distinct  int           `json:"distinct"`
+	What      string        `json:"what"`
+	target    target
 }
 
 func runBench(ctx context.Context, o runOptions, chosen []scenario, out io.Writer) ([]result, error) {
@@ -169,8 +172,12 @@ func runBench(ctx context.Context, o runOptions, chosen []scenario, out io.Write
 			return results, fmt.Errorf("preparing %s: %w", sc.name, err)
 		}
 		prep := time.Since(start)
+		cpu := serverCPU(o.pid, o.warmup)
 		r := loadkit.Run(ctx, cfg, loadkit.Scenario{Name: sc.name, Next: reqs.next})
 		res := result{Result: r, Pins: st.Params.Pins, Distinct: reqs.distinct, What: sc.what, target: sc.target}
+		if used := cpu(); used > 0 && r.Requests() > 0 {
+			res.CPUPerReq = used / time.Duration(r.Requests())
+		}
 		printResult(out, res, prep)
 		results = append(results, res)
 		if timedOut(r) && o.settle > 0 {
@@ -182,6 +189,38 @@ func runBench(ctx context.Context, o runOptions, chosen []scenario, out io.Write
 		}
 	}
 	return results, nil
+}
+
+// serverCPU starts measuring the CPU time the server (pid; none if 0)
+// uses from the end of the warm-up; the function it returns ends the
+// measurement (0 if it failed). On a machine shared with other work the
+// server's CPU per request is a steadier figure than its req/s.
+func serverCPU(pid int, warmup time.Duration) func() time.Duration {
+	if pid <= 0 {
+		return func() time.Duration { return 0 }
+	}
+	start := make(chan time.Duration, 1)
+	t := time.AfterFunc(warmup, func() {
+		v, err := processCPU(pid)
+		if err != nil {
+			v = -1
+		}
+		start <- v
+	})
+	return func() time.Duration {
+		t.Stop()
+		var from time.Duration
+		select {
+		case from = <-start:
+		default:
+			return 0 // the warm-up never ended
+		}
+		to, err := processCPU(pid)
+		if from < 0 || err != nil {
+			return 0
+		}
+		return to - from
+	}
 }
 
 // timedOut reports whether r's first error was a client timeout: the

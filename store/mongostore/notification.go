@@ -127,6 +127,12 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 	return views, unread[recipient], next, nil
 }
 
+// UnreadCount counts recipient's unread notifications.
+func (s *Store) UnreadCount(ctx context.Context, recipient bson.ObjectID) (int64, error) {
+	unread, err := s.unreadCounts(ctx, []bson.ObjectID{recipient})
+	return unread[recipient], err
+}
+
 // MarkNotificationsRead marks every notification of recipient read.
 func (s *Store) MarkNotificationsRead(ctx context.Context, recipient bson.ObjectID) error {
 	_, err := s.notifications.UpdateMany(ctx,

@@ -50,10 +50,6 @@ func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p store.Pag
 	if err != nil {
 		return nil, nil, err
 	}
-	var one int
-	if err := s.r.QueryRowContext(ctx, `SELECT 1 FROM pins WHERE id = ?`, pin[:]).Scan(&one); err != nil {
-		return nil, nil, mapErr(err)
-	}
 	where, args := `c.pin_id = ?`, []any{pin[:]}
 	if !after.IsZero() {
 		where += ` AND c.id > ?`
@@ -81,6 +77,14 @@ func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p store.Pag
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, mapErr(err)
+	}
+	if len(out) == 0 {
+		// Only an empty page asks whether the pin exists: the comments
+		// of an unknown pin are not found, not empty.
+		var one int
+		if err := s.r.QueryRowContext(ctx, `SELECT 1 FROM pins WHERE id = ?`, pin[:]).Scan(&one); err != nil {
+			return nil, nil, mapErr(err)
+		}
 	}
 	out, next := store.NextCursor(sc, out, limit, func(v store.CommentView) bson.ObjectID { return v.ID })
 	return out, next, nil

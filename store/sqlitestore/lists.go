@@ -58,14 +58,10 @@ func (s *Store) searchPins(ctx context.Context, sc store.ListScope, author bson.
 	if err != nil {
 		return nil, nil, err
 	}
-	terms := store.SearchTerms(query)
-	if len(terms) == 0 {
-		return []store.PinView{}, nil, nil
+	match, err := s.matchExpr(ctx, store.SearchTerms(query))
+	if err != nil || match == "" {
+		return []store.PinView{}, nil, err
 	}
-	for i, t := range terms {
-		terms[i] = `"` + t + `"*` // words hold letters and digits only: nothing to escape
-	}
-	match := strings.Join(terms, " AND ")
 	bound := int64(1) << 62
 	if !after.IsZero() {
 		var seq int64
@@ -101,10 +97,25 @@ func (s *Store) searchPins(ctx context.Context, sc store.ListScope, author bson.
 	return pins, next, nil
 }
 
-// FindFeed lists pins by the people user follows, newest first, as a k-way
-// merge: for each followee the index (author_id, id) yields at most
-// limit+1 pins below the cursor, and only those are sorted. The cost
-// grows with the number of followees, never with how many pins they have.
+// feedWalkFrom is the number of followees from which FindFeed first walks
+// the newest pins instead of merging per followee; feedWalkRows bounds
+// that walk.
+const (
+	feedWalkFrom = 32
+	feedWalkRows = 1000
+)
+
+// FindFeed lists pins by the people user follows, newest first. The page's
+// ids are chosen first; only they are hydrated. Two plans, both flat in the
+// followees' total pins:
+//   - a k-way merge: for each followee the index (author_id, id) yields at
+//     most limit+1 pins below the cursor, and only those are sorted. It
+//     costs an index seek per followee, so it serves users who follow few.
+//   - for users who follow many, a walk down the newest pins below the
+//     cursor keeping those whose author they follow (one lookup in the
+//     follows key each): a page costs about limit rows when the followees
+//     write most pins. The walk gives up after feedWalkRows pins (followees
+//     who write little) and the merge serves the page.
 func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	sc := s.listScope("feed:" + user.Hex())
 	after, limit, err := p.Decode(sc)
@@ -115,16 +126,37 @@ func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) 
 	if after.IsZero() {
 		below = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 	}
-	// The page's ids are chosen first; only they are hydrated.
-	pins, err := queryPins(ctx, s.r, user, `SELECT `+pinViewCols+pinViewFrom+`
-		WHERE p.id IN (
-			SELECT c.id FROM follows f
-			JOIN pins c ON c.id IN (SELECT id FROM pins WHERE author_id = f.followee_id AND id < ? ORDER BY id DESC LIMIT ?)
-			WHERE f.follower_id = ?
-			ORDER BY c.id DESC LIMIT ?)
-		ORDER BY p.id DESC`, below, limit+1, user[:], limit+1)
-	if err != nil {
-		return nil, nil, err
+	var following int
+	if err := s.r.QueryRowContext(ctx, `SELECT following_count FROM users WHERE id = ?`, user[:]).Scan(&following); err != nil {
+		if err = mapErr(err); err != store.ErrNotFound {
+			return nil, nil, err
+		}
+	}
+	var pins []store.PinView
+	if following >= feedWalkFrom {
+		pins, err = queryPins(ctx, s.r, user, `SELECT `+pinViewCols+pinViewFrom+`
+			WHERE p.id IN (
+				SELECT w.id FROM (SELECT id, author_id FROM pins WHERE id < ? ORDER BY id DESC LIMIT ?) w
+				WHERE EXISTS (SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = w.author_id)
+				LIMIT ?)
+			ORDER BY p.id DESC`, below, feedWalkRows, user[:], limit+1)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(pins) <= limit {
+		// Fewer than a page and a row: the walk ran out of rows (or was
+		// not tried), so the merge decides.
+		pins, err = queryPins(ctx, s.r, user, `SELECT `+pinViewCols+pinViewFrom+`
+			WHERE p.id IN (
+				SELECT c.id FROM follows f
+				JOIN pins c ON c.id IN (SELECT id FROM pins WHERE author_id = f.followee_id AND id < ? ORDER BY id DESC LIMIT ?)
+				WHERE f.follower_id = ?
+				ORDER BY c.id DESC LIMIT ?)
+			ORDER BY p.id DESC`, below, limit+1, user[:], limit+1)
+		if err != nil {
+			return nil, nil, err
+		}
 	}
 	pins, next := store.NextCursor(sc, pins, limit, func(v store.PinView) bson.ObjectID { return v.ID })
 	return pins, next, nil

@@ -163,6 +163,16 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 	return views, unread[recipient], next, nil
 }
 
+// UnreadCount reads recipient's unread count, a column kept by triggers.
+func (s *Store) UnreadCount(ctx context.Context, recipient bson.ObjectID) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT unread_count FROM users WHERE id = ?`, recipient[:]).Scan(&n)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return n, mapErr(err)
+}
+
 func queryNotifications(ctx context.Context, tx *sql.Tx, tail string, args ...any) ([]store.Notification, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, recipient_id, kind, actor_id, pin_id, read, created_at
 		FROM notifications `+tail, args...)

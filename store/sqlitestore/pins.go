@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -93,9 +94,25 @@ func (s *Store) FindPin(ctx context.Context, id, viewer bson.ObjectID) (*store.P
 	return &pins[0], nil
 }
 
-// pinWords is what the search index holds for a pin.
-func pinWords(title, content string) string {
-	return strings.Join(store.Words(title+" "+content), " ")
+// indexWords writes what the search index holds for the pin in row seq:
+// its words (store.Words), and each word into search_terms (search.go).
+// update replaces the row's words instead of adding them.
+func indexWords(ctx context.Context, tx *sql.Tx, seq int64, title, content string, update bool) error {
+	words := store.Words(title + " " + content)
+	q := `INSERT INTO pin_words (words, rowid) VALUES (?, ?)`
+	if update {
+		q = `UPDATE pin_words SET words = ? WHERE rowid = ?`
+	}
+	if _, err := tx.ExecContext(ctx, q, strings.Join(words, " "), seq); err != nil {
+		return err
+	}
+	list, err := json.Marshal(words)
+	if err != nil {
+		return err
+	}
+	// One statement whatever the number of words (the cache keeps it).
+	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO search_terms (term) SELECT value FROM json_each(?)`, string(list))
+	return err
 }
 
 // ownGroup checks inside tx that group id is owner's, recording why not
@@ -146,8 +163,7 @@ func insertPin(ctx context.Context, tx *sql.Tx, p store.Pin) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO pin_words (rowid, words) VALUES (?, ?)`, seq, pinWords(p.Title, p.Content))
-	return err
+	return indexWords(ctx, tx, seq, p.Title, p.Content, false)
 }
 
 // ownPin reads pin id inside tx and checks that actor wrote it.
@@ -207,7 +223,7 @@ func (s *Store) UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch st
 			}
 		}
 		if title != old.Title || content != old.Content {
-			_, err = tx.ExecContext(ctx, `UPDATE pin_words SET words = ? WHERE rowid = ?`, pinWords(title, content), seq)
+			err = indexWords(ctx, tx, seq, title, content, true)
 		}
 		return err
 	})

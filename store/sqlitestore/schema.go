@@ -255,6 +255,19 @@ CREATE TRIGGER groups_ad_words AFTER DELETE ON pin_groups BEGIN
 	DELETE FROM group_words WHERE rowid = OLD.seq;
 END;
 `,
+	// 3: every distinct word the search index holds, so that a search
+	// term longer than the prefix indexes (1–3 characters) becomes an OR
+	// of the exact words it starts, which FTS5 streams newest first and
+	// stops after one page, instead of a prefix query that merges the
+	// whole doclist of every such word first (seconds at 1M pins for a
+	// common word). Words are only ever added: one no pin holds any more
+	// matches nothing.
+	`
+CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE VIRTUAL TABLE temp.pin_words_terms USING fts5vocab(main, pin_words, row);
+INSERT INTO search_terms (term) SELECT term FROM temp.pin_words_terms;
+DROP TABLE temp.pin_words_terms;
+`,
 }
 
 // migrationSteps are the parts of a step that need Go (store.Words),

@@ -49,6 +49,14 @@ func testNotifyBatch(t *testing.T, s *suite) {
 		if err != nil || len(items) != 2 || unread != 2 || next != nil {
 			t.Errorf("%s: %d items, %d unread, %v; want 2 and 2", r.Nickname, len(items), unread, err)
 		}
+		if n, err := st.UnreadCount(ctx, r.ID); err != nil || n != 2 {
+			t.Errorf("%s: UnreadCount = %d, %v; want 2", r.Nickname, n, err)
+		}
+	}
+	for _, id := range []bson.ObjectID{actor.ID, bson.NewObjectID()} {
+		if n, err := st.UnreadCount(ctx, id); err != nil || n != 0 {
+			t.Errorf("UnreadCount(%s) = %d, %v; want 0", id.Hex(), n, err)
+		}
 	}
 	if items, unread, _, err := st.FindNotifications(ctx, actor.ID, store.Page{}); err != nil || len(items) != 0 || unread != 0 {
 		t.Errorf("actor has %d notifications, %d unread, %v", len(items), unread, err)
@@ -165,6 +173,12 @@ func testNotificationPages(t *testing.T, s *suite) {
 	}
 	if err := st.MarkNotificationsRead(ctx, me); err != nil { // again: nothing left to mark
 		t.Fatal(err)
+	}
+	if n, err := st.UnreadCount(ctx, me); err != nil || n != 0 {
+		t.Errorf("UnreadCount after marking read = %d, %v; want 0", n, err)
+	}
+	if n, err := st.UnreadCount(ctx, other); err != nil || n != 4 {
+		t.Errorf("other's UnreadCount = %d, %v; want 4", n, err)
 	}
 }
 
