@@ -266,7 +266,7 @@ func (w *web) handleBookmarkForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, _, _, err := w.store.SetBookmark(c.UserContext(), id, u.ID, c.FormValue("on") == "1"); err != nil {
+	if _, err := w.bookmarkPin(c.UserContext(), u.ID, id, c.FormValue("on") == "1"); err != nil {
 		return err
 	}
 	return w.redirect(c, "/pins/"+id.Hex(), "")

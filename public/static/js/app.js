@@ -74,6 +74,7 @@ const handlers = {
   'pin.liked': (d) => {
     if (d.pin_id === pinId && fresh(`pin:${d.pin_id}`, d.rev)) setCounts('likes', d.like_count);
   },
+  'pin.bookmarked': (d) => { if (d.pin_id === pinId) setCounts('bookmarks', d.bookmark_count); },
   'pin.updated': (p) => { if (p.id === pinId) showPinEdit(p); },
   'pin.deleted': (d) => { if (d.id === pinId) location.assign('/'); },
   'profile.followers': (d) => {
