@@ -7,20 +7,30 @@ package handlers
 // follows the page's language.
 var catalog = map[string]map[string]string{
 	"en": {
-		"nav.skip": "Skip to content", "nav.label": "Main", "nav.search": "Search pins",
+		"nav.skip": "Skip to content", "nav.label": "Main", "nav.search": "Search",
 		"nav.feed": "Feed", "nav.bookmarks": "Bookmarks", "nav.groups": "My groups",
 		"nav.newpin": "New pin", "nav.notifications": "Notifications", "nav.logout": "Log out",
 		"nav.login": "Log in", "nav.signup": "Sign up",
 		"action.edit": "Edit", "action.delete": "Delete",
 
+		"search.title": "Results for “%s”", "search.tabs": "What to search", "search.tab.pins": "Pins",
+		"search.tab.people": "People", "search.tab.groups": "Groups", "search.prompt": "Type what you are looking for.",
+		"nav.menu": "Menu", "nav.search.label": "Search",
+		"groups.pincount.one": "%d pin", "profile.pinsword": "pins", "profile.pinsword.one": "pin",
+		"profile.followers.one": "follower",
+		"js.newpins.one":        "%d new pin — show",
+		"note.save":             "%s saved your pin", "js.note.save": "%s saved your pin",
+		"people.followers": "People following %s", "people.following": "People %s follows",
+		"people.empty": "Nobody here yet.",
+
 		"home.title": "Discover", "home.results": "Pins matching “%s”", "home.clear": "Show all",
 		"home.anon":  "Browse freely; sign up to post, like, save and follow.",
 		"grid.empty": "No pins here yet.", "grid.more": "More",
 		"feed.title": "Feed", "feed.intro": "New pins by the people you follow.",
-		"bookmarks.title": "Bookmarks", "bookmarks.intro": "Pins you saved.",
+		"bookmarks.title": "Bookmarks", "bookmarks.intro": "Pins you bookmarked.",
 
-		"pin.author": "Author", "pin.like": "Like", "pin.likes": "Likes", "pin.bookmark": "Save",
-		"pin.bookmarks": "Saves", "pin.loginprompt": "Log in to like, save, follow and comment.",
+		"pin.author": "Author", "pin.like": "Like", "pin.likes": "Likes", "pin.bookmark": "Bookmark",
+		"pin.bookmarks": "Bookmarks", "pin.loginprompt": "Log in to like, save, follow and comment.",
 		"pin.confirmdelete": "Delete this pin and its comments?", "pin.comments": "Comments",
 		"pin.morecomments": "More comments", "pin.addcomment": "Add a comment", "pin.send": "Send",
 
@@ -85,20 +95,28 @@ var catalog = map[string]map[string]string{
 		"err:Use at least 8 characters.": "Use at least 8 characters.",
 	},
 	"ko": {
-		"nav.skip": "본문으로 건너뛰기", "nav.label": "주 메뉴", "nav.search": "핀 검색",
+		"nav.skip": "본문으로 건너뛰기", "nav.label": "주 메뉴", "nav.search": "검색",
 		"nav.feed": "피드", "nav.bookmarks": "북마크", "nav.groups": "내 그룹",
 		"nav.newpin": "새 핀", "nav.notifications": "알림", "nav.logout": "로그아웃",
 		"nav.login": "로그인", "nav.signup": "회원가입",
 		"action.edit": "수정", "action.delete": "삭제",
 
+		"search.title": "“%s” 검색 결과", "search.tabs": "검색 대상", "search.tab.pins": "핀",
+		"search.tab.people": "사람", "search.tab.groups": "그룹", "search.prompt": "찾을 내용을 입력하세요.",
+		"nav.menu": "메뉴", "nav.search.label": "검색",
+		"profile.pinsword": "핀",
+		"note.save":        "%s님이 내 핀을 저장했습니다", "js.note.save": "%s님이 내 핀을 저장했습니다",
+		"people.followers": "%s님의 팔로워", "people.following": "%s님이 팔로우하는 사람",
+		"people.empty": "아직 아무도 없습니다.",
+
 		"home.title": "둘러보기", "home.results": "“%s” 검색 결과", "home.clear": "전체 보기",
 		"home.anon":  "자유롭게 둘러보세요. 가입하면 핀 올리기, 좋아요, 저장, 팔로우를 할 수 있습니다.",
 		"grid.empty": "아직 핀이 없습니다.", "grid.more": "더 보기",
 		"feed.title": "피드", "feed.intro": "팔로우하는 사람들의 새 핀입니다.",
-		"bookmarks.title": "북마크", "bookmarks.intro": "저장한 핀입니다.",
+		"bookmarks.title": "북마크", "bookmarks.intro": "북마크한 핀입니다.",
 
-		"pin.author": "작성자", "pin.like": "좋아요", "pin.likes": "좋아요", "pin.bookmark": "저장",
-		"pin.bookmarks": "저장", "pin.loginprompt": "로그인하면 좋아요, 저장, 팔로우, 댓글을 할 수 있습니다.",
+		"pin.author": "작성자", "pin.like": "좋아요", "pin.likes": "좋아요", "pin.bookmark": "북마크",
+		"pin.bookmarks": "북마크", "pin.loginprompt": "로그인하면 좋아요, 저장, 팔로우, 댓글을 할 수 있습니다.",
 		"pin.confirmdelete": "이 핀과 댓글을 삭제할까요?", "pin.comments": "댓글",
 		"pin.morecomments": "댓글 더 보기", "pin.addcomment": "댓글 쓰기", "pin.send": "등록",
 

@@ -28,6 +28,7 @@ func (s *server) registerPages(app *fiber.App) error {
 	get("/feed", w.handleFeedPage)
 	get("/bookmarks", w.handleBookmarksPage)
 	get("/lang/:code", w.handleLang)
+	get("/search", w.handleSearchPage)
 
 	get("/pins/new", w.handleNewPin)
 	post("/pins", w.handleCreatePinForm)
@@ -49,6 +50,8 @@ func (s *server) registerPages(app *fiber.App) error {
 	post("/groups/:id/delete", w.handleDeleteGroupForm)
 
 	get("/users/:id", w.handleProfilePage)
+	get("/users/:id/followers", w.handleFollowersPage)
+	get("/users/:id/following", w.handleFollowingPage)
 	post("/users/:id/follow", w.handleFollowForm)
 	get("/settings/profile", w.handleEditProfile)
 	post("/settings/profile", w.handleUpdateProfileForm)

@@ -11,7 +11,7 @@ import (
 func stubFuncs() template.FuncMap {
 	s := func(...any) string { return "" }
 	return template.FuncMap{
-		"t": s, "tf": s, "date": s, "iso": s, "note": s, "thumb": s, "detail": s, "avatar": s,
+		"t": s, "tf": s, "tn": s, "word": s, "date": s, "iso": s, "note": s, "thumb": s, "detail": s, "avatar": s,
 		"join":    func([]string, string) string { return "" },
 		"dict":    func(...any) map[string]any { return nil },
 		"card":    func(any) string { return "" },

@@ -3,7 +3,7 @@
 // loads, so nothing moves. More pages come from the JSON API by cursor;
 // new pins announced live wait behind a banner.
 
-import { el, t } from './util.js';
+import { el, tn } from './util.js';
 
 const ROW = 4; // px, grid-auto-rows in site.css
 
@@ -99,7 +99,7 @@ export function newPinsBanner(grid) {
   return (pin) => {
     if (!banner || waiting.some((p) => p.id === pin.id)) return;
     waiting.unshift(pin);
-    banner.textContent = t('newpins', waiting.length);
+    banner.textContent = tn('newpins', waiting.length);
     banner.hidden = false;
   };
 }
