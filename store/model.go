@@ -79,32 +79,48 @@ type FollowState struct {
 	Revision int64
 }
 
-// Group is a pin group (board), seen only by its owner.
+// Group is a pin group (board): public (everyone sees it and its pins)
+// unless Secret, when it exists only for its owner. Image (the cover) is
+// optional.
 type Group struct {
 	ID        bson.ObjectID `bson:"_id"`
 	OwnerID   bson.ObjectID `bson:"owner_id"`
 	Title     string        `bson:"title"`
 	Content   string        `bson:"content"`
+	Secret    bool          `bson:"secret,omitempty"`
 	Image     ImageRef      `bson:"image"`
 	CreatedAt time.Time     `bson:"created_at"`
 	UpdatedAt time.Time     `bson:"updated_at"`
 	Deleting  bool          `bson:"deleting,omitempty"`
 }
 
-// GroupView is a group with its pin count.
+// GroupView is a group with its pin count (pins posted and saved into
+// it) and, in lists, the images of its newest pins (at most PreviewPins),
+// shown instead of a cover or beside it.
 type GroupView struct {
 	Group
 	PinCount int64
+	Previews []ImageRef
 }
+
+// PreviewPins is how many of a group's newest pins' images a group list
+// carries.
+const PreviewPins = 4
+
+// Visible reports whether viewer may see group g: a public group is
+// everyone's, a secret one only its owner's.
+func (g *Group) Visible(viewer bson.ObjectID) bool { return !g.Secret || g.OwnerID == viewer }
 
 // GroupInput creates a group.
 type GroupInput struct {
 	Title, Content string
+	Secret         bool
 }
 
 // GroupPatch changes a group; nil fields are kept.
 type GroupPatch struct {
 	Title, Content *string
+	Secret         *bool
 	Image          *ImageRef
 }
 
@@ -121,9 +137,9 @@ type Pin struct {
 	Deleting  bool          `bson:"deleting,omitempty"`
 }
 
-// PinCounts are recounted from likes, bookmarks and comments.
+// PinCounts are recounted from likes, bookmarks, comments and saves.
 type PinCounts struct {
-	Likes, Bookmarks, Comments int64
+	Likes, Bookmarks, Comments, Saves int64
 }
 
 // PinView is a pin hydrated for a viewer.
@@ -133,6 +149,9 @@ type PinView struct {
 	Counts         PinCounts
 	LikedByMe      bool
 	BookmarkedByMe bool
+	// SavedGroupIDs are the viewer's groups the pin was saved into, in id
+	// order; empty (never nil) for an anonymous viewer.
+	SavedGroupIDs []bson.ObjectID
 }
 
 // PinInput creates a pin.
@@ -172,6 +191,23 @@ type BookmarkState struct {
 	BookmarkCount int64
 }
 
+// SaveState answers a save or unsave.
+type SaveState struct {
+	Saved     bool
+	SaveCount int64
+	GroupID   bson.ObjectID
+}
+
+// Save is a pin saved by a user into one of their groups. Its id orders
+// the group's additions: a group lists its pins newest addition first.
+type Save struct {
+	ID        bson.ObjectID `bson:"_id"`
+	PinID     bson.ObjectID `bson:"pin_id"`
+	GroupID   bson.ObjectID `bson:"group_id"`
+	UserID    bson.ObjectID `bson:"user_id"`
+	CreatedAt time.Time     `bson:"created_at"`
+}
+
 // Comment is a comment on a pin.
 type Comment struct {
 	ID        bson.ObjectID `bson:"_id"`
@@ -193,6 +229,7 @@ const (
 	NotifyLike    = "like"
 	NotifyComment = "comment"
 	NotifyNewPin  = "new_pin"
+	NotifySave    = "save"
 )
 
 // RenotifyAfter is how long a like or a follow toggled off and on again
@@ -202,8 +239,11 @@ const RenotifyAfter = 24 * time.Hour
 
 // Deduplicated reports whether notifications of kind are sent at most
 // once per RenotifyAfter for the same actor, pin and recipient: toggles
-// are; comments and new pins, each a new thing, are not.
-func Deduplicated(kind string) bool { return kind == NotifyLike || kind == NotifyFollow }
+// (likes, follows, saves) are; comments and new pins, each a new thing,
+// are not.
+func Deduplicated(kind string) bool {
+	return kind == NotifyLike || kind == NotifyFollow || kind == NotifySave
+}
 
 // Notification is persisted per recipient.
 type Notification struct {

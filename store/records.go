@@ -37,9 +37,10 @@ func NewUserRecord(in NewUser, opts Options) (*User, error) {
 func NewGroupRecord(owner bson.ObjectID, in GroupInput, img ImageRef) (Group, error) {
 	now := Now()
 	g := Group{ID: bson.NewObjectID(), OwnerID: owner, Title: strings.TrimSpace(in.Title),
-		Content: strings.TrimSpace(in.Content), Image: img, CreatedAt: now, UpdatedAt: now}
+		Content: strings.TrimSpace(in.Content), Secret: in.Secret, Image: img, CreatedAt: now, UpdatedAt: now}
 	f := Fields{}
-	checkText(f, g.Title, g.Content, img)
+	// The cover is optional: a group without one shows its pins.
+	checkWords(f, g.Title, g.Content)
 	return g, f.Err()
 }
 
@@ -59,18 +60,23 @@ func NewPinRecord(author bson.ObjectID, in PinInput, img ImageRef, f Fields) Pin
 // checkText records the rules of a new group's or pin's title, content
 // and image.
 func checkText(f Fields, title, content string, img ImageRef) {
-	LimitRunes(f, "title", title, true, MaxTitleRunes)
-	LimitRunes(f, "content", content, false, MaxContentRunes)
+	checkWords(f, title, content)
 	if img.IsZero() {
 		f.Add("image", "required")
 	}
+}
+
+// checkWords records the rules of a title and a content.
+func checkWords(f Fields, title, content string) {
+	LimitRunes(f, "title", title, true, MaxTitleRunes)
+	LimitRunes(f, "content", content, false, MaxContentRunes)
 }
 
 // NewNotifications returns one notification of kind by actor (about pin,
 // if any) per distinct recipient, never to the actor themselves.
 func NewNotifications(kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients []bson.ObjectID) ([]Notification, error) {
 	switch kind {
-	case NotifyFollow, NotifyLike, NotifyComment, NotifyNewPin:
+	case NotifyFollow, NotifyLike, NotifyComment, NotifyNewPin, NotifySave:
 	default:
 		return nil, Errorf(EInternal, "Unknown notification kind %q.", kind)
 	}

@@ -68,6 +68,29 @@ type Groups interface {
 	FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p Page) ([]PinView, *string, error)
 }
 
+// Boards are what makes groups Pinterest's boards (SPEC §3): saving any
+// visible pin into one's own group, a user's public groups, related pins
+// and the searches of people and public groups.
+type Boards interface {
+	// SetSave saves (on) or unsaves pin into group for user, the group's
+	// owner, idempotently: changed reports whether anything changed. The
+	// pin is returned so that the caller can notify its author.
+	SetSave(ctx context.Context, pin, group, user bson.ObjectID, on bool) (SaveState, bool, *Pin, error)
+	// FindUserGroups lists owner's groups newest first: the public ones,
+	// or all of them when the viewer is the owner.
+	FindUserGroups(ctx context.Context, owner, viewer bson.ObjectID, p Page) ([]GroupView, *string, error)
+	// SearchGroups lists public groups whose title words start with every
+	// term of q, newest first.
+	SearchGroups(ctx context.Context, q string, p Page) ([]GroupView, *string, error)
+	// SearchUsers lists users whose nickname starts with q (compared as
+	// NicknameSkeleton, so case-insensitively), in nickname order.
+	SearchUsers(ctx context.Context, q string, p Page) ([]Card, *string, error)
+	// FindRelatedPins lists, for pin, the pins sharing a public group
+	// with it (posted or saved), newest first, then the pins sharing a
+	// word of its title, newest first; never pin itself, none twice.
+	FindRelatedPins(ctx context.Context, pin, viewer bson.ObjectID, p Page) ([]PinView, *string, error)
+}
+
 // Pins are the grid, profiles' pins, the feed and search.
 type Pins interface {
 	CreatePin(ctx context.Context, author bson.ObjectID, in PinInput, img ImageRef) (*PinView, error)

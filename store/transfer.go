@@ -26,12 +26,13 @@ const (
 	KindComments      Kind = "comments"
 	KindLikes         Kind = "likes"
 	KindBookmarks     Kind = "bookmarks"
+	KindSaves         Kind = "saves"
 	KindNotifications Kind = "notifications"
 )
 
 // Kinds lists every kind in copy order.
 var Kinds = []Kind{KindImages, KindUsers, KindGroups, KindPins, KindFollows,
-	KindComments, KindLikes, KindBookmarks, KindNotifications}
+	KindComments, KindLikes, KindBookmarks, KindSaves, KindNotifications}
 
 // FollowEdge is one user following another.
 type FollowEdge struct {
@@ -60,6 +61,7 @@ type Batch struct {
 	Comments      []Comment
 	Likes         []Reaction
 	Bookmarks     []Reaction
+	Saves         []Save
 	Notifications []Notification
 	// Next is the key of the last record in the batch (an id's hex, an
 	// image's name), to pass as after for the next one; "" at the end.
@@ -69,7 +71,7 @@ type Batch struct {
 // Len is the number of records in b.
 func (b *Batch) Len() int {
 	return len(b.Images) + len(b.Users) + len(b.Groups) + len(b.Pins) + len(b.Follows) +
-		len(b.Comments) + len(b.Likes) + len(b.Bookmarks) + len(b.Notifications)
+		len(b.Comments) + len(b.Likes) + len(b.Bookmarks) + len(b.Saves) + len(b.Notifications)
 }
 
 // Transfer reads and writes whole records, ids and times kept.

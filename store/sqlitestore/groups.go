@@ -3,19 +3,20 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"mypinterest/store"
 )
 
-const groupCols = `g.id, g.owner_id, g.title, g.content, g.image_key, g.image_ext, g.image_w, g.image_h,
+const groupCols = `g.id, g.owner_id, g.title, g.content, g.secret, g.image_key, g.image_ext, g.image_w, g.image_h,
 	g.image_alpha, g.created_at, g.updated_at, g.pin_count`
 
 func scanGroup(row interface{ Scan(...any) error }) (store.GroupView, error) {
 	var g store.GroupView
 	var created, updated int64
-	err := row.Scan(idScan{&g.ID}, idScan{&g.OwnerID}, &g.Title, &g.Content, &g.Image.Key, &g.Image.Ext,
+	err := row.Scan(idScan{&g.ID}, idScan{&g.OwnerID}, &g.Title, &g.Content, &g.Secret, &g.Image.Key, &g.Image.Ext,
 		&g.Image.Width, &g.Image.Height, &g.Image.Alpha, &created, &updated, &g.PinCount)
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
 	return g, mapErr(err)
@@ -34,31 +35,58 @@ func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in store.G
 	return &store.GroupView{Group: g}, nil
 }
 
+// insertGroup writes a group with the next seq (the writer is alone, so
+// max+1 is free) and, if it is public, its title's words.
 func insertGroup(ctx context.Context, tx *sql.Tx, g store.Group) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO pin_groups (id, owner_id, title, content,
-		image_key, image_ext, image_w, image_h, image_alpha, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		g.ID[:], g.OwnerID[:], g.Title, g.Content, g.Image.Key, g.Image.Ext, g.Image.Width, g.Image.Height,
-		g.Image.Alpha, ms(g.CreatedAt), ms(g.UpdatedAt))
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM pin_groups`).Scan(&seq); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO pin_groups (id, owner_id, title, content, secret,
+		image_key, image_ext, image_w, image_h, image_alpha, created_at, updated_at, seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.ID[:], g.OwnerID[:], g.Title, g.Content, g.Secret, g.Image.Key, g.Image.Ext, g.Image.Width, g.Image.Height,
+		g.Image.Alpha, ms(g.CreatedAt), ms(g.UpdatedAt), seq)
+	if err != nil || g.Secret {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO group_words (rowid, words) VALUES (?, ?)`, seq, groupWords(g.Title))
 	return err
 }
 
-// ownGroup returns group id if actor owns it: ErrNotFound when there is no
-// such group, ErrForbidden when it is someone else's.
-func (s *Store) ownGroup(ctx context.Context, id, actor bson.ObjectID) (store.GroupView, error) {
-	g, err := scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupCols+` FROM pin_groups g WHERE g.id = ?`, id[:]))
-	if err != nil {
-		return g, err
+// groupWords is what the group search index holds for a title.
+func groupWords(title string) string { return strings.Join(store.Words(title), " ") }
+
+// visibleGroup returns group id if viewer may see it (public, or their
+// own): a secret group of someone else is not found.
+func visibleGroup(ctx context.Context, q querier, id, viewer bson.ObjectID) (store.GroupView, error) {
+	g, err := scanGroup(q.QueryRowContext(ctx, `SELECT `+groupCols+` FROM pin_groups g WHERE g.id = ?`, id[:]))
+	if err == nil && !g.Visible(viewer) {
+		err = store.ErrNotFound
 	}
-	if g.OwnerID != actor {
-		return g, store.ErrForbidden
-	}
-	return g, nil
+	return g, err
 }
 
-// FindGroup returns a group with its pin count; only its owner sees it.
+// ownGroup returns group id if actor owns it: ErrNotFound when there is no
+// such group or it is someone else's secret one, ErrForbidden when it is
+// someone else's public one.
+func ownGroup(ctx context.Context, q querier, id, actor bson.ObjectID) (store.GroupView, error) {
+	g, err := visibleGroup(ctx, q, id, actor)
+	if err == nil && g.OwnerID != actor {
+		err = store.ErrForbidden
+	}
+	return g, err
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// FindGroup returns a group with its pin count, if viewer may see it.
 func (s *Store) FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*store.GroupView, error) {
-	g, err := s.ownGroup(ctx, id, viewer)
+	g, err := visibleGroup(ctx, s.r, id, viewer)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +109,11 @@ func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]s
 		}
 		out = append(out, g)
 	}
-	return out, mapErr(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	rows.Close()
+	return out, s.addPreviews(ctx, out)
 }
 
 // UpdateGroup applies p to group id if actor owns it.
@@ -89,13 +121,11 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p stor
 	var g store.GroupView
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		g, err = scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM pin_groups g WHERE g.id = ?`, id[:]))
+		g, err = ownGroup(ctx, tx, id, actor)
 		if err != nil {
 			return err
 		}
-		if g.OwnerID != actor {
-			return store.ErrForbidden
-		}
+		old := g.Group
 		f := store.Fields{}
 		tp := store.CheckPatch(f, p.Title, p.Content, p.Image)
 		if err := f.Err(); err != nil {
@@ -110,11 +140,26 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p stor
 		if tp.Image != nil {
 			g.Image = *tp.Image
 		}
+		if p.Secret != nil {
+			g.Secret = *p.Secret
+		}
 		g.UpdatedAt = store.Now()
-		_, err = tx.ExecContext(ctx, `UPDATE pin_groups SET title = ?, content = ?, image_key = ?, image_ext = ?,
+		_, err = tx.ExecContext(ctx, `UPDATE pin_groups SET title = ?, content = ?, secret = ?, image_key = ?, image_ext = ?,
 			image_w = ?, image_h = ?, image_alpha = ?, updated_at = ? WHERE id = ?`,
-			g.Title, g.Content, g.Image.Key, g.Image.Ext, g.Image.Width, g.Image.Height, g.Image.Alpha,
+			g.Title, g.Content, g.Secret, g.Image.Key, g.Image.Ext, g.Image.Width, g.Image.Height, g.Image.Alpha,
 			ms(g.UpdatedAt), id[:])
+		if err != nil || (old.Title == g.Title && old.Secret == g.Secret) {
+			return err
+		}
+		// The search index holds public titles only.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM group_words WHERE rowid = (SELECT seq FROM pin_groups WHERE id = ?)`, id[:]); err != nil {
+			return err
+		}
+		if g.Secret {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO group_words (rowid, words) SELECT seq, ? FROM pin_groups WHERE id = ?`,
+			groupWords(g.Title), id[:])
 		return err
 	})
 	if err != nil {
@@ -123,18 +168,15 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p stor
 	return &g, nil
 }
 
-// DeleteGroup deletes group id with its pins and their cascades, if actor
-// owns it, in one transaction, and returns the ids of the pins deleted
+// DeleteGroup deletes group id with its pins and their cascades (and the
+// saves into it: other people's pins stay), if actor owns it, in one
+// transaction, and returns the ids of the pins deleted
 // (for pin.deleted events).
 func (s *Store) DeleteGroup(ctx context.Context, id, actor bson.ObjectID) ([]bson.ObjectID, error) {
 	var pins []bson.ObjectID
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var owner bson.ObjectID
-		if err := tx.QueryRowContext(ctx, `SELECT owner_id FROM pin_groups WHERE id = ?`, id[:]).Scan(idScan{&owner}); err != nil {
+		if _, err := ownGroup(ctx, tx, id, actor); err != nil {
 			return err
-		}
-		if owner != actor {
-			return store.ErrForbidden
 		}
 		var err error
 		if pins, err = collectIDs(ctx, tx, `SELECT id FROM pins WHERE group_id = ?`, id[:]); err != nil {

@@ -194,15 +194,53 @@ func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID, viewer bson.O
 	return out, nil
 }
 
-// FindGroupPins lists the pins of group id, newest first; only the group's
-// owner may.
+// FindGroupPins lists the pins posted or saved into group id, newest
+// addition first, if viewer may see the group. The additions are a merge
+// of two index ranges (posted pins by id, saves by id; both ids are
+// creation order); the cursor is the last addition's id.
 func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	sc := s.listScope("group:" + id.Hex())
-	if _, _, err := p.Decode(sc); err != nil {
+	after, limit, err := p.Decode(sc)
+	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := s.ownGroup(ctx, id, viewer); err != nil {
+	if _, err := visibleGroup(ctx, s.r, id, viewer); err != nil {
 		return nil, nil, err
 	}
-	return s.pinPage(ctx, sc, viewer, p, `p.group_id = ?`, id[:])
+	below := after[:]
+	if after.IsZero() {
+		below = maxID
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT k, pin FROM (
+			SELECT * FROM (SELECT id AS k, id AS pin FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
+			UNION ALL
+			SELECT * FROM (SELECT id, pin_id FROM saves WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
+		) ORDER BY k DESC LIMIT ?`, id[:], below, limit+1, id[:], below, limit+1, limit+1)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	type addition struct{ key, pin bson.ObjectID }
+	var adds []addition
+	for rows.Next() {
+		var a addition
+		if err := rows.Scan(idScan{&a.key}, idScan{&a.pin}); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		adds = append(adds, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, mapErr(err)
+	}
+	adds, next := store.NextCursor(sc, adds, limit, func(a addition) bson.ObjectID { return a.key })
+	ids := make([]bson.ObjectID, len(adds))
+	for i, a := range adds {
+		ids[i] = a.pin
+	}
+	pins, err := s.pinsByID(ctx, ids, viewer)
+	return pins, next, err
 }
+
+// maxID sorts after every id: the upper bound of a first page.
+var maxID = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}

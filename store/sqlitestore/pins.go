@@ -1,8 +1,10 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -11,15 +13,17 @@ import (
 )
 
 // pinViewCols are a pin hydrated for a viewer, in one row: the pin, its
-// counts, its author's card and whether the viewer (the first two
-// arguments of the query) liked and bookmarked it. Every page of pins is
+// counts, its author's card, whether the viewer (the first three
+// arguments of the query) liked and bookmarked it and which of the
+// viewer's groups it was saved into (hex ids, comma-separated). Every page of pins is
 // one query whatever its length.
 const pinViewCols = `p.id, p.author_id, p.group_id, p.title, p.content,
 	p.image_key, p.image_ext, p.image_w, p.image_h, p.image_alpha, p.created_at, p.updated_at,
-	p.like_count, p.bookmark_count, p.comment_count,
+	p.like_count, p.bookmark_count, p.comment_count, p.save_count,
 	u.nickname, u.avatar_key, u.avatar_ext, u.avatar_w, u.avatar_h, u.avatar_alpha,
 	EXISTS (SELECT 1 FROM likes WHERE user_id = ? AND pin_id = p.id),
-	EXISTS (SELECT 1 FROM bookmarks WHERE user_id = ? AND pin_id = p.id)`
+	EXISTS (SELECT 1 FROM bookmarks WHERE user_id = ? AND pin_id = p.id),
+	(SELECT group_concat(hex(group_id)) FROM saves WHERE user_id = ? AND pin_id = p.id)`
 
 // pinViewFrom is the FROM clause that goes with pinViewCols.
 const pinViewFrom = ` FROM pins p JOIN users u ON u.id = p.author_id `
@@ -27,23 +31,41 @@ const pinViewFrom = ` FROM pins p JOIN users u ON u.id = p.author_id `
 func scanPinView(row interface{ Scan(...any) error }) (store.PinView, error) {
 	var v store.PinView
 	var created, updated int64
+	var saved sql.NullString
 	err := row.Scan(idScan{&v.ID}, idScan{&v.AuthorID}, idScan{&v.GroupID}, &v.Title, &v.Content,
 		&v.Image.Key, &v.Image.Ext, &v.Image.Width, &v.Image.Height, &v.Image.Alpha, &created, &updated,
-		&v.Counts.Likes, &v.Counts.Bookmarks, &v.Counts.Comments,
+		&v.Counts.Likes, &v.Counts.Bookmarks, &v.Counts.Comments, &v.Counts.Saves,
 		&v.Author.Nickname, &v.Author.Avatar.Key, &v.Author.Avatar.Ext, &v.Author.Avatar.Width,
 		&v.Author.Avatar.Height, &v.Author.Avatar.Alpha,
-		&v.LikedByMe, &v.BookmarkedByMe)
+		&v.LikedByMe, &v.BookmarkedByMe, &saved)
 	v.Author.ID = v.AuthorID
 	v.CreatedAt, v.UpdatedAt = fromMS(created), fromMS(updated)
+	v.SavedGroupIDs = parseHexIDs(saved.String)
 	return v, err
 }
 
+// parseHexIDs parses a comma-separated list of hex ids into sorted ids
+// (never nil).
+func parseHexIDs(list string) []bson.ObjectID {
+	out := []bson.ObjectID{}
+	if list == "" {
+		return out
+	}
+	for _, h := range strings.Split(list, ",") {
+		if id, err := bson.ObjectIDFromHex(strings.ToLower(h)); err == nil {
+			out = append(out, id)
+		}
+	}
+	slices.SortFunc(out, func(a, b bson.ObjectID) int { return bytes.Compare(a[:], b[:]) })
+	return out
+}
+
 // queryPins runs a query selecting pinViewCols for viewer and returns its
-// rows in order; args follow the viewer's two.
+// rows in order; args follow the viewer's three.
 func queryPins(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, viewer bson.ObjectID, query string, args ...any) ([]store.PinView, error) {
-	rows, err := q.QueryContext(ctx, query, append([]any{viewer[:], viewer[:]}, args...)...)
+	rows, err := q.QueryContext(ctx, query, append([]any{viewer[:], viewer[:], viewer[:]}, args...)...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -178,6 +200,12 @@ func (s *Store) UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch st
 		if _, err := tx.ExecContext(ctx, `UPDATE pins SET `+set+` WHERE seq = ?`, append(args, seq)...); err != nil {
 			return err
 		}
+		if group != old.GroupID {
+			// Posted into a group it was saved into: it is there once.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM saves WHERE pin_id = ? AND group_id = ?`, id[:], group[:]); err != nil {
+				return err
+			}
+		}
 		if title != old.Title || content != old.Content {
 			_, err = tx.ExecContext(ctx, `UPDATE pin_words SET words = ? WHERE rowid = ?`, pinWords(title, content), seq)
 		}
@@ -190,7 +218,7 @@ func (s *Store) UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch st
 }
 
 // DeletePin deletes pin id, if actor wrote it, with its comments, likes,
-// bookmarks and notifications (foreign keys cascade in the same
+// bookmarks, saves and notifications (foreign keys cascade in the same
 // transaction).
 func (s *Store) DeletePin(ctx context.Context, id, actor bson.ObjectID) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {

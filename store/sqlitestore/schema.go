@@ -205,6 +205,102 @@ CREATE TRIGGER notifications_au AFTER UPDATE OF read ON notifications WHEN OLD.r
 	UPDATE users SET unread_count = unread_count + (CASE WHEN NEW.read = 0 THEN 1 ELSE -1 END) WHERE id = NEW.recipient_id;
 END;
 `,
+	// 2: boards (SPEC §3): public or secret groups, saves of any pin into
+	// one's groups, and a search index of public groups' titles.
+	`
+ALTER TABLE pin_groups ADD COLUMN secret INTEGER NOT NULL DEFAULT 0;
+-- Groups made before boards were private: they stay so (their owners
+-- may open them up); new groups are public unless made secret.
+UPDATE pin_groups SET secret = 1;
+-- seq is the group's row in group_words (an FTS5 rowid must be an
+-- integer); it follows creation order like pins.seq. Step 2's Go part
+-- (migrationSteps) numbers existing groups and indexes their titles.
+ALTER TABLE pin_groups ADD COLUMN seq INTEGER;
+CREATE UNIQUE INDEX groups_seq ON pin_groups(seq);
+ALTER TABLE pins ADD COLUMN save_count INTEGER NOT NULL DEFAULT 0;
+
+-- The words of each public group's title (store.Words); secret groups
+-- are not in it, so a search never meets them.
+CREATE VIRTUAL TABLE group_words USING fts5(
+	words,
+	tokenize = 'unicode61 remove_diacritics 0',
+	prefix = '1 2 3',
+	detail = none
+);
+
+-- A save is a pin in one more group; user_id is the group's owner.
+CREATE TABLE saves (
+	id         BLOB PRIMARY KEY,
+	pin_id     BLOB NOT NULL REFERENCES pins(id) ON DELETE CASCADE,
+	group_id   BLOB NOT NULL REFERENCES pin_groups(id) ON DELETE CASCADE,
+	user_id    BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at INTEGER NOT NULL,
+	UNIQUE (pin_id, group_id)
+) WITHOUT ROWID;
+-- A group's additions newest first; the pins of a group by pin id
+-- (related pins); a viewer's saves of a pin (saved_group_ids).
+CREATE INDEX saves_group ON saves(group_id, id);
+CREATE INDEX saves_group_pin ON saves(group_id, pin_id);
+CREATE INDEX saves_user ON saves(user_id, pin_id);
+
+CREATE TRIGGER saves_ai AFTER INSERT ON saves BEGIN
+	UPDATE pins SET save_count = save_count + 1 WHERE id = NEW.pin_id;
+	UPDATE pin_groups SET pin_count = pin_count + 1 WHERE id = NEW.group_id;
+END;
+CREATE TRIGGER saves_ad AFTER DELETE ON saves BEGIN
+	UPDATE pins SET save_count = save_count - 1 WHERE id = OLD.pin_id;
+	UPDATE pin_groups SET pin_count = pin_count - 1 WHERE id = OLD.group_id;
+END;
+CREATE TRIGGER groups_ad_words AFTER DELETE ON pin_groups BEGIN
+	DELETE FROM group_words WHERE rowid = OLD.seq;
+END;
+`,
+}
+
+// migrationSteps are the parts of a step that need Go (store.Words),
+// run in the step's transaction after its SQL, by step number.
+var migrationSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	2: numberGroups,
+}
+
+// numberGroups gives every existing group its seq, in id order, and
+// indexes the titles of the public ones.
+func numberGroups(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, title, secret FROM pin_groups ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	type group struct {
+		id     []byte
+		title  string
+		secret bool
+	}
+	var gs []group
+	for rows.Next() {
+		var g group
+		if err := rows.Scan(&g.id, &g.title, &g.secret); err != nil {
+			rows.Close()
+			return err
+		}
+		gs = append(gs, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, g := range gs {
+		if _, err := tx.ExecContext(ctx, `UPDATE pin_groups SET seq = ? WHERE id = ?`, i+1, g.id); err != nil {
+			return err
+		}
+		if g.secret {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO group_words (rowid, words) VALUES (?, ?)`,
+			i+1, groupWords(g.title)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // migrate applies every migration the database has not seen, each in its
@@ -226,6 +322,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("sqlitestore: schema step %d: %w", v+1, err)
+		}
+		if step := migrationSteps[v+1]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				_ = tx.Rollback()
+				return fmt.Errorf("sqlitestore: schema step %d: %w", v+1, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
 			_ = tx.Rollback()

@@ -15,7 +15,8 @@ import (
 var tables = map[store.Kind]string{
 	store.KindImages: "images", store.KindUsers: "users", store.KindGroups: "pin_groups",
 	store.KindPins: "pins", store.KindFollows: "follows", store.KindComments: "comments",
-	store.KindLikes: "likes", store.KindBookmarks: "bookmarks", store.KindNotifications: "notifications",
+	store.KindLikes: "likes", store.KindBookmarks: "bookmarks", store.KindSaves: "saves",
+	store.KindNotifications: "notifications",
 }
 
 // Count returns how many records of kind the store holds.
@@ -89,7 +90,7 @@ func (s *Store) Export(ctx context.Context, kind store.Kind, after string, limit
 var exportQueries = map[store.Kind]string{
 	store.KindUsers: `SELECT id, email, nickname, nickname_key, password_hash, avatar_key, avatar_ext,
 		avatar_w, avatar_h, avatar_alpha, message, created_at FROM users`,
-	store.KindGroups: `SELECT id, owner_id, title, content, image_key, image_ext, image_w, image_h,
+	store.KindGroups: `SELECT id, owner_id, title, content, secret, image_key, image_ext, image_w, image_h,
 		image_alpha, created_at, updated_at FROM pin_groups`,
 	store.KindPins: `SELECT id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h,
 		image_alpha, created_at, updated_at FROM pins`,
@@ -97,6 +98,7 @@ var exportQueries = map[store.Kind]string{
 	store.KindComments:      `SELECT id, pin_id, author_id, content, created_at FROM comments`,
 	store.KindLikes:         `SELECT id, pin_id, user_id, created_at FROM likes`,
 	store.KindBookmarks:     `SELECT id, pin_id, user_id, created_at FROM bookmarks`,
+	store.KindSaves:         `SELECT id, pin_id, group_id, user_id, created_at FROM saves`,
 	store.KindNotifications: `SELECT id, recipient_id, kind, actor_id, pin_id, read, created_at FROM notifications`,
 }
 
@@ -113,7 +115,7 @@ func scanExport(rows *sql.Rows, b *store.Batch) (bson.ObjectID, error) {
 		return u.ID, err
 	case store.KindGroups:
 		var g store.Group
-		err := rows.Scan(idScan{&g.ID}, idScan{&g.OwnerID}, &g.Title, &g.Content, &g.Image.Key, &g.Image.Ext,
+		err := rows.Scan(idScan{&g.ID}, idScan{&g.OwnerID}, &g.Title, &g.Content, &g.Secret, &g.Image.Key, &g.Image.Ext,
 			&g.Image.Width, &g.Image.Height, &g.Image.Alpha, &created, &updated)
 		g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
 		b.Groups = append(b.Groups, g)
@@ -147,6 +149,12 @@ func scanExport(rows *sql.Rows, b *store.Batch) (bson.ObjectID, error) {
 			b.Bookmarks = append(b.Bookmarks, r)
 		}
 		return r.ID, err
+	case store.KindSaves:
+		var v store.Save
+		err := rows.Scan(idScan{&v.ID}, idScan{&v.PinID}, idScan{&v.GroupID}, idScan{&v.UserID}, &created)
+		v.CreatedAt = fromMS(created)
+		b.Saves = append(b.Saves, v)
+		return v.ID, err
 	case store.KindNotifications:
 		var n store.Notification
 		err := rows.Scan(idScan{&n.ID}, idScan{&n.RecipientID}, &n.Kind, idScan{&n.ActorID}, nullIDScan{&n.PinID},
@@ -205,6 +213,13 @@ func importBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 			len(rs), func(i int) []any {
 				r := &rs[i]
 				return []any{r.ID[:], r.PinID[:], r.UserID[:], ms(r.CreatedAt)}
+			})
+	case store.KindSaves:
+		// OR IGNORE also skips a second save of a pin into one group.
+		return each(ctx, tx, `INSERT OR IGNORE INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+			len(b.Saves), func(i int) []any {
+				v := &b.Saves[i]
+				return []any{v.ID[:], v.PinID[:], v.GroupID[:], v.UserID[:], ms(v.CreatedAt)}
 			})
 	case store.KindNotifications:
 		return insertNotifications(ctx, tx, b.Notifications)

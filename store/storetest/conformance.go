@@ -34,6 +34,8 @@ var topics = []struct {
 	{"users", userTests},
 	{"follows", followTests},
 	{"groups", groupTests},
+	{"boards", boardTests},
+	{"related", relatedTests},
 	{"pins", pinTests},
 	{"cursors", cursorTests},
 	{"search", searchTests},

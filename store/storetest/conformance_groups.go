@@ -13,7 +13,7 @@ import (
 // their pins (SPEC §3 Pin group, Deletion cascades).
 var groupTests = []conformanceTest{
 	{"validation", testGroupValidation},
-	{"only the owner", testGroupOwnerOnly},
+	{"public and secret", testGroupVisibility},
 	{"pin counts", testGroupPinCounts},
 	{"group pins pages", testGroupPinsPages},
 	{"delete cascades to pins", testDeleteGroupCascade},
@@ -32,7 +32,7 @@ func testGroupValidation(t *testing.T, s *suite) {
 		{"title missing", " ", "", image, "title"},
 		{"title too long", strings.Repeat("판", 51), "", image, "title"},
 		{"content too long", "t", strings.Repeat("x", 5001), image, "content"},
-		{"image missing", "t", "", store.ImageRef{}, "image"},
+		{"no cover", "t", "", store.ImageRef{}, ""},
 	}
 	for _, tc := range cases {
 		t.Run("create "+tc.name, func(t *testing.T) {
@@ -47,10 +47,12 @@ func testGroupValidation(t *testing.T, s *suite) {
 			}
 		})
 	}
-	if groups, err := st.FindGroupsByOwner(ctx, me); err != nil || len(groups) != 1 {
+	if groups, err := st.FindGroupsByOwner(ctx, me); err != nil || len(groups) != 2 {
 		t.Fatalf("refused groups were stored: %d groups, %v", len(groups), err)
 	}
 	g := newGroup(t, st, me)
+	// An edit may not take the cover away by sending an empty one.
+	cases[len(cases)-1].field = "image"
 	for _, tc := range cases[1:] {
 		t.Run("update "+tc.name, func(t *testing.T) {
 			title, content, img := tc.title, tc.content, tc.img
@@ -73,25 +75,55 @@ func testGroupValidation(t *testing.T, s *suite) {
 	}
 }
 
-// testGroupOwnerOnly: only the owner sees, lists, edits or deletes a
-// group; others are forbidden, and an unknown group is not found.
-func testGroupOwnerOnly(t *testing.T, s *suite) {
+// testGroupVisibility: everyone (anonymous too) sees a public group and
+// its pins; only the owner edits or deletes it (others are forbidden). A
+// secret group exists only for its owner: not found for everyone else,
+// whatever they try. Secret is false unless asked for, and can change.
+func testGroupVisibility(t *testing.T, s *suite) {
 	st := s.store(t)
 	ctx := t.Context()
 	me, other := newUser(t, st, "me").ID, newUser(t, st, "other").ID
-	g := newGroup(t, st, me)
-	newPin(t, st, me, g, "p", "")
+	pub := newGroup(t, st, me)
+	newPin(t, st, me, pub, "p", "")
+	sec, err := st.CreateGroup(ctx, me, store.GroupInput{Title: "hidden", Secret: true}, store.ImageRef{})
+	if err != nil || !sec.Secret || !sec.Image.IsZero() {
+		t.Fatalf("secret group = %+v, %v", sec, err)
+	}
+	newPin(t, st, me, sec.ID, "q", "")
+	for _, viewer := range []bson.ObjectID{other, bson.NilObjectID, me} {
+		g, err := st.FindGroup(ctx, pub, viewer)
+		if err != nil || g.Secret || g.PinCount != 1 || g.OwnerID != me {
+			t.Fatalf("public group seen by %s = %+v, %v", viewer.Hex(), g, err)
+		}
+		if n := len(groupPinIDs(t, st, pub, viewer)); n != 1 {
+			t.Fatalf("public group's pins seen by %s: %d", viewer.Hex(), n)
+		}
+	}
 	title := "hijack"
+	secret := true
 	cases := []struct {
 		name string
 		call func() error
 		code string
 	}{
-		{"find", func() error { _, err := st.FindGroup(ctx, g, other); return err }, store.EForbidden},
-		{"find anonymous", func() error { _, err := st.FindGroup(ctx, g, bson.NilObjectID); return err }, store.EForbidden},
-		{"pins", func() error { _, _, err := st.FindGroupPins(ctx, g, other, store.Page{}); return err }, store.EForbidden},
-		{"update", func() error { _, err := st.UpdateGroup(ctx, g, other, store.GroupPatch{Title: &title}); return err }, store.EForbidden},
-		{"delete", func() error { _, err := st.DeleteGroup(ctx, g, other); return err }, store.EForbidden},
+		{"update public", func() error { _, err := st.UpdateGroup(ctx, pub, other, store.GroupPatch{Title: &title}); return err }, store.EForbidden},
+		{"make public secret", func() error {
+			_, err := st.UpdateGroup(ctx, pub, other, store.GroupPatch{Secret: &secret})
+			return err
+		}, store.EForbidden},
+		{"delete public", func() error { _, err := st.DeleteGroup(ctx, pub, other); return err }, store.EForbidden},
+		{"find secret", func() error { _, err := st.FindGroup(ctx, sec.ID, other); return err }, store.ENotFound},
+		{"find secret anonymous", func() error { _, err := st.FindGroup(ctx, sec.ID, bson.NilObjectID); return err }, store.ENotFound},
+		{"secret pins", func() error { _, _, err := st.FindGroupPins(ctx, sec.ID, other, store.Page{}); return err }, store.ENotFound},
+		{"secret pins anonymous", func() error {
+			_, _, err := st.FindGroupPins(ctx, sec.ID, bson.NilObjectID, store.Page{})
+			return err
+		}, store.ENotFound},
+		{"update secret", func() error {
+			_, err := st.UpdateGroup(ctx, sec.ID, other, store.GroupPatch{Title: &title})
+			return err
+		}, store.ENotFound},
+		{"delete secret", func() error { _, err := st.DeleteGroup(ctx, sec.ID, other); return err }, store.ENotFound},
 		{"find unknown", func() error { _, err := st.FindGroup(ctx, bson.NewObjectID(), me); return err }, store.ENotFound},
 		{"pins unknown", func() error { _, _, err := st.FindGroupPins(ctx, bson.NewObjectID(), me, store.Page{}); return err }, store.ENotFound},
 		{"update unknown", func() error {
@@ -103,12 +135,32 @@ func testGroupOwnerOnly(t *testing.T, s *suite) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(), tc.code) })
 	}
-	got, err := st.FindGroup(ctx, g, me)
-	if err != nil || got.Title != "board" || got.PinCount != 1 {
-		t.Fatalf("group after refused writes = %+v, %v", got, err)
+	got, err := st.FindGroup(ctx, sec.ID, me)
+	if err != nil || got.Title != "hidden" || got.PinCount != 1 || !got.Secret {
+		t.Fatalf("secret group as its owner sees it = %+v, %v", got, err)
+	}
+	if n := len(groupPinIDs(t, st, sec.ID, me)); n != 1 {
+		t.Fatalf("secret group's pins as its owner sees them: %d", n)
+	}
+	// The pins of a secret group are still pins: anyone opens them.
+	if pins := gridIDs(t, st); len(pins) != 2 {
+		t.Fatalf("grid holds %d pins, want 2", len(pins))
 	}
 	if groups, err := st.FindGroupsByOwner(ctx, other); err != nil || len(groups) != 0 {
 		t.Fatalf("other's groups = %+v, %v", groups, err)
+	}
+	// Secret and public again: the flag changes both ways.
+	if up, err := st.UpdateGroup(ctx, pub, me, store.GroupPatch{Secret: &secret}); err != nil || !up.Secret {
+		t.Fatalf("make secret = %+v, %v", up, err)
+	}
+	_, err = st.FindGroup(ctx, pub, other)
+	wantCode(t, err, store.ENotFound)
+	open := false
+	if up, err := st.UpdateGroup(ctx, pub, me, store.GroupPatch{Secret: &open}); err != nil || up.Secret {
+		t.Fatalf("make public = %+v, %v", up, err)
+	}
+	if _, err := st.FindGroup(ctx, pub, other); err != nil {
+		t.Fatalf("public again: %v", err)
 	}
 }
 

@@ -93,7 +93,8 @@ func wantProfileRecount(t *testing.T, st store.Store, id bson.ObjectID) *store.P
 }
 
 // wantPinRecount fails unless pin shows as many likes and bookmarks as
-// there are users among users who see it liked or bookmarked by them, and
+// there are users among users who see it liked or bookmarked by them, as
+// many saves as their saved_group_ids hold, and
 // as many comments as its comment list holds; it returns the counts.
 func wantPinRecount(t *testing.T, st store.Store, pin bson.ObjectID, users []bson.ObjectID) store.PinCounts {
 	t.Helper()
@@ -110,6 +111,7 @@ func wantPinRecount(t *testing.T, st store.Store, pin bson.ObjectID, users []bso
 		if mine.LikedByMe {
 			want.Likes++
 		}
+		want.Saves += int64(len(mine.SavedGroupIDs))
 		if mine.BookmarkedByMe {
 			want.Bookmarks++
 			if !slices.Contains(bookmarkedIDs(t, st, u), pin) {

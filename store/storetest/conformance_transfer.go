@@ -35,6 +35,11 @@ func populate(t *testing.T, st store.Store) (world, []store.ImageFile) {
 	if err := st.MarkNotificationsRead(ctx, w.victim.ID); err != nil {
 		t.Fatal(err)
 	}
+	// Saves, into a public and a secret group.
+	secret := newSecretGroup(t, st, w.b.ID, "secret")
+	mustSave(t, st, w.pinV, secret, w.b.ID)
+	mustSave(t, st, w.pinA, w.groupV, w.victim.ID)
+	mustSave(t, st, w.pinV, newGroup(t, st, w.c.ID), w.c.ID)
 	return w, files
 }
 
@@ -159,6 +164,9 @@ func wantSameData(t *testing.T, src, dst store.Store, w world) {
 		if errA != nil || errB != nil || !slices.EqualFunc(ga, gb, sameGroup) {
 			t.Fatalf("groups of %s: %+v (%v), copy %+v (%v)", id.Hex(), ga, errA, gb, errB)
 		}
+		for _, g := range ga {
+			wantIDs(t, "pins of group "+g.Title, groupPinIDs(t, dst, g.ID, id), groupPinIDs(t, src, g.ID, id))
+		}
 	}
 	for _, pin := range grid {
 		for _, viewer := range append(users, bson.NilObjectID) {
@@ -198,12 +206,14 @@ func wantSameUser(t *testing.T, src, dst store.Store, id bson.ObjectID) {
 func samePin(a, b store.PinView) bool {
 	return a.ID == b.ID && a.AuthorID == b.AuthorID && a.GroupID == b.GroupID && a.Title == b.Title &&
 		a.Content == b.Content && a.Image == b.Image && a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) &&
-		a.Author == b.Author && a.Counts == b.Counts && a.LikedByMe == b.LikedByMe && a.BookmarkedByMe == b.BookmarkedByMe
+		a.Author == b.Author && a.Counts == b.Counts && a.LikedByMe == b.LikedByMe && a.BookmarkedByMe == b.BookmarkedByMe &&
+		slices.Equal(a.SavedGroupIDs, b.SavedGroupIDs)
 }
 
 func sameGroup(a, b store.GroupView) bool {
 	return a.ID == b.ID && a.OwnerID == b.OwnerID && a.Title == b.Title && a.Content == b.Content &&
-		a.Image == b.Image && a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.PinCount == b.PinCount
+		a.Image == b.Image && a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.PinCount == b.PinCount &&
+		a.Secret == b.Secret && slices.Equal(a.Previews, b.Previews)
 }
 
 func sameNotification(a, b store.NotificationView) bool {

@@ -1,0 +1,78 @@
+package sqlitestore
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"golang.org/x/crypto/bcrypt"
+
+	"mypinterest/store"
+)
+
+// TestUpgradeToBoards: a database of schema step 1 (groups were private)
+// opens with its groups kept secret, numbered for the search index, and
+// searchable once their owner opens them up; its pins keep their counts.
+func TestUpgradeToBoards(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, migrations[0]+`; PRAGMA user_version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	owner, g1, g2, pin := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
+		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at) VALUES (?, ?, 'Old Cats', '', 1, 1)`, []any{g1[:], owner[:]}},
+		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at) VALUES (?, ?, 'Old Dogs', '', 1, 1)`, []any{g2[:], owner[:]}},
+		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, created_at, updated_at)
+			VALUES (?, ?, ?, 'p', '', 'k', 'jpg', 1, 1, 1, 1)`, []any{pin[:], owner[:], g1[:]}},
+	} {
+		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(ctx, dir, store.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(ctx)
+	for _, g := range []bson.ObjectID{g1, g2} {
+		if _, err := st.FindGroup(ctx, g, bson.NilObjectID); store.ErrorCode(err) != store.ENotFound {
+			t.Fatalf("an old group is visible to others after the upgrade: %v", err)
+		}
+	}
+	got, err := st.FindGroup(ctx, g1, owner)
+	if err != nil || !got.Secret || got.PinCount != 1 {
+		t.Fatalf("old group as its owner sees it = %+v, %v", got, err)
+	}
+	var seqs int
+	if err := st.r.QueryRowContext(ctx, `SELECT count(DISTINCT seq) FROM pin_groups WHERE seq IS NOT NULL`).Scan(&seqs); err != nil || seqs != 2 {
+		t.Fatalf("numbered groups = %d, %v", seqs, err)
+	}
+	open := false
+	if _, err := st.UpdateGroup(ctx, g2, owner, store.GroupPatch{Secret: &open}); err != nil {
+		t.Fatal(err)
+	}
+	found, _, err := st.SearchGroups(ctx, "old", store.Page{})
+	if err != nil || len(found) != 1 || found[0].ID != g2 {
+		t.Fatalf("search after opening one group = %+v, %v", found, err)
+	}
+	// A new group takes the next number.
+	if _, err := st.CreateGroup(ctx, owner, store.GroupInput{Title: "Old Birds"}, store.ImageRef{}); err != nil {
+		t.Fatal(err)
+	}
+	if found, _, err := st.SearchGroups(ctx, "old", store.Page{}); err != nil || len(found) != 2 || found[1].ID != g2 {
+		t.Fatalf("search after a new group = %+v, %v", found, err)
+	}
+}
