@@ -7,11 +7,13 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"mypinterest/media"
 	"mypinterest/public"
@@ -85,6 +87,7 @@ func parsePages(frag *fragments) (map[string]map[string]*template.Template, erro
 		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"join":   strings.Join,
 		"dict":   dict,
+		"has":    slices.Contains[[]bson.ObjectID],
 	}
 	out := map[string]map[string]*template.Template{}
 	for _, lang := range languages {

@@ -39,6 +39,8 @@ func (s *server) registerPages(app *fiber.App) error {
 	post("/pins/:id/like", w.handleLikeForm)
 	post("/pins/:id/bookmark", w.handleBookmarkForm)
 	post("/pins/:id/comments", w.handleCommentForm)
+	post("/pins/:id/save", w.handleSaveForm)
+	get("/pins/:id/related", w.handleRelatedPage)
 	post("/comments/:id/delete", w.handleDeleteCommentForm)
 
 	get("/groups", w.handleGroupsPage)

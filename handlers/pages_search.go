@@ -11,7 +11,7 @@ import (
 
 // searchTabs are the search page's tabs, in order; the first is the
 // default. Each is a plain link (?tab=), so the tabs work without script.
-var searchTabs = []string{"pins"}
+var searchTabs = []string{"pins", "people", "groups"}
 
 // handleSearchPage shows what matches q under one tab: pins by words of
 // their title and content, people by nickname prefix, public groups by
@@ -33,7 +33,16 @@ func (w *web) handleSearchPage(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	var next *string
-	switch v.Tab {
+	b := w.boards()
+	switch {
+	case v.Tab == "people" && b != nil:
+		if v.People, next, err = b.SearchUsers(ctx, v.Query, cursorPage(c)); err != nil {
+			return err
+		}
+	case v.Tab == "groups" && b != nil:
+		if v.Groups, next, err = b.SearchGroups(ctx, v.Query, cursorPage(c)); err != nil {
+			return err
+		}
 	default:
 		var pins []store.PinView
 		pins, next, err = w.store.FindPins(ctx, store.PinQuery{Query: v.Query}, viewer(c), cursorPage(c))

@@ -11,7 +11,8 @@ import (
 	"mypinterest/store"
 )
 
-// handleProfilePage shows a user with counts, follow button and pins.
+// handleProfilePage shows a user with counts, follow button, public
+// groups and pins.
 func (w *web) handleProfilePage(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
@@ -30,6 +31,13 @@ func (w *web) handleProfilePage(c *fiber.Ctx) error {
 		return err
 	}
 	v.setPins(pins, next, "/api/v1/users/"+id.Hex()+"/pins")
+	if b := w.boards(); b != nil {
+		// Public groups only, or all of one's own; the first page (a
+		// profile with more links to the groups page or shows 24).
+		if v.Groups, _, err = b.FindUserGroups(ctx, id, viewer(c), store.Page{Limit: store.DefaultLimit}); err != nil {
+			return err
+		}
+	}
 	v.Topics = append(v.Topics, profileTopic(id))
 	return w.render(c, http.StatusOK, "profile", v)
 }
