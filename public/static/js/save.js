@@ -67,9 +67,17 @@ async function createAndSave(form) {
     throw err;
   }
   const li = groupButton(g, false);
-  form.parentElement.querySelector('[data-saver-list]')?.prepend(li);
+  const list = form.parentElement.querySelector('[data-saver-list]');
+  list.prepend(li);
   form.reset();
-  await save(li.closest('form') ?? form.parentElement.querySelector('form[data-js="save"]'), li.querySelector('button'));
+  const btn = li.querySelector('button');
+  try {
+    await save(list.closest('form'), btn);
+  } catch (err) {
+    // The group exists now: only the save is left to the plain form.
+    if (err.status === 404 || err.status === 405 || !err.status || err.status >= 500) fallback(list.closest('form'), btn);
+    else throw err;
+  }
 }
 
 function fallback(form, btn) {
