@@ -120,7 +120,12 @@ var authzRoutes = map[string]authzRoute{
 	"POST /pins/:id/edit":         {fields: fields("title", "taken over", "content", "text", "group_id", "$group")},
 	"POST /pins/:id/delete":       {},
 	"DELETE /api/v1/comments/:id": {},
-	"POST /comments/:id/delete":   {},
+	// Saving into someone else's group: the group is what is owned (the
+	// owner's second group, since a pin cannot be saved where it was
+	// posted).
+	"PUT /api/v1/pins/:id/saves/:group_id":    {},
+	"DELETE /api/v1/pins/:id/saves/:group_id": {},
+	"POST /comments/:id/delete":               {},
 }
 
 // authzFixture is one owner's account, group, pin (with a comment of the
@@ -128,12 +133,14 @@ var authzRoutes = map[string]authzRoute{
 type authzFixture struct {
 	owner, other        user
 	group, pin, comment string
+	saveGroup           string // another group of the owner's, to save the pin into
 	tampered            string // the owner's token with a changed signature
 }
 
 func newAuthzFixture(e *testEnv) *authzFixture {
 	f := &authzFixture{owner: e.signup(), other: e.signup()}
 	f.group = e.createGroup(f.owner, "mine")
+	f.saveGroup = e.createGroup(f.owner, "saved")
 	f.pin = e.createPin(f.owner, f.group, "my pin")["id"].(string)
 	f.comment = e.must(http.StatusCreated, req{method: "POST", path: "/api/v1/pins/" + f.pin + "/comments", token: f.owner.token,
 		body: map[string]string{"content": "my comment"}}).json(e.t)["id"].(string)
@@ -159,7 +166,7 @@ func (f *authzFixture) target(path string) string {
 	case strings.Contains(path, "/pins/"):
 		id = f.pin
 	}
-	return strings.Replace(path, ":id", id, 1)
+	return strings.Replace(strings.Replace(path, ":id", id, 1), ":group_id", f.saveGroup, 1)
 }
 
 // snapshot is everything of the owner's that a mutating route could

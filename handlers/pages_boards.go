@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 
@@ -16,12 +15,9 @@ import (
 // groups. The JavaScript picker calls the JSON API instead; these forms
 // are what works without it.
 
-// boards returns the store's boards, or nil while the store in use does
-// not implement them: the pages then leave boards out rather than fail.
-func (w *web) boards() store.Boards {
-	b, _ := w.store.(store.Boards)
-	return b
-}
+// boards returns the store's boards (the Store interface embeds them); it
+// is nil only when there is no store at all, which the callers tolerate.
+func (w *web) boards() store.Boards { return w.store }
 
 // handleSaveForm saves the pin into one of the user's groups (field
 // "save", the group id), unsaves it ("unsave"), or creates a group named
@@ -67,7 +63,7 @@ func (w *web) handleSaveForm(c *fiber.Ctx) error {
 	default:
 		return store.Errorf(store.EMalformed, "Choose a group.")
 	}
-	if _, err := w.pageSave(ctx, u.ID, id, group, on); err != nil {
+	if _, err := w.savePin(ctx, u.ID, id, group, on); err != nil {
 		return err
 	}
 	flash := "saved"
@@ -79,23 +75,6 @@ func (w *web) handleSaveForm(c *fiber.Ctx) error {
 		next = localPath(n)
 	}
 	return w.redirect(c, next, flash)
-}
-
-// pageSave saves or unsaves pin into group for user as the JSON API does:
-// a change publishes the new count on the pin's topic and a save tells the
-// pin's author.
-func (w *web) pageSave(ctx context.Context, user, pin, group bson.ObjectID, on bool) (store.SaveState, error) {
-	st, changed, p, err := w.boards().SetSave(ctx, pin, group, user, on)
-	if err != nil {
-		return st, err
-	}
-	if changed {
-		w.publish(ctx, pinTopic(pin), "pin.saved", map[string]any{"pin_id": pin.Hex(), "save_count": st.SaveCount})
-		if on && p != nil {
-			w.notify(ctx, store.NotifySave, user, &pin, p.AuthorID)
-		}
-	}
-	return st, nil
 }
 
 // addBoards fills the pin page's board parts: the group the pin was

@@ -39,6 +39,11 @@ func (pc *pinJSONCache) encode(p *store.PinView) ([]byte, error) {
 		}
 	}
 	hashPin(put, func(n int64) { put(strconv.FormatInt(n, 10)) }, p)
+	// Saves are in the JSON but not (yet) in hashPin, which pages share.
+	put(strconv.FormatInt(p.Counts.Saves, 10))
+	for _, g := range p.SavedGroupIDs {
+		put(g.Hex())
+	}
 	k := h.Sum64()
 	if b, ok := pc.m.Get(k); ok {
 		return b, nil

@@ -46,6 +46,7 @@ func (s *server) routes(app *fiber.App) error {
 	api.Get("/users/:id/followers", s.handleFollowers)
 	api.Get("/users/:id/following", s.handleFollowing)
 	api.Get("/users/:id/pins", s.handleUserPins)
+	api.Get("/users/:id/groups", s.handleUserGroups)
 
 	api.Get("/groups", s.handleListGroups)
 	api.Post("/groups", s.handleCreateGroup)
@@ -63,9 +64,15 @@ func (s *server) routes(app *fiber.App) error {
 	api.Delete("/pins/:id/like", s.handleUnlike)
 	api.Put("/pins/:id/bookmark", s.handleBookmark)
 	api.Delete("/pins/:id/bookmark", s.handleUnbookmark)
+	api.Put("/pins/:id/saves/:group_id", s.handleSave)
+	api.Delete("/pins/:id/saves/:group_id", s.handleUnsave)
+	api.Get("/pins/:id/related", s.handleRelatedPins)
 	api.Get("/pins/:id/comments", s.handleComments)
 	api.Post("/pins/:id/comments", s.handleCreateComment)
 	api.Delete("/comments/:id", s.handleDeleteComment)
+
+	api.Get("/search/users", s.handleSearchUsers)
+	api.Get("/search/groups", s.handleSearchGroups)
 
 	api.Get("/feed", s.handleFeed)
 	api.Get("/notifications", s.handleNotifications)

@@ -3,6 +3,8 @@ package handlers
 import (
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"mypinterest/store"
 )
 
@@ -79,28 +81,43 @@ func profileView(p *store.Profile) profileJSON {
 	}
 }
 
+// groupJSON is a group: image_url and thumb_url are null without a cover;
+// preview_urls (additive to SPEC §4) are the thumbnails of its newest
+// pins, posted or saved, at most store.PreviewPins, for a collage.
 type groupJSON struct {
-	ID        string `json:"id"`
-	Title     string `json:"title"`
-	Content   string `json:"content"`
-	ImageURL  string `json:"image_url"`
-	ThumbURL  string `json:"thumb_url"`
-	PinCount  int64  `json:"pin_count"`
-	CreatedAt string `json:"created_at"`
-	UpdatedAt string `json:"updated_at"`
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Content     string   `json:"content"`
+	Secret      bool     `json:"secret"`
+	Owner       cardJSON `json:"owner"`
+	ImageURL    *string  `json:"image_url"`
+	ThumbURL    *string  `json:"thumb_url"`
+	PreviewURLs []string `json:"preview_urls"`
+	PinCount    int64    `json:"pin_count"`
+	CreatedAt   string   `json:"created_at"`
+	UpdatedAt   string   `json:"updated_at"`
 }
 
-func groupView(g store.GroupView) groupJSON {
-	return groupJSON{
-		ID:        g.ID.Hex(),
-		Title:     g.Title,
-		Content:   g.Content,
-		ImageURL:  imageURL(g.Image),
-		ThumbURL:  thumbURL(g.Image),
-		PinCount:  g.PinCount,
-		CreatedAt: rfc3339(g.CreatedAt),
-		UpdatedAt: rfc3339(g.UpdatedAt),
+func groupView(g store.GroupView, owner store.Card) groupJSON {
+	v := groupJSON{
+		ID:          g.ID.Hex(),
+		Title:       g.Title,
+		Content:     g.Content,
+		Secret:      g.Secret,
+		Owner:       cardView(owner),
+		PreviewURLs: make([]string, len(g.Previews)),
+		PinCount:    g.PinCount,
+		CreatedAt:   rfc3339(g.CreatedAt),
+		UpdatedAt:   rfc3339(g.UpdatedAt),
 	}
+	if !g.Image.IsZero() {
+		img, thumb := imageURL(g.Image), thumbURL(g.Image)
+		v.ImageURL, v.ThumbURL = &img, &thumb
+	}
+	for i, p := range g.Previews {
+		v.PreviewURLs[i] = thumbURL(p)
+	}
+	return v
 }
 
 type pinJSON struct {
@@ -116,8 +133,10 @@ type pinJSON struct {
 	LikeCount      int64    `json:"like_count"`
 	BookmarkCount  int64    `json:"bookmark_count"`
 	CommentCount   int64    `json:"comment_count"`
+	SaveCount      int64    `json:"save_count"`
 	LikedByMe      bool     `json:"liked_by_me"`
 	BookmarkedByMe bool     `json:"bookmarked_by_me"`
+	SavedGroupIDs  []string `json:"saved_group_ids"`
 	CreatedAt      string   `json:"created_at"`
 	UpdatedAt      string   `json:"updated_at"`
 }
@@ -136,18 +155,29 @@ func pinView(p store.PinView) pinJSON {
 		LikeCount:      p.Counts.Likes,
 		BookmarkCount:  p.Counts.Bookmarks,
 		CommentCount:   p.Counts.Comments,
+		SaveCount:      p.Counts.Saves,
 		LikedByMe:      p.LikedByMe,
 		BookmarkedByMe: p.BookmarkedByMe,
+		SavedGroupIDs:  hexIDs(p.SavedGroupIDs),
 		CreatedAt:      rfc3339(p.CreatedAt),
 		UpdatedAt:      rfc3339(p.UpdatedAt),
 	}
+}
+
+// hexIDs returns ids as hex strings, [] (never null) when there are none.
+func hexIDs(ids []bson.ObjectID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.Hex()
+	}
+	return out
 }
 
 // publicPinView is a pin as an anonymous viewer sees it: what live events
 // carry, since one frame goes to every subscriber.
 func publicPinView(p store.PinView) pinJSON {
 	v := pinView(p)
-	v.LikedByMe, v.BookmarkedByMe = false, false
+	v.LikedByMe, v.BookmarkedByMe, v.SavedGroupIDs = false, false, []string{}
 	return v
 }
 

@@ -87,7 +87,7 @@ type Group struct {
 	OwnerID   bson.ObjectID `bson:"owner_id"`
 	Title     string        `bson:"title"`
 	Content   string        `bson:"content"`
-	Secret    bool          `bson:"secret,omitempty"`
+	Secret    bool          `bson:"secret"`
 	Image     ImageRef      `bson:"image"`
 	CreatedAt time.Time     `bson:"created_at"`
 	UpdatedAt time.Time     `bson:"updated_at"`

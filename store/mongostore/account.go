@@ -59,7 +59,7 @@ func (s *Store) deleteUserCascade(ctx context.Context, id bson.ObjectID) (store.
 	for _, r := range []struct {
 		coll  *mongo.Collection
 		field string
-	}{{s.likes, "user_id"}, {s.bookmarks, "user_id"}, {s.comments, "author_id"}} {
+	}{{s.likes, "user_id"}, {s.bookmarks, "user_id"}, {s.saves, "user_id"}, {s.comments, "author_id"}} {
 		rows, err := s.deleteByUser(ctx, r.coll, r.field, id)
 		if err != nil {
 			return del, err

@@ -87,9 +87,13 @@ func (s *Store) pinCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 		if err != nil {
 			return nil, err
 		}
+		saves, err := countBy(ctx, s.saves, "pin_id", oids)
+		if err != nil {
+			return nil, err
+		}
 		out := make(map[string]store.PinCounts, len(oids))
 		for _, id := range oids {
-			out[id.Hex()] = store.PinCounts{Likes: likes[id], Bookmarks: bookmarks[id], Comments: comments[id]}
+			out[id.Hex()] = store.PinCounts{Likes: likes[id], Bookmarks: bookmarks[id], Comments: comments[id], Saves: saves[id]}
 		}
 		return out, nil
 	})
@@ -103,8 +107,9 @@ func (s *Store) pinCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 	return out, nil
 }
 
-// groupPinCounts returns how many visible pins each group holds: cached
-// under gc:<id>, all misses loaded with one aggregation.
+// groupPinCounts returns how many visible pins each group holds, posted
+// or saved: cached under gc:<id>, all misses loaded with one aggregation
+// on pins and one on saves.
 func (s *Store) groupPinCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]int64, error) {
 	byHex, err := cachedMany(ctx, s.cache, "gc:", hexList(ids), func(missing []string) (map[string]int64, error) {
 		oids := parseHexList(missing)
@@ -112,9 +117,13 @@ func (s *Store) groupPinCounts(ctx context.Context, ids []bson.ObjectID) (map[bs
 		if err != nil {
 			return nil, err
 		}
+		saved, err := countBy(ctx, s.saves, "group_id", oids)
+		if err != nil {
+			return nil, err
+		}
 		out := make(map[string]int64, len(oids))
 		for _, id := range oids {
-			out[id.Hex()] = n[id]
+			out[id.Hex()] = n[id] + saved[id]
 		}
 		return out, nil
 	})

@@ -19,34 +19,41 @@ func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in store.G
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.groups.InsertOne(ctx, g); err != nil {
+	if _, err := s.groups.InsertOne(ctx, newGroupDoc(g)); err != nil {
 		return nil, mapErr(err)
 	}
 	s.invalidate("og:" + owner.Hex())
-	return &store.GroupView{Group: g}, nil
+	return &store.GroupView{Group: g, Previews: []store.ImageRef{}}, nil
 }
 
-// loadGroup returns a visible group, cached under group:<id>.
+// loadGroup returns a group not being deleted, cached under group:<id>.
 func (s *Store) loadGroup(ctx context.Context, id bson.ObjectID) (store.Group, error) {
 	return cached(ctx, s.cache, "group:"+id.Hex(), func() (store.Group, error) {
 		var g store.Group
-		err := s.groups.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting}).Decode(&g)
+		err := s.groups.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting},
+			options.FindOne().SetProjection(groupProjection)).Decode(&g)
 		return g, mapErr(err)
 	})
 }
 
-// ownGroup returns group id if actor owns it: ErrNotFound when it is not
-// visible, ErrForbidden when it belongs to someone else. Groups are private,
-// so reads check ownership too.
-func (s *Store) ownGroup(ctx context.Context, id, actor bson.ObjectID) (store.Group, error) {
+// visibleGroup returns group id if viewer may see it: a secret group of
+// someone else is not found.
+func (s *Store) visibleGroup(ctx context.Context, id, viewer bson.ObjectID) (store.Group, error) {
 	g, err := s.loadGroup(ctx, id)
-	if err != nil {
-		return g, err
+	if err == nil && !g.Visible(viewer) {
+		err = store.ErrNotFound
 	}
-	if g.OwnerID != actor {
-		return g, store.ErrForbidden
+	return g, err
+}
+
+// ownGroup returns group id if actor owns it: ErrNotFound when it is not
+// visible to actor, ErrForbidden when it is someone else's public group.
+func (s *Store) ownGroup(ctx context.Context, id, actor bson.ObjectID) (store.Group, error) {
+	g, err := s.visibleGroup(ctx, id, actor)
+	if err == nil && g.OwnerID != actor {
+		err = store.ErrForbidden
 	}
-	return g, nil
+	return g, err
 }
 
 // groupAlive reports whether group id exists, is owner's and is not being
@@ -62,9 +69,9 @@ func (s *Store) groupAlive(ctx context.Context, id, owner bson.ObjectID) (bool, 
 	return err == nil, err
 }
 
-// FindGroup returns a group with its pin count; only its owner sees it.
+// FindGroup returns a group with its pin count, if viewer may see it.
 func (s *Store) FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*store.GroupView, error) {
-	g, err := s.ownGroup(ctx, id, viewer)
+	g, err := s.visibleGroup(ctx, id, viewer)
 	if err != nil {
 		return nil, err
 	}
@@ -80,32 +87,20 @@ func (s *Store) FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*store
 func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]store.GroupView, error) {
 	// Cached under og:<owner>, invalidated by every group write of that
 	// owner; the pin counts have their own cache (gc:<id>).
-	groups, err := cached(ctx, s.cache, "og:"+owner.Hex(), func() ([]store.Group, error) {
+	groups, err := cached(ctx, s.cache, "og:"+owner.Hex(), func() ([]groupDoc, error) {
 		cur, err := s.groups.Find(ctx, bson.D{{Key: "owner_id", Value: owner}, skipDeleting},
-			options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+			options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetProjection(groupProjection))
 		if err != nil {
 			return nil, err
 		}
-		var groups []store.Group
+		var groups []groupDoc
 		err = cur.All(ctx, &groups)
 		return groups, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]bson.ObjectID, len(groups))
-	for i, g := range groups {
-		ids[i] = g.ID
-	}
-	counts, err := s.groupPinCounts(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.GroupView, len(groups))
-	for i, g := range groups {
-		out[i] = store.GroupView{Group: g, PinCount: counts[g.ID]}
-	}
-	return out, nil
+	return s.groupViews(ctx, groups)
 }
 
 // UpdateGroup applies p to group id if actor owns it.
@@ -118,6 +113,9 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p stor
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
+	if p.Secret != nil {
+		set = append(set, bson.E{Key: "secret", Value: *p.Secret})
+	}
 	set = append(set, bson.E{Key: "updated_at", Value: store.Now()})
 	var g store.Group
 	err := s.groups.FindOneAndUpdate(ctx,
@@ -126,6 +124,12 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p stor
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&g)
 	if err != nil {
 		return nil, mapErr(err)
+	}
+	// The search terms follow the title and the secret flag, written
+	// from the document as it now is (a concurrent edit writes its own).
+	if _, err := s.groups.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "terms", Value: groupTerms(g)}}}}); err != nil {
+		return nil, err
 	}
 	s.invalidate("group:"+id.Hex(), "og:"+actor.Hex())
 	n, err := s.groupPinCounts(ctx, []bson.ObjectID{id})
@@ -163,6 +167,10 @@ func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) (
 	}
 	s.invalidate(keys...)
 	byGroup := bson.D{{Key: "group_id", Value: groupID}}
+	// Saves into the group go first: the pins stay, their counts change.
+	if err := s.deleteSaves(ctx, byGroup); err != nil {
+		return nil, err
+	}
 	if _, err := s.pins.UpdateMany(ctx, byGroup,
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
 		return nil, err

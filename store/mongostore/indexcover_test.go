@@ -42,7 +42,7 @@ var unindexedOnPurpose = map[string]string{
 // a whole collection in _id order and Count counts it, once per kind.
 func init() {
 	for _, coll := range []string{"users {deleting:ne}", "groups {}", "pins {}", "follows {}", "comments {}",
-		"likes {}", "bookmarks {}", "notifications {}", "images.files {}"} {
+		"likes {}", "bookmarks {}", "saves {}", "notifications {}", "images.files {}"} {
 		unindexedOnPurpose["aggregate "+coll+" sort[] all"] = "Transfer.Count of a whole collection"
 		unindexedOnPurpose["find "+coll+" sort[_id] all"] = "Transfer.Export of a whole collection, in _id order"
 	}

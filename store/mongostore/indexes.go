@@ -44,7 +44,23 @@ var indexes = []indexSpec{
 	{coll: "follows", keys: bson.D{asc("followee_id"), desc("_id")}},
 
 	{coll: "groups", keys: bson.D{asc("owner_id"), desc("_id")}},
+	// A user's public groups, as others see them.
+	{coll: "groups", keys: bson.D{asc("owner_id"), asc("secret"), desc("_id")}},
 	{coll: "groups", keys: bson.D{asc("deleting")}, sparse: true},
+	// Group search: the words of public groups' titles (secret groups
+	// carry none), like the pins' terms.
+	{coll: "groups", keys: bson.D{asc("terms"), desc("_id")}},
+	// Groups written before boards lack secret: backfillSecret finds
+	// them at the null point of this index.
+	{coll: "groups", keys: bson.D{asc("secret")}},
+
+	// Saves: one per pin and group; a group's additions newest first;
+	// a group's pins by pin id (related pins); a viewer's saves of a
+	// page of pins (saved_group_ids) and an account's saves.
+	{coll: "saves", keys: bson.D{asc("pin_id"), asc("group_id")}, unique: true},
+	{coll: "saves", keys: bson.D{asc("group_id"), desc("_id")}},
+	{coll: "saves", keys: bson.D{asc("group_id"), desc("pin_id")}},
+	{coll: "saves", keys: bson.D{asc("user_id"), asc("pin_id")}},
 
 	{coll: "pins", keys: bson.D{asc("author_id"), desc("_id")}},
 	{coll: "pins", keys: bson.D{asc("group_id"), desc("_id")}},

@@ -32,6 +32,9 @@ func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in store.Pi
 		return nil, err
 	}
 	s.invalidate("uc:"+author.Hex(), "gc:"+p.GroupID.Hex(), "first:pins", "first:author:"+author.Hex())
+	if err := s.refreshPreviews(ctx, p.GroupID); err != nil {
+		return nil, err
+	}
 	return s.pinView(ctx, p, author)
 }
 
@@ -197,6 +200,13 @@ func (s *Store) updatePinFrom(ctx context.Context, old store.Pin, patch store.Pi
 		if err := s.afterPinPlaced(ctx, p); err != nil {
 			return store.Pin{}, err
 		}
+		// Posted into a group it was saved into: it is there once.
+		if err := s.deleteSaves(ctx, bson.D{{Key: "pin_id", Value: p.ID}, {Key: "group_id", Value: p.GroupID}}); err != nil {
+			return store.Pin{}, err
+		}
+		if err := s.refreshPreviews(ctx, old.GroupID, p.GroupID); err != nil {
+			return store.Pin{}, err
+		}
 	}
 	return p, nil
 }
@@ -233,13 +243,22 @@ func (s *Store) deletePins(ctx context.Context, pins []store.Pin) error {
 	}
 	s.invalidate(keys...)
 	byPin := bson.D{{Key: "pin_id", Value: inSet(ids)}}
+	if err := s.deleteSaves(ctx, byPin); err != nil {
+		return err
+	}
 	for _, c := range []*mongo.Collection{s.comments, s.likes, s.bookmarks, s.notifications} {
 		if _, err := c.DeleteMany(ctx, byPin); err != nil {
 			return err
 		}
 	}
-	_, err := s.pins.DeleteMany(ctx, byID)
-	return err
+	if _, err := s.pins.DeleteMany(ctx, byID); err != nil {
+		return err
+	}
+	groups := make([]bson.ObjectID, len(pins))
+	for i, p := range pins {
+		groups[i] = p.GroupID
+	}
+	return s.refreshPreviews(ctx, groups...)
 }
 
 // resumePinDeletions finishes every pin cascade a crash interrupted.

@@ -147,7 +147,7 @@ func (s *Store) pinPage(ctx context.Context, sc store.ListScope, filter bson.D, 
 // hydratePins turns pins into views with a constant number of queries
 // whatever their number: FindCards for the authors, pinCounts (one
 // aggregation per count kind for the misses) and, for a signed-in viewer,
-// one find on likes and one on bookmarks. Pins whose author is gone (an
+// one find each on likes, bookmarks and saves. Pins whose author is gone (an
 // account deletion in progress) are left out.
 func (s *Store) hydratePins(ctx context.Context, pins []store.Pin, viewer bson.ObjectID) ([]store.PinView, error) {
 	out := make([]store.PinView, 0, len(pins))
@@ -167,6 +167,10 @@ func (s *Store) hydratePins(ctx context.Context, pins []store.Pin, viewer bson.O
 	if err != nil {
 		return nil, err
 	}
+	saved, err := s.savedGroups(ctx, viewer, ids)
+	if err != nil {
+		return nil, err
+	}
 	var liked, bookmarked map[bson.ObjectID]bool
 	if !viewer.IsZero() {
 		if liked, err = reactedPins(ctx, s.likes, viewer, ids); err != nil {
@@ -183,7 +187,7 @@ func (s *Store) hydratePins(ctx context.Context, pins []store.Pin, viewer bson.O
 		}
 		out = append(out, store.PinView{
 			Pin: p, Author: card, Counts: counts[p.ID],
-			LikedByMe: liked[p.ID], BookmarkedByMe: bookmarked[p.ID],
+			LikedByMe: liked[p.ID], BookmarkedByMe: bookmarked[p.ID], SavedGroupIDs: orEmpty(saved[p.ID]),
 		})
 	}
 	return out, nil
@@ -241,16 +245,10 @@ func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p st
 	return views, next, err
 }
 
-// FindGroupPins lists the pins of group id, newest first; only the group's
-// owner may.
-func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
-	sc := s.listScope("group:" + id.Hex())
-	after, limit, err := p.Decode(sc)
-	if err != nil {
-		return nil, nil, err
+// orEmpty returns ids, or an empty slice for nil.
+func orEmpty(ids []bson.ObjectID) []bson.ObjectID {
+	if ids == nil {
+		return []bson.ObjectID{}
 	}
-	if _, err := s.ownGroup(ctx, id, viewer); err != nil {
-		return nil, nil, err
-	}
-	return s.pinPage(ctx, sc, bson.D{skipDeleting, {Key: "group_id", Value: id}}, after, limit, viewer)
+	return ids
 }

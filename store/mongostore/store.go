@@ -51,7 +51,7 @@ type Store struct {
 
 	users, follows, groups, pins, comments       *mongo.Collection
 	likes, bookmarks, notifications, revocations *mongo.Collection
-	revisions                                    *mongo.Collection
+	revisions, saves                             *mongo.Collection
 
 	cache  *cache      // nil with Options.NoCache
 	images *imageCache // GridFS files by name, see image.go; nil with NoCache
@@ -98,6 +98,10 @@ func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error)
 			return nil, err
 		}
 	}
+	if err := s.backfillSecret(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -133,6 +137,7 @@ func newStore(client *mongo.Client, dbName string, opts Options) *Store {
 		notifications: db.Collection("notifications"),
 		revocations:   db.Collection("revocations"),
 		revisions:     db.Collection("revisions"),
+		saves:         db.Collection("saves"),
 		cache:         c,
 		images:        images,
 		opts:          opts,

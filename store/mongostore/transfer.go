@@ -81,8 +81,12 @@ func (s *Store) Import(ctx context.Context, b store.Batch) error {
 			add(u, u.ID, userKeys(u.ID)...)
 		}
 	case store.KindGroups:
+		// As CreateGroup writes them: with their search terms; their
+		// previews are computed when first listed (see groupViews).
 		for _, g := range b.Groups {
-			add(g, g.ID, "group:"+g.ID.Hex(), "gc:"+g.ID.Hex(), "og:"+g.OwnerID.Hex())
+			d := newGroupDoc(g)
+			d.PreviewIDs = nil
+			add(d, g.ID, "group:"+g.ID.Hex(), "gc:"+g.ID.Hex(), "og:"+g.OwnerID.Hex())
 		}
 	case store.KindPins:
 		// As CreatePin writes them: with their search terms.
@@ -109,6 +113,10 @@ func (s *Store) Import(ctx context.Context, b store.Batch) error {
 		for _, r := range rs {
 			add(r, r.ID, "pc:"+r.PinID.Hex())
 		}
+	case store.KindSaves:
+		for _, v := range b.Saves {
+			add(v, v.ID, "pc:"+v.PinID.Hex(), "gc:"+v.GroupID.Hex())
+		}
 	case store.KindNotifications:
 		for _, n := range b.Notifications {
 			add(n, n.ID)
@@ -124,6 +132,9 @@ func (s *Store) Import(ctx context.Context, b store.Batch) error {
 		return err
 	}
 	if err := insertKeepingExisting(ctx, coll, docs, ids); err != nil {
+		return fmt.Errorf("store: import %s: %w", b.Kind, err)
+	}
+	if err := s.stalePreviews(ctx, b); err != nil {
 		return fmt.Errorf("store: import %s: %w", b.Kind, err)
 	}
 	// A bulk load into a serving store changes counts and lists already
@@ -208,8 +219,37 @@ func (s *Store) transferColl(kind store.Kind) (*mongo.Collection, error) {
 		return s.likes, nil
 	case store.KindBookmarks:
 		return s.bookmarks, nil
+	case store.KindSaves:
+		return s.saves, nil
 	case store.KindNotifications:
 		return s.notifications, nil
 	}
 	return nil, fmt.Errorf("store: unknown kind %q", kind)
+}
+
+// stalePreviews drops the preview ids of the groups an imported batch of
+// pins or saves adds to, so that the next list computes them again.
+func (s *Store) stalePreviews(ctx context.Context, b store.Batch) error {
+	// A pin is in its author's group, a save in its user's: the owners'
+	// cached group lists go too.
+	var groups []bson.ObjectID
+	var keys []string
+	for _, p := range b.Pins {
+		groups = append(groups, p.GroupID)
+		keys = append(keys, "group:"+p.GroupID.Hex(), "og:"+p.AuthorID.Hex())
+	}
+	for _, v := range b.Saves {
+		groups = append(groups, v.GroupID)
+		keys = append(keys, "group:"+v.GroupID.Hex(), "og:"+v.UserID.Hex())
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	_, err := s.groups.UpdateMany(ctx, bson.D{{Key: "_id", Value: inSet(groups)}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "preview_ids", Value: ""}}}})
+	if err != nil {
+		return err
+	}
+	s.invalidate(keys...)
+	return nil
 }

@@ -135,6 +135,8 @@ func appendExported(b *store.Batch, cur *mongo.Cursor) (bson.ObjectID, error) {
 		return decodeInto(cur, &b.Likes, func(r store.Reaction) bson.ObjectID { return r.ID })
 	case store.KindBookmarks:
 		return decodeInto(cur, &b.Bookmarks, func(r store.Reaction) bson.ObjectID { return r.ID })
+	case store.KindSaves:
+		return decodeInto(cur, &b.Saves, func(v store.Save) bson.ObjectID { return v.ID })
 	case store.KindNotifications:
 		return decodeInto(cur, &b.Notifications, func(n store.Notification) bson.ObjectID { return n.ID })
 	}

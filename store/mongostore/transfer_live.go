@@ -80,6 +80,10 @@ func (s *Store) liveFilter(ctx context.Context, kind store.Kind) (bson.D, error)
 	case store.KindLikes, store.KindBookmarks:
 		notIn("pin_id", d.pins)
 		notIn("user_id", d.users)
+	case store.KindSaves:
+		notIn("pin_id", d.pins)
+		notIn("group_id", d.groups)
+		notIn("user_id", d.users)
 	case store.KindNotifications:
 		// $nin also matches a missing pin_id (follow notifications).
 		notIn("pin_id", d.pins)

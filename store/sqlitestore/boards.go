@@ -10,8 +10,6 @@ import (
 	"mypinterest/store"
 )
 
-var _ store.Boards = (*Store)(nil)
-
 // SetSave saves (on) or unsaves pin into group for user, who must own the
 // group; the counts move with the row (triggers saves_ai/saves_ad).
 func (s *Store) SetSave(ctx context.Context, pinID, groupID, user bson.ObjectID, on bool) (store.SaveState, bool, *store.Pin, error) {

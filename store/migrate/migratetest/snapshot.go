@@ -36,7 +36,8 @@ func Snapshot(tb testing.TB, s store.Store, w World) string {
 		groups, err := s.FindGroupsByOwner(ctx, u.ID)
 		must(err)
 		for _, g := range groups {
-			line("  group %s %q %q %+v pins=%d %s %s", g.ID.Hex(), g.Title, g.Content, g.Image, g.PinCount, stamp(g.CreatedAt), stamp(g.UpdatedAt))
+			line("  group %s %q %q %+v secret=%v pins=%d previews=%d %s %s", g.ID.Hex(), g.Title, g.Content, g.Image, g.Secret,
+				g.PinCount, len(g.Previews), stamp(g.CreatedAt), stamp(g.UpdatedAt))
 			pins, _, err := s.FindGroupPins(ctx, g.ID, u.ID, all)
 			must(err)
 			pinLines(line, "    ", pins)
@@ -100,10 +101,10 @@ func Snapshot(tb testing.TB, s store.Store, w World) string {
 // pinLines writes one line per pin with what a viewer sees of it.
 func pinLines(line func(string, ...any), indent string, pins []store.PinView) {
 	for _, p := range pins {
-		line("%s%s %q %q %+v by %s in %s likes=%d bookmarks=%d comments=%d liked=%v bookmarked=%v %s %s",
+		line("%s%s %q %q %+v by %s in %s likes=%d bookmarks=%d comments=%d saves=%d liked=%v bookmarked=%v saved=%v %s %s",
 			indent, p.ID.Hex(), p.Title, p.Content, p.Image, p.Author.Nickname, p.GroupID.Hex(),
-			p.Counts.Likes, p.Counts.Bookmarks, p.Counts.Comments, p.LikedByMe, p.BookmarkedByMe,
-			stamp(p.CreatedAt), stamp(p.UpdatedAt))
+			p.Counts.Likes, p.Counts.Bookmarks, p.Counts.Comments, p.Counts.Saves, p.LikedByMe, p.BookmarkedByMe,
+			p.SavedGroupIDs, stamp(p.CreatedAt), stamp(p.UpdatedAt))
 	}
 }
 

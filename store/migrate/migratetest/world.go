@@ -108,6 +108,16 @@ func Build(tb testing.TB, s store.Store, extraComments int) World {
 		_, _, _, err := s.SetBookmark(ctx, r[0], r[1], true)
 		must(err)
 	}
+	// Saves, one into a secret group; dave's goes with his account.
+	gc := group(carol, "favourites")
+	secret, err := s.CreateGroup(ctx, bob, store.GroupInput{Title: "hidden", Secret: true}, store.ImageRef{})
+	must(err)
+	for _, sv := range []struct{ pin, group, user bson.ObjectID }{
+		{a1, gc, carol}, {a1, secret.ID, bob}, {b1, ga2, alice}, {b1, gd, dave},
+	} {
+		_, _, _, err := s.SetSave(ctx, sv.pin, sv.group, sv.user, true)
+		must(err)
+	}
 	_, err = s.NotifyFollowers(ctx, alice, a2)
 	must(err)
 	must(s.MarkNotificationsRead(ctx, bob))
@@ -116,9 +126,9 @@ func Build(tb testing.TB, s store.Store, extraComments int) World {
 
 	w.Users = users[:3]
 	w.Records = map[store.Kind]int64{
-		store.KindImages: 3, store.KindUsers: 3, store.KindGroups: 3, store.KindPins: 5,
+		store.KindImages: 3, store.KindUsers: 3, store.KindGroups: 5, store.KindPins: 5,
 		store.KindFollows: 3, store.KindComments: 2 + int64(extraComments), store.KindLikes: 3,
-		store.KindBookmarks: 3,
+		store.KindBookmarks: 3, store.KindSaves: 3,
 		// follow: alice, alice, bob; like: alice (bob's and carol's
 		// likes; alice's own like of b1 notifies herself: skipped);
 		// new_pin a2: bob and carol.
