@@ -110,7 +110,10 @@ var authzRoutes = map[string]authzRoute{
 	"POST /groups/:id/edit":     {fields: fields("title", "taken over")},
 	"POST /groups/:id/delete":   {},
 	// Posting into someone else's group: the group is what is owned.
-	"POST /api/v1/pins":           {otherOK: []int{http.StatusUnprocessableEntity}, fields: fields("title", "intruder", "group_id", "$group", "image", "")},
+	"POST /api/v1/pins": {otherOK: []int{http.StatusUnprocessableEntity}, fields: fields("title", "intruder", "group_id", "$group", "image", "")},
+	// The pin page's picker on someone else's group (the fixture's pin
+	// was posted into it, where a save is refused, so this unsaves).
+	"POST /pins/:id/save":         {fields: fields("unsave", "$group")},
 	"POST /pins":                  {otherOK: []int{http.StatusUnprocessableEntity}, fields: fields("title", "intruder", "group_id", "$group", "image", "")},
 	"PATCH /api/v1/pins/:id":      {fields: fields("title", "taken over")},
 	"DELETE /api/v1/pins/:id":     {},

@@ -64,6 +64,25 @@ func (tr translator) Tf(key string, args ...any) string {
 	return fmt.Sprintf(tr.T(key), args...)
 }
 
+// N is Tf for a count: English says "1 pin" but "2 pins", so a key may
+// have a ".one" form used for exactly one. Korean has no plural, and its
+// catalog no ".one" keys; they are looked up in this language only, never
+// in the English fallback.
+func (tr translator) N(key string, n int64) string {
+	return fmt.Sprintf(tr.Word(key, n), n)
+}
+
+// Word is the text of key for a count of n, without formatting it: the
+// label beside a number the page shows (and the script updates) itself.
+func (tr translator) Word(key string, n int64) string {
+	if n == 1 {
+		if v, ok := tr.m[key+".one"]; ok {
+			return v
+		}
+	}
+	return tr.T(key)
+}
+
 // Err translates the English reason the store gave for refusing a field.
 // Unknown reasons are shown as they are: English beats nothing.
 func (tr translator) Err(msg string) string {
@@ -85,19 +104,30 @@ func (tr translator) Date(t time.Time) string {
 	return t.Local().Format("Jan 2, 2006 15:04")
 }
 
-// Note describes a notification in a sentence.
-func (tr translator) Note(n store.NotificationView) string {
-	return tr.Tf("note."+n.Kind, n.Actor.Nickname)
+// Note describes a notification in a sentence whose actor's nickname
+// links to their profile. The sentence is escaped around the link, so the
+// result is safe HTML.
+func (tr translator) Note(n store.NotificationView) template.HTML {
+	before, after, _ := strings.Cut(tr.T("note."+n.Kind), "%s")
+	link := `<a class="actor" href="/users/` + n.Actor.ID.Hex() + `">` + template.HTMLEscapeString(n.Actor.Nickname) + `</a>`
+	return template.HTML(template.HTMLEscapeString(before) + link + template.HTMLEscapeString(after))
 }
 
 // jsTexts are the texts the browser scripts show, keyed without the
-// "js." prefix; the layout hands them over in a <template>.
+// "js." prefix, plus the "err:" translations of the reasons the API gives
+// for a refused field; the layout hands them over in a <template>. A
+// ".one" form is taken from this language only (see N).
 func (tr translator) jsTexts() map[string]string {
 	out := map[string]string{}
-	for _, m := range []map[string]string{catalog[languages[0]], tr.m} {
+	for i, m := range []map[string]string{catalog[languages[0]], tr.m} {
 		for k, v := range m {
+			if strings.HasSuffix(k, ".one") && i == 0 && tr.lang != languages[0] {
+				continue
+			}
 			if name, ok := strings.CutPrefix(k, "js."); ok {
 				out[name] = v
+			} else if strings.HasPrefix(k, "err:") || k == "err.atmost" {
+				out[k] = v
 			}
 		}
 	}
@@ -110,6 +140,8 @@ func (tr translator) funcs(shared template.FuncMap) template.FuncMap {
 	fm := maps.Clone(shared)
 	fm["t"] = tr.T
 	fm["tf"] = tr.Tf
+	fm["tn"] = func(key string, n int64) string { return tr.N(key, n) }
+	fm["word"] = func(key string, n int64) string { return tr.Word(key, n) }
 	fm["date"] = tr.Date
 	fm["note"] = tr.Note
 	texts := tr.jsTexts()

@@ -7,11 +7,13 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"mypinterest/media"
 	"mypinterest/public"
@@ -59,6 +61,9 @@ type view struct {
 	Groups       []store.GroupView
 	Group        *store.GroupView
 	Notes        []store.NotificationView
+	People       []store.Card
+	Tab          string   // the search page's open tab
+	Tabs         []string // the search page's tabs
 }
 
 // web serves the pages. It wraps the API's server, whose store, auth and
@@ -82,6 +87,7 @@ func parsePages(frag *fragments) (map[string]map[string]*template.Template, erro
 		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"join":   strings.Join,
 		"dict":   dict,
+		"has":    slices.Contains[[]bson.ObjectID],
 	}
 	out := map[string]map[string]*template.Template{}
 	for _, lang := range languages {
@@ -207,11 +213,33 @@ func (v *view) fail(err error) error {
 	return nil
 }
 
+// textErrors adds the reasons a form's title and content are refused to
+// those already found. An image form stops at a bad image before the
+// store sees the text, which would otherwise leave an empty title
+// unmentioned until the next attempt: every field's error shows at once.
+func (v *view) textErrors() {
+	f := store.Fields{}
+	store.LimitRunes(f, "title", strings.TrimSpace(v.Form["title"]), true, store.MaxTitleRunes)
+	store.LimitRunes(f, "content", strings.TrimSpace(v.Form["content"]), false, store.MaxContentRunes)
+	tr := newTranslator(v.Lang)
+	for field, why := range f {
+		if _, ok := v.Errors[field]; !ok {
+			v.Errors[field] = tr.Err(why)
+		}
+	}
+	if len(v.Errors) > 0 {
+		v.Message = tr.T("form.invalid")
+	}
+}
+
 // renderRefused shows a form page again, 422, with why err refused it
 // (see fail); an error that is not about the form is returned instead.
 func (w *web) renderRefused(c *fiber.Ctx, v *view, page string, err error) error {
 	if err := v.fail(err); err != nil {
 		return err
+	}
+	if page == "pin_form" || page == "group_form" {
+		v.textErrors()
 	}
 	return w.render(c, http.StatusUnprocessableEntity, page, v)
 }

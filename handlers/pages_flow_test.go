@@ -59,11 +59,12 @@ func TestPageFormsWithoutJavaScript(t *testing.T) {
 		t.Fatalf("edit: %d %.400s", r.status, r.body)
 	}
 	expect(t, a.get("/pins/"+pin), http.StatusOK, "Busan", "sea", string(img[1]))
-	expect(t, a.get("/groups/"+group), http.StatusOK, "Busan", "1 pins")
+	expect(t, a.get("/groups/"+group), http.StatusOK, "Busan", "1 pin<")
 
 	// Bob comments, likes, saves and follows through forms.
 	bob := e.signup()
 	b := e.newBrowser(&bob)
+	bobID := idOfUser(t, b)
 	b.get("/pins/" + pin)
 	expect(t, b.post("/pins/"+pin+"/comments", map[string]string{"content": ""}), http.StatusUnprocessableEntity, "Required.")
 	expect(t, b.post("/pins/"+pin+"/comments", map[string]string{"content": "멋져요"}), http.StatusSeeOther)
@@ -74,19 +75,24 @@ func TestPageFormsWithoutJavaScript(t *testing.T) {
 	expect(t, page, http.StatusOK, "멋져요", `aria-pressed="true"`, `data-count="likes">1<`, `data-count="followers" data-user="`+aliceID+`">1<`, "Unfollow")
 	expect(t, b.get("/bookmarks"), http.StatusOK, "Busan")
 	expect(t, b.get("/feed"), http.StatusOK, "Busan")
-	for _, ev := range []string{evCommentCreated, evPinLiked} {
+	for _, ev := range []string{evCommentCreated, evPinLiked, evPinBookmarked} {
 		if len(e.pub.find("pin:"+pin, ev)) != 1 {
 			t.Errorf("%s was not published once", ev)
 		}
 	}
 
-	// Alice has three notifications, a badge on every page, and reads them.
+	// Alice has three notifications and a badge on every page; opening
+	// the notifications page reads them (still marked new there, once),
+	// each actor's name a link to their profile.
+	expect(t, a.get("/"), http.StatusOK, `data-unread>3<`)
 	r = a.get("/notifications")
-	expect(t, r, http.StatusOK, "followed you", "liked your pin", "commented on your pin", `data-unread>3<`)
-	expect(t, a.post("/notifications/read", nil), http.StatusSeeOther)
-	if strings.Contains(string(a.get("/").body), "data-unread>3<") {
-		t.Error("the badge still shows unread notifications")
+	expect(t, r, http.StatusOK, `<a class="actor" href="/users/`+bobID+`">`, "</a> followed you", "liked your pin", "commented on your pin",
+		`class="note unread"`, `data-unread hidden>0<`)
+	expect(t, a.get("/"), http.StatusOK, `data-unread hidden>0<`)
+	if strings.Contains(string(a.get("/notifications").body), `class="note unread"`) {
+		t.Error("the notifications are still unread after the page was opened")
 	}
+	expect(t, a.post("/notifications/read", nil), http.StatusSeeOther)
 
 	// Profile: message saved, default avatar kept.
 	expect(t, a.get("/settings/profile"), http.StatusOK, `name="message"`)

@@ -8,8 +8,9 @@ import (
 	"mypinterest/store"
 )
 
-// Groups are private to their owner: the store answers 403 for anyone
-// else, which the error page shows.
+// Public groups are everyone's to see, signed in or not; a secret group
+// is its owner's only (the store answers 404 for anyone else). Only the
+// owner sees the edit and delete buttons, and only the owner's forms work.
 
 // handleGroupsPage lists the user's groups with their pin counts.
 func (w *web) handleGroupsPage(c *fiber.Ctx) error {
@@ -20,9 +21,10 @@ func (w *web) handleGroupsPage(c *fiber.Ctx) error {
 	return w.render(c, http.StatusOK, "groups", v)
 }
 
-// handleGroupPage shows a group and its pins.
+// handleGroupPage shows a group, its owner and its pins (posted or
+// saved into it, newest addition first, each credited to its author).
 func (w *web) handleGroupPage(c *fiber.Ctx) error {
-	u, id, err := userAndID(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -31,10 +33,13 @@ func (w *web) handleGroupPage(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	if v.Group, err = w.store.FindGroup(ctx, id, u.ID); err != nil {
+	if v.Group, err = w.store.FindGroup(ctx, id, viewer(c)); err != nil {
 		return err
 	}
-	pins, next, err := w.store.FindGroupPins(ctx, id, u.ID, cursorPage(c))
+	if v.Profile, err = w.store.FindProfile(ctx, v.Group.OwnerID, viewer(c)); err != nil {
+		return err
+	}
+	pins, next, err := w.store.FindGroupPins(ctx, id, viewer(c), cursorPage(c))
 	if err != nil {
 		return err
 	}
@@ -53,13 +58,13 @@ func (w *web) handleCreateGroupForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v.Form["title"], v.Form["content"] = c.FormValue("title"), c.FormValue("content")
+	v.Form["title"], v.Form["content"], v.Form["secret"] = c.FormValue("title"), c.FormValue("content"), c.FormValue("secret")
 	g, err := func() (*store.GroupView, error) {
 		img, err := w.formImage(c)
 		if err != nil {
 			return nil, err
 		}
-		in := store.GroupInput{Title: c.FormValue("title"), Content: c.FormValue("content")}
+		in := store.GroupInput{Title: c.FormValue("title"), Content: c.FormValue("content"), Secret: c.FormValue("secret") != ""}
 		return w.store.CreateGroup(c.UserContext(), u.ID, in, derefImage(img))
 	}()
 	if err != nil {
@@ -78,12 +83,14 @@ func (w *web) ownGroupForm(c *fiber.Ctx) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.Group, err = w.store.FindGroup(c.UserContext(), id, u.ID)
-	if err == nil && v.Group.OwnerID != u.ID {
-		// Public groups are readable by all (store12): editing stays the owner's.
-		err = store.ErrForbidden
+	if v.Group, err = w.store.FindGroup(c.UserContext(), id, u.ID); err != nil {
+		return nil, err
 	}
-	return v, err
+	if v.Group.OwnerID != u.ID {
+		// Everyone sees a public group; only its owner edits it.
+		return nil, store.ErrForbidden
+	}
+	return v, nil
 }
 
 // handleEditGroup shows the group form filled in.
@@ -93,6 +100,9 @@ func (w *web) handleEditGroup(c *fiber.Ctx) error {
 		return err
 	}
 	v.Form["title"], v.Form["content"] = v.Group.Title, v.Group.Content
+	if v.Group.Secret {
+		v.Form["secret"] = "1"
+	}
 	return w.render(c, http.StatusOK, "group_form", v)
 }
 
@@ -103,14 +113,15 @@ func (w *web) handleUpdateGroupForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	title, content := c.FormValue("title"), c.FormValue("content")
-	v.Form["title"], v.Form["content"] = title, content
+	title, content, secret := c.FormValue("title"), c.FormValue("content"), c.FormValue("secret") != ""
+	v.Form["title"], v.Form["content"], v.Form["secret"] = title, content, c.FormValue("secret")
 	_, err = func() (*store.GroupView, error) {
 		img, err := w.formImage(c)
 		if err != nil {
 			return nil, err
 		}
-		patch := store.GroupPatch{Title: &title, Content: &content, Image: img}
+		// The form always shows the box, so its absence means unticked.
+		patch := store.GroupPatch{Title: &title, Content: &content, Secret: &secret, Image: img}
 		return w.store.UpdateGroup(c.UserContext(), v.Group.ID, v.Me.ID, patch)
 	}()
 	if err != nil {

@@ -112,3 +112,13 @@ func expect(t *testing.T, r resp, status int, wants ...string) {
 
 // location is the redirect target of r.
 func location(r resp) string { return r.header.Get("Location") }
+
+// regexpFind returns the first group of pattern in body, failing without.
+func regexpFind(t *testing.T, body []byte, pattern string) string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no %s in %.1500s", pattern, body)
+	}
+	return string(m[1])
+}

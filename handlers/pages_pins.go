@@ -88,9 +88,10 @@ func (w *web) handlePinPage(c *fiber.Ctx) error {
 }
 
 // showPin renders the detail page into v, which may already hold a
-// refused comment. Four queries whatever the pin: pin, comments, author
-// profile (counts and is_following) — each hydrated by the store in
-// constant round trips.
+// refused comment. Six queries whatever the pin: pin, comments, author
+// profile (counts and is_following), then its group, the viewer's groups
+// and related pins (addBoards) — each hydrated by the store in constant
+// round trips.
 func (w *web) showPin(c *fiber.Ctx, v *view, status int) error {
 	id, err := idParam(c, "id")
 	if err != nil {
@@ -112,6 +113,9 @@ func (w *web) showPin(c *fiber.Ctx, v *view, status int) error {
 	v.Pin, v.Comments, v.Profile = p, comments, author
 	if next != nil {
 		v.CommentsNext = *next
+	}
+	if err := w.addBoards(c, v, p); err != nil {
+		return err
 	}
 	v.Topics = append(v.Topics, pinTopic(id), profileTopic(p.AuthorID))
 	return w.render(c, status, "pin", v)
@@ -266,7 +270,7 @@ func (w *web) handleBookmarkForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, _, _, err := w.store.SetBookmark(c.UserContext(), id, u.ID, c.FormValue("on") == "1"); err != nil {
+	if _, err := w.bookmarkPin(c.UserContext(), u.ID, id, c.FormValue("on") == "1"); err != nil {
 		return err
 	}
 	return w.redirect(c, "/pins/"+id.Hex(), "")

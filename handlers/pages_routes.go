@@ -28,6 +28,7 @@ func (s *server) registerPages(app *fiber.App) error {
 	get("/feed", w.handleFeedPage)
 	get("/bookmarks", w.handleBookmarksPage)
 	get("/lang/:code", w.handleLang)
+	get("/search", w.handleSearchPage)
 
 	get("/pins/new", w.handleNewPin)
 	post("/pins", w.handleCreatePinForm)
@@ -38,6 +39,8 @@ func (s *server) registerPages(app *fiber.App) error {
 	post("/pins/:id/like", w.handleLikeForm)
 	post("/pins/:id/bookmark", w.handleBookmarkForm)
 	post("/pins/:id/comments", w.handleCommentForm)
+	post("/pins/:id/save", w.handleSaveForm)
+	get("/pins/:id/related", w.handleRelatedPage)
 	post("/comments/:id/delete", w.handleDeleteCommentForm)
 
 	get("/groups", w.handleGroupsPage)
@@ -49,6 +52,8 @@ func (s *server) registerPages(app *fiber.App) error {
 	post("/groups/:id/delete", w.handleDeleteGroupForm)
 
 	get("/users/:id", w.handleProfilePage)
+	get("/users/:id/followers", w.handleFollowersPage)
+	get("/users/:id/following", w.handleFollowingPage)
 	post("/users/:id/follow", w.handleFollowForm)
 	get("/settings/profile", w.handleEditProfile)
 	post("/settings/profile", w.handleUpdateProfileForm)

@@ -1,14 +1,18 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"mypinterest/store"
 )
 
-// handleProfilePage shows a user with counts, follow button and pins.
+// handleProfilePage shows a user with counts, follow button, public
+// groups and pins.
 func (w *web) handleProfilePage(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
@@ -27,6 +31,13 @@ func (w *web) handleProfilePage(c *fiber.Ctx) error {
 		return err
 	}
 	v.setPins(pins, next, "/api/v1/users/"+id.Hex()+"/pins")
+	if b := w.boards(); b != nil {
+		// Public groups only, or all of one's own; the first page (a
+		// profile with more links to the groups page or shows 24).
+		if v.Groups, _, err = b.FindUserGroups(ctx, id, viewer(c), store.Page{Limit: store.DefaultLimit}); err != nil {
+			return err
+		}
+	}
 	v.Topics = append(v.Topics, profileTopic(id))
 	return w.render(c, http.StatusOK, "profile", v)
 }
@@ -111,17 +122,26 @@ func (w *web) handleDeleteAccountForm(c *fiber.Ctx) error {
 	return w.redirect(c, "/", "accountdeleted")
 }
 
-// handleNotificationsPage lists notifications, newest first.
+// handleNotificationsPage lists notifications, newest first, and marks
+// them all read (SPEC §6: read once opened). The list still shows which
+// were new, as loaded before the marking; the badge shows none left.
 func (w *web) handleNotificationsPage(c *fiber.Ctx) error {
 	u, v, err := w.userView(c)
 	if err != nil {
 		return err
 	}
-	notes, unread, next, err := w.store.FindNotifications(c.UserContext(), u.ID, cursorPage(c))
+	ctx := c.UserContext()
+	notes, unread, next, err := w.store.FindNotifications(ctx, u.ID, cursorPage(c))
 	if err != nil {
 		return err
 	}
-	v.Notes, v.Unread = notes, unread
+	v.Notes = notes
+	if unread > 0 {
+		if err := w.store.MarkNotificationsRead(ctx, u.ID); err != nil {
+			return err
+		}
+	}
+	v.Unread = 0
 	if next != nil {
 		v.Next = *next
 	}
@@ -138,4 +158,41 @@ func (w *web) handleMarkReadForm(c *fiber.Ctx) error {
 		return err
 	}
 	return w.redirect(c, "/notifications", "notesread")
+}
+
+// handleFollowersPage lists the people who follow a user, newest first.
+func (w *web) handleFollowersPage(c *fiber.Ctx) error {
+	return w.peoplePage(c, w.store.FindFollowers, "people.followers", "/followers")
+}
+
+// handleFollowingPage lists the people a user follows.
+func (w *web) handleFollowingPage(c *fiber.Ctx) error {
+	return w.peoplePage(c, w.store.FindFollowing, "people.following", "/following")
+}
+
+// peoplePage renders one page of a user's followers or followings: find
+// loads it (one query of cards, whatever their number), heading is the
+// catalog key of the title, which names the user.
+func (w *web) peoplePage(c *fiber.Ctx, find func(context.Context, bson.ObjectID, store.Page) ([]store.Card, *string, error), heading, suffix string) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := w.newView(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if v.Profile, err = w.store.FindProfile(ctx, id, viewer(c)); err != nil {
+		return err
+	}
+	people, next, err := find(ctx, id, cursorPage(c))
+	if err != nil {
+		return err
+	}
+	v.People, v.Heading = people, newTranslator(v.Lang).Tf(heading, v.Profile.Nickname)
+	if next != nil {
+		v.MoreURL = "/users/" + id.Hex() + suffix + "?" + url.Values{"cursor": {*next}}.Encode()
+	}
+	return w.render(c, http.StatusOK, "people", v)
 }

@@ -235,7 +235,7 @@ func (s *server) setBookmark(c *fiber.Ctx, on bool) error {
 	if err != nil {
 		return err
 	}
-	st, _, _, err := s.store.SetBookmark(c.UserContext(), id, u.ID, on)
+	st, err := s.bookmarkPin(c.UserContext(), u.ID, id, on)
 	if err != nil {
 		return err
 	}

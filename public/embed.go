@@ -26,7 +26,7 @@ var files embed.FS
 var Pages = []string{
 	"home", "pin", "pin_form", "groups", "group", "group_form",
 	"profile", "profile_edit", "account_delete", "pinlist",
-	"notifications", "signup", "login", "error",
+	"notifications", "signup", "login", "error", "people", "search",
 }
 
 // Static returns the static assets, rooted so that "css/site.css" names

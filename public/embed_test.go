@@ -11,9 +11,10 @@ import (
 func stubFuncs() template.FuncMap {
 	s := func(...any) string { return "" }
 	return template.FuncMap{
-		"t": s, "tf": s, "date": s, "iso": s, "note": s, "thumb": s, "detail": s, "avatar": s,
+		"t": s, "tf": s, "tn": s, "word": s, "date": s, "iso": s, "note": s, "thumb": s, "detail": s, "avatar": s,
 		"join":    func([]string, string) string { return "" },
 		"dict":    func(...any) map[string]any { return nil },
+		"has":     func(any, any) bool { return false },
 		"card":    func(any) string { return "" },
 		"comment": func(any, any) string { return "" },
 		"jsText":  func() map[string]string { return nil },
@@ -39,7 +40,7 @@ func TestParseTemplatesFailsWithoutFuncs(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
-	for _, name := range []string{"css/site.css", "js/app.js", "js/util.js", "js/grid.js", "js/live.js", "js/actions.js", "js/upload.js", "js/presence.js", "img/avatar.svg", "img/logo.svg"} {
+	for _, name := range []string{"css/site.css", "js/app.js", "js/util.js", "js/grid.js", "js/live.js", "js/actions.js", "js/upload.js", "js/save.js", "js/presence.js", "img/avatar.svg", "img/logo.svg"} {
 		if _, err := fs.Stat(Static(), name); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}

@@ -3,7 +3,7 @@
 // takes over its submit event, and falls back to submitting the form when
 // the API call fails for a reason other than a refusal.
 
-import { api, el, t, setCounts, idFromAction } from './util.js';
+import { api, el, tErr, setCounts, idFromAction } from './util.js';
 
 const me = document.body.dataset.me;
 
@@ -47,7 +47,7 @@ const handlers = {
       box.value = '';
     } catch (err) {
       if (err.status !== 422 && err.status !== 400) throw err;
-      box.after(el('p', { class: 'field-error', role: 'alert' }, err.fields.content ?? err.message));
+      box.after(el('p', { class: 'field-error', role: 'alert' }, tErr(err.fields.content ?? err.message)));
     }
   },
   async uncomment(form) {
@@ -115,7 +115,7 @@ export function initActions() {
       await h(form);
     } catch (err) {
       if (err.status && err.status < 500 && err.status !== 401 && err.status !== 403) {
-        alert(err.message || t('failed'));
+        alert(tErr(err.message));
       } else {
         form.submit(); // the plain form still works, or shows why not
       }

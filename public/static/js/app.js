@@ -6,6 +6,7 @@ import { api, setCounts, t, toast } from './util.js';
 import { initGrid, newPinsBanner } from './grid.js';
 import { initActions, addComment, removeComment } from './actions.js';
 import { initUpload } from './upload.js';
+import { initSave } from './save.js';
 import { connect } from './live.js';
 import { showViewers } from './presence.js';
 
@@ -17,6 +18,7 @@ const grid = document.querySelector('[data-grid]');
 
 initActions();
 initUpload();
+initSave();
 const onNewPin = grid ? (initGrid(grid), newPinsBanner(grid)) : () => {};
 
 function setUnread(n) {
@@ -75,6 +77,8 @@ const handlers = {
   'pin.liked': (d) => {
     if (d.pin_id === pinId && fresh(`pin:${d.pin_id}`, d.rev)) setCounts('likes', d.like_count);
   },
+  'pin.saved': (d) => { if (d.pin_id === pinId) setCounts('saves', d.save_count); },
+  'pin.bookmarked': (d) => { if (d.pin_id === pinId) setCounts('bookmarks', d.bookmark_count); },
   'pin.updated': (p) => { if (p.id === pinId) showPinEdit(p); },
   'pin.deleted': (d) => { if (d.id === pinId) location.assign('/'); },
   presence: (d) => showViewers(d),
@@ -94,6 +98,7 @@ async function resync() {
     jobs.push(api('GET', `/api/v1/pins/${pinId}`).then((p) => {
       setCounts('likes', p.like_count);
       setCounts('bookmarks', p.bookmark_count);
+      if (typeof p.save_count === 'number') setCounts('saves', p.save_count);
     }));
     jobs.push(api('GET', `/api/v1/pins/${pinId}/comments?limit=100`).then((page) => {
       const shown = new Set(page.items.map((c) => c.id));

@@ -3,7 +3,7 @@
 // loads, so nothing moves. More pages come from the JSON API by cursor;
 // new pins announced live wait behind a banner.
 
-import { el, t } from './util.js';
+import { el, t, tn } from './util.js';
 
 const ROW = 4; // px, grid-auto-rows in site.css
 
@@ -28,7 +28,9 @@ export function card(p) {
   });
   const slot = el('a', { class: 'card-img', href: `/pins/${p.id}` }, img);
   slot.style.aspectRatio = `${p.width} / ${p.height}`;
-  return el('article', { class: 'card', 'data-pin': p.id }, slot,
+  const save = el('a', { class: 'btn primary card-save', href: `/pins/${p.id}#save`, 'data-save-pin': p.id },
+    t('save.save'), el('span', { class: 'sr-only' }, `: ${p.title}`));
+  return el('article', { class: 'card', 'data-pin': p.id }, slot, save,
     el('div', { class: 'card-body' },
       el('a', { class: 'card-title', href: `/pins/${p.id}` }, p.title),
       el('div', { class: 'card-meta' },
@@ -99,7 +101,7 @@ export function newPinsBanner(grid) {
   return (pin) => {
     if (!banner || waiting.some((p) => p.id === pin.id)) return;
     waiting.unshift(pin);
-    banner.textContent = t('newpins', waiting.length);
+    banner.textContent = tn('newpins', waiting.length);
     banner.hidden = false;
   };
 }

@@ -13,6 +13,29 @@ export function t(key, ...args) {
   return s;
 }
 
+/**
+ * tn is t for a count: the key's ".one" form for exactly one, when the
+ * page's language has one (English does, Korean has no plural).
+ */
+export function tn(key, n, ...args) {
+  return t(n === 1 && texts.has(`${key}.one`) ? `${key}.one` : key, n, ...args);
+}
+
+/**
+ * tErr translates a reason the API gave (a field's code such as
+ * "required", or an error message) through the server's "err:" texts.
+ * A reason the catalog does not know is shown as it is on an English page
+ * and as the general failure message on any other, never as raw English.
+ */
+export function tErr(msg) {
+  if (!msg) return t('failed');
+  const known = texts.get(`err:${msg}`);
+  if (known) return known;
+  const m = /^at most (\d+) characters$/.exec(msg);
+  if (m && texts.has('err.atmost')) return t('err.atmost', m[1]);
+  return document.documentElement.lang === 'en' ? msg : t('failed');
+}
+
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 
 /**
@@ -66,9 +89,16 @@ export function toast(message, { href, kind, ms = 6000 } = {}) {
   return item;
 }
 
-/** setCounts writes n into every [data-count=name] matching extra. */
+/**
+ * setCounts writes n into every [data-count=name] matching extra, and
+ * into the word after it (data-single / data-many: "1 follower").
+ */
 export function setCounts(name, n, extra = '') {
-  for (const e of document.querySelectorAll(`[data-count="${name}"]${extra}`)) e.textContent = String(n);
+  for (const e of document.querySelectorAll(`[data-count="${name}"]${extra}`)) {
+    e.textContent = String(n);
+    const word = e.nextElementSibling;
+    if (word?.dataset.many) word.textContent = n === 1 && word.dataset.single ? word.dataset.single : word.dataset.many;
+  }
 }
 
 /** pinIdOf reads the pin id out of a form action like /pins/<id>/like. */
