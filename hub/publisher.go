@@ -69,9 +69,9 @@ type pubItem struct {
 // A plain PUBLISH (invalidations, presence) may be repeated by a retry;
 // both are idempotent for their receivers.
 //
-// When Redis is down (a batch could not connect, or failed for
-// publishRetryFor), the queue is dropped and new events
-// are refused at once, counted, until the guard's probe closes the breaker.
+// When Redis is down (its address refuses connections, or a batch failed
+// for publishRetryFor), the queue is dropped and new events are refused at
+// once, counted, until the guard's breaker is closed and a PING answers.
 type publisher struct {
 	client *redis.Client
 	log    *slog.Logger
