@@ -146,3 +146,25 @@ func (g *RedisGuard) probe() {
 		}
 	}()
 }
+
+// report counts the outcome of a call made without Do: the broker's
+// publisher bounds its own calls, far more generously, since nobody waits
+// on them; its failures still tell the breaker about the server.
+func (g *RedisGuard) report(err error) {
+	if g.Open() {
+		g.poke()
+		return
+	}
+	_, _ = g.cb.Execute(func() (struct{}, error) { return struct{}{}, err })
+}
+
+// poke reports whether the guard is closed; when it is not, it keeps the
+// background probe running, as a refused Do does.
+func (g *RedisGuard) poke() bool {
+	if !g.Open() {
+		return true
+	}
+	g.called.Store(true)
+	g.probe()
+	return false
+}

@@ -235,6 +235,15 @@ func mustPublish(tb testing.TB, h *Hub, topic string, seq int) {
 	if err := h.Publish(context.Background(), topic, event(topic, seq)); err != nil {
 		tb.Fatalf("publish %s %d: %v", topic, seq, err)
 	}
+	// Publishing only queues; wait until Redis has it, so that events
+	// published in turn on two hubs reach Redis in that order.
+	if rb, ok := h.broker.(*RedisBroker); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := rb.Flush(ctx); err != nil {
+			tb.Fatalf("flush %s %d: %v", topic, seq, err)
+		}
+	}
 }
 
 // newServer serves h on httptest without shutting h down in Cleanup, for

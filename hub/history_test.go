@@ -163,7 +163,8 @@ func TestNotRecoveredRedis(t *testing.T) {
 func TestRedisRestartChangesEpoch(t *testing.T) {
 	r := redistest.Start(t)
 	admin := mustRedisClient(t, r.Addr)
-	h, srv := mustHubOn(t, NewRedisBroker(mustRedisClient(t, r.Addr), slog.New(slog.DiscardHandler)), Config{})
+	rb := NewRedisBroker(mustRedisClient(t, r.Addr), slog.New(slog.DiscardHandler))
+	h, srv := mustHubOn(t, rb, Config{})
 	a := mustDialURL(t, wsURL(srv))
 	ack := a.subscribeSince(pinA, nil)
 	mustPublish(t, h, pinA, 0)
@@ -175,6 +176,11 @@ func TestRedisRestartChangesEpoch(t *testing.T) {
 	waitFor(t, "publishing again", 15*time.Second, func() bool {
 		return h.Publish(context.Background(), pinA, event(pinA, 1)) == nil
 	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rb.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	b := mustDialURL(t, wsURL(srv))
 	got := b.subscribeSince(pinA, &Position{Offset: last, Epoch: ack.Epoch})
 	if *got.Recovered || got.Epoch == ack.Epoch || got.Epoch == "" {

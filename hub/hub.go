@@ -94,7 +94,7 @@ type Stats struct {
 	Connections     int64  // open WebSocket connections
 	Subscriptions   int64  // (connection, topic) pairs
 	Published       uint64 // Publish calls the broker accepted
-	PublishErrors   uint64 // Publish calls the broker refused
+	PublishErrors   uint64 // Publish calls the broker refused, plus queued events it dropped later (Redis down)
 	Delivered       uint64 // frames queued to a connection by the fan-out
 	Dropped         uint64 // frames not queued because the connection was full or closing
 	SlowDisconnects uint64 // connections closed with StatusSlowConsumer
@@ -255,6 +255,7 @@ func (h *Hub) Publish(ctx context.Context, topic string, msg []byte) error {
 		h.publishErrors.Add(1)
 		return ErrNewline
 	}
+	ctx = withDropCounter(ctx, &h.publishErrors)
 	var err error
 	if hb, ok := h.broker.(HistoryBroker); ok && !internalTopic(topic) && isObject(msg) {
 		err = hb.Append(ctx, topic, msg)
@@ -278,7 +279,7 @@ func (h *Hub) PublishVolatile(ctx context.Context, topic string, msg []byte) err
 		h.publishErrors.Add(1)
 		return ErrNewline
 	}
-	if err := h.broker.Publish(ctx, topic, msg); err != nil {
+	if err := h.broker.Publish(withDropCounter(ctx, &h.publishErrors), topic, msg); err != nil {
 		h.publishErrors.Add(1)
 		return err
 	}

@@ -49,6 +49,9 @@ type RedisBroker struct {
 	// SubscribeTimeout bounds Subscribe's wait for Redis's confirmation;
 	// zero means DefaultSubscribeTimeout. Set it before Start.
 	SubscribeTimeout time.Duration
+	// PublishQueue bounds the events waiting to be sent to Redis; zero
+	// means DefaultPublishQueue. Set it before the first publish.
+	PublishQueue int
 
 	client *redis.Client
 	log    *slog.Logger
@@ -64,9 +67,7 @@ type RedisBroker struct {
 	cancel  context.CancelFunc
 	done    chan struct{} // closed by run when it exits
 
-	lmu        sync.Mutex  // guards later and laterTimer
-	later      []laterMsg  // PublishLater messages not sent yet
-	laterTimer *time.Timer // sends later on its own unless a publish took it
+	pub *publisher // sends Publish, Append and PublishLater, in order
 }
 
 // topicState is one referenced topic. confirmed is closed when Redis
@@ -92,6 +93,7 @@ func NewRedisBroker(client *redis.Client, logger *slog.Logger) *RedisBroker {
 		stop:    make(chan struct{}),
 		topics:  make(map[string]*topicState),
 		pending: make(map[string]int),
+		pub:     newPublisher(client, logger),
 	}
 }
 
@@ -106,24 +108,18 @@ func (b *RedisBroker) Start(deliver func(topic string, msg []byte)) {
 	go b.run(ctx, deliver)
 }
 
-// Publish implements Broker. It fails while Redis is unreachable, within
-// RedisCallTimeout and then at once (the client's RedisGuard); the caller
-// logs and counts that, the message is lost (clients re-sync over HTTP).
+// Publish implements Broker. It queues msg for the broker's publisher
+// (see publisher) and returns without waiting for Redis: an error means the
+// message was refused at once (ErrPublishQueueFull, or ErrRedisUnavailable
+// while Redis is down); a message dropped later, after retries, is counted
+// by the counter Hub.Publish puts in ctx, and clients re-sync over HTTP.
 func (b *RedisBroker) Publish(ctx context.Context, topic string, msg []byte) error {
-	return GuardFor(b.client).Do(ctx, func(ctx context.Context) error {
-		later := b.takeLater()
-		if len(later) == 0 {
-			return b.client.Publish(ctx, topic, msg).Err()
-		}
-		pipe := b.client.Pipeline()
-		for _, m := range later {
-			pipe.Publish(ctx, m.topic, m.msg)
-		}
-		pipe.Publish(ctx, topic, msg)
-		_, err := pipe.Exec(ctx)
-		return err
-	})
+	return b.pub.enqueue(ctx, topic, msg, false, b.PublishQueue)
 }
+
+// Flush waits until every message published before the call has been sent
+// to Redis or dropped, or ctx ends.
+func (b *RedisBroker) Flush(ctx context.Context) error { return b.pub.flush(ctx) }
 
 // Subscribe implements Broker. It adds a reference to topic and, once the
 // broker has started, waits until Redis has confirmed the topic's
@@ -229,7 +225,8 @@ func (b *RedisBroker) confirm(topic string) {
 // Closing the session's PubSub is what interrupts a blocked receive: go-redis
 // reads under a deadline, not under the context.
 func (b *RedisBroker) Close() error {
-	b.flushLater()
+	// The queue drains first, while the subscribe loop still delivers.
+	b.pub.close(publishCloseWait)
 	b.mu.Lock()
 	cancel, done := b.cancel, b.done
 	if !b.closed {

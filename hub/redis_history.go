@@ -33,14 +33,22 @@ func historyKeys(topic string) []string {
 // appendScript assigns the next offset, completes the frame (ARGV[2] is the
 // frame without its closing brace, ARGV[6] the separator before the added
 // members), appends it and publishes it: one atomic step, so the stream
-// and the channel carry the same events in the same order.
+// and the channel carry the same events in the same order. ARGV[7] is the
+// publishing broker's hash field and ARGV[8] the event's sequence number
+// in that broker: an event whose number is not above the last one applied
+// is a retry of one already applied and is skipped (returns 0), so a
+// pipeline sent twice appends once.
 var appendScript = redis.NewScript(`
 local e = redis.call('HGET', KEYS[2], 'epoch')
 if not e then
   e = ARGV[3]
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[2], 'epoch', e, 'offset', 0)
+else
+  local last = redis.call('HGET', KEYS[2], ARGV[7])
+  if last and tonumber(last) >= tonumber(ARGV[8]) then return 0 end
 end
+redis.call('HSET', KEYS[2], ARGV[7], ARGV[8])
 local off = redis.call('HINCRBY', KEYS[2], 'offset', 1)
 local m = ARGV[2] .. ARGV[6] .. '"offset":' .. off .. ',"epoch":"' .. e .. '"}'
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], off .. '-0', 'm', m)
@@ -76,29 +84,11 @@ func appendArgs(topic string, msg []byte) []any {
 	return []any{topic, msg[:len(msg)-1], newEpoch(), HistorySize, HistoryTTL, sep}
 }
 
-// Append implements HistoryBroker: one script call, pipelined behind any
-// deferred messages (PublishLater), so an event and the cache
-// invalidations of the write behind it cost one round trip.
+// Append implements HistoryBroker: like Publish, it queues the event for
+// the publisher, which runs appendScript for it in order, pipelined with
+// the messages queued around it (PublishLater's among them).
 func (b *RedisBroker) Append(ctx context.Context, topic string, msg []byte) error {
-	keys, args := historyKeys(topic), appendArgs(topic, msg)
-	return GuardFor(b.client).Do(ctx, func(ctx context.Context) error {
-		later := b.takeLater()
-		if len(later) == 0 {
-			return appendScript.Run(ctx, b.client, keys, args...).Err()
-		}
-		pipe := b.client.Pipeline()
-		for _, m := range later {
-			pipe.Publish(ctx, m.topic, m.msg)
-		}
-		run := appendScript.EvalSha(ctx, pipe, keys, args...)
-		_, err := pipe.Exec(ctx)
-		if err != nil && redis.HasErrorPrefix(run.Err(), "NOSCRIPT") {
-			// Redis forgot the script (it restarted): the publishes went
-			// out, only the event needs sending again.
-			return appendScript.Eval(ctx, b.client, keys, args...).Err()
-		}
-		return err
-	})
+	return b.pub.enqueue(ctx, topic, msg, true, b.PublishQueue)
 }
 
 // History implements HistoryBroker.
@@ -141,59 +131,14 @@ func parseHistory(res []any) (Recovery, error) {
 	return rec, nil
 }
 
-// laterDelay is how long a PublishLater message waits for a publish to
-// ride with before it goes out on its own.
-const laterDelay = 2 * time.Millisecond
-
-type laterMsg struct {
-	topic string
-	msg   []byte
-}
-
-// PublishLater publishes msg on topic with the broker's next Publish or
-// Append (in the same pipeline, before it), or on its own within a few
-// milliseconds. It is meant for the cache invalidations a store emits in
-// the middle of a write: the event the handler publishes right after
-// carries them, so the write costs one Redis round trip instead of two,
-// and they still reach other instances before that event. A failure is
+// PublishLater publishes msg on topic through the publish queue: before
+// any event published after it, in the same pipeline when one follows at
+// once, so a write's cache invalidations and its event cost one Redis
+// round trip, and reach other instances before the event. It is meant for
+// the invalidations a store emits in the middle of a write. A refusal is
 // logged; the cache TTL bounds the staleness it leaves.
 func (b *RedisBroker) PublishLater(topic string, msg []byte) {
-	b.lmu.Lock()
-	b.later = append(b.later, laterMsg{topic, msg})
-	if b.laterTimer == nil {
-		b.laterTimer = time.AfterFunc(laterDelay, b.flushLater)
-	}
-	b.lmu.Unlock()
-}
-
-// takeLater returns and forgets the waiting PublishLater messages.
-func (b *RedisBroker) takeLater() []laterMsg {
-	b.lmu.Lock()
-	defer b.lmu.Unlock()
-	later := b.later
-	b.later = nil
-	if b.laterTimer != nil {
-		b.laterTimer.Stop()
-		b.laterTimer = nil
-	}
-	return later
-}
-
-// flushLater publishes the waiting messages nobody carried.
-func (b *RedisBroker) flushLater() {
-	later := b.takeLater()
-	if len(later) == 0 {
-		return
-	}
-	err := GuardFor(b.client).Do(context.Background(), func(ctx context.Context) error {
-		pipe := b.client.Pipeline()
-		for _, m := range later {
-			pipe.Publish(ctx, m.topic, m.msg)
-		}
-		_, err := pipe.Exec(ctx)
-		return err
-	})
-	if err != nil {
-		b.log.Warn("redis publish failed", "messages", len(later), "err", err)
+	if err := b.pub.enqueue(context.Background(), topic, msg, false, b.PublishQueue); err != nil {
+		b.log.Warn("redis publish refused", "topic", topic, "err", err)
 	}
 }
