@@ -41,6 +41,10 @@ var (
 // event rate, and the event is dropped rather than buffered without bound.
 var ErrPublishQueueFull = errors.New("hub: publish queue full")
 
+// PublishWait is the longest Append waits for its event to reach Redis
+// (see awaitSent). A variable only so that tests can change it.
+var PublishWait = 100 * time.Millisecond
+
 // dropCounterKey carries, in a Publish context, the counter an event that
 // is dropped after it was queued adds to (Hub.Publish passes its
 // publishErrors), so late drops show in the same metric as refusals.
@@ -55,6 +59,7 @@ type pubItem struct {
 	msg   []byte
 	seq   uint64         // 0: a plain PUBLISH; else the append's sequence number
 	drops *atomic.Uint64 // nil: nobody counts this one
+	done  chan struct{}  // appends only: closed once sent or dropped
 }
 
 // publisher sends a RedisBroker's publishes and appends in call order.
@@ -102,6 +107,13 @@ func newPublisher(client *redis.Client, log *slog.Logger) *publisher {
 // enqueue queues an event, an append when isAppend, unless size events
 // wait already (0: DefaultPublishQueue). It never waits.
 func (p *publisher) enqueue(ctx context.Context, topic string, msg []byte, isAppend bool, size int) error {
+	_, err := p.enqueueItem(ctx, topic, msg, isAppend, size)
+	return err
+}
+
+// enqueueItem is enqueue returning, for an append, the channel closed once
+// it is sent or dropped.
+func (p *publisher) enqueueItem(ctx context.Context, topic string, msg []byte, isAppend bool, size int) (chan struct{}, error) {
 	if size <= 0 {
 		size = DefaultPublishQueue
 	}
@@ -110,20 +122,21 @@ func (p *publisher) enqueue(ctx context.Context, topic string, msg []byte, isApp
 	switch {
 	case p.closed:
 		p.mu.Unlock()
-		return ErrBrokerClosed
+		return nil, ErrBrokerClosed
 	case p.down.Load():
 		p.mu.Unlock()
 		p.dropped.Add(1)
-		return ErrRedisUnavailable
+		return nil, ErrRedisUnavailable
 	case len(p.q) >= size:
 		p.mu.Unlock()
 		p.dropped.Add(1)
-		return ErrPublishQueueFull
+		return nil, ErrPublishQueueFull
 	}
 	it := pubItem{topic: topic, msg: msg, drops: drops}
 	if isAppend {
 		p.seq++
 		it.seq = p.seq
+		it.done = make(chan struct{})
 	}
 	p.q = append(p.q, it)
 	p.queued++
@@ -136,7 +149,7 @@ func (p *publisher) enqueue(ctx context.Context, topic string, msg []byte, isApp
 	case p.wake <- struct{}{}:
 	default:
 	}
-	return nil
+	return it.done, nil
 }
 
 // run is the one goroutine that talks to Redis for the publisher.
@@ -174,6 +187,7 @@ func (p *publisher) send(batch []pubItem) {
 	for len(batch) > 0 {
 		n, err := p.exec(batch)
 		p.settled.Add(uint64(n))
+		settle(batch[:n])
 		batch = batch[n:]
 		if err == nil {
 			g.report(nil)
@@ -291,6 +305,34 @@ func (p *publisher) drop(items []pubItem) {
 	}
 	p.dropped.Add(uint64(len(items)))
 	p.settled.Add(uint64(len(items)))
+	settle(items)
+}
+
+func settle(items []pubItem) {
+	for _, it := range items {
+		if it.done != nil {
+			close(it.done)
+		}
+	}
+}
+
+// awaitSent waits until done is closed, for at most PublishWait, and not
+// at all while the guard's breaker is open: so that, with a healthy Redis,
+// an event is in Redis before the request that made it is answered, and
+// two writes answered one after the other (on any instances) publish in
+// that order, while a slow or absent Redis costs a request no more than
+// PublishWait (the event still goes out, late, or is counted as dropped).
+func (p *publisher) awaitSent(ctx context.Context, done chan struct{}) {
+	if done == nil || GuardFor(p.client).Open() {
+		return
+	}
+	t := time.NewTimer(PublishWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // waitUp waits, while down, until the guard is closed and Redis answers

@@ -218,3 +218,27 @@ func TestPublishShutdownDrains(t *testing.T) {
 		t.Fatalf("offset %d (%v) after shutdown, want %d", off, err, n)
 	}
 }
+
+// TestPublishAnsweredInOrderAcrossInstances: with a healthy Redis, Publish
+// returns once its event is in Redis, so events published one after the
+// other on two instances (as two requests answered in turn behind a load
+// balancer) take offsets in that order. Without awaitSent the second
+// instance's event often overtakes the first one still queued.
+func TestPublishAnsweredInOrderAcrossInstances(t *testing.T) {
+	r := redistest.Start(t)
+	hA, srvA := mustHubOn(t, NewRedisBroker(mustRedisClient(t, r.Addr), slog.New(slog.DiscardHandler)), Config{})
+	hB, _ := mustHubOn(t, NewRedisBroker(mustRedisClient(t, r.Addr), slog.New(slog.DiscardHandler)), Config{})
+	c := mustDialURL(t, wsURL(srvA))
+	offs := subscribeAll(c, []string{pinA})
+	const n = 200
+	for i := range n {
+		h := hA
+		if i%2 == 1 {
+			h = hB
+		}
+		if err := h.Publish(context.Background(), pinA, event(pinA, i)); err != nil {
+			t.Fatalf("publish %d: %v", i, err)
+		}
+	}
+	expectInterleaved(t, c, offs, n)
+}

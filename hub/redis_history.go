@@ -86,9 +86,15 @@ func appendArgs(topic string, msg []byte) []any {
 
 // Append implements HistoryBroker: like Publish, it queues the event for
 // the publisher, which runs appendScript for it in order, pipelined with
-// the messages queued around it (PublishLater's among them).
+// the messages queued around it (PublishLater's among them), and waits up
+// to PublishWait for it to be sent (awaitSent).
 func (b *RedisBroker) Append(ctx context.Context, topic string, msg []byte) error {
-	return b.pub.enqueue(ctx, topic, msg, true, b.PublishQueue)
+	done, err := b.pub.enqueueItem(ctx, topic, msg, true, b.PublishQueue)
+	if err != nil {
+		return err
+	}
+	b.pub.awaitSent(ctx, done)
+	return nil
 }
 
 // History implements HistoryBroker.
