@@ -45,6 +45,7 @@ func generate(t *testing.T, p Params) generated {
 		a.Comments = append(a.Comments, b.Comments...)
 		a.Likes = append(a.Likes, b.Likes...)
 		a.Bookmarks = append(a.Bookmarks, b.Bookmarks...)
+		a.Saves = append(a.Saves, b.Saves...)
 		a.Notifications = append(a.Notifications, b.Notifications...)
 		if b.Len() > 300 {
 			t.Errorf("a %s batch of %d records, want ≤ 300", b.Kind, b.Len())

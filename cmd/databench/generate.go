@@ -27,6 +27,7 @@ type generator struct {
 	groupStart []int32
 	author     []int32 // of each pin, filled by the pins pass
 	tally      tally
+	boards     boardsTally // seed_saves.go
 }
 
 // tally counts, per user, group and pin, what the state file reports.
@@ -136,6 +137,7 @@ func (g *generator) run(size int, emit func(store.Batch) error) error {
 		{store.KindComments, g.genComments},
 		{store.KindLikes, g.genLikes},
 		{store.KindBookmarks, g.genBookmarks},
+		{store.KindSaves, g.genSaves},
 		{store.KindNotifications, g.genNotifications},
 	}
 	for _, ps := range passes {
@@ -193,6 +195,7 @@ func (g *generator) genGroups(bt *batcher) error {
 				OwnerID:   g.userID(u),
 				Title:     g.text.title(pinTitleRunes),
 				Content:   g.text.text(3, 12),
+				Secret:    g.secretGroup(int(g.groupStart[u]) + j),
 				Image:     g.images[(u+j)%len(g.images)],
 				CreatedAt: at,
 				UpdatedAt: at,

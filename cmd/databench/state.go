@@ -53,6 +53,8 @@ type State struct {
 	// page of pins and not the start of any other word.
 	Common []WordRef `json:"common"`
 	Rare   []WordRef `json:"rare"`
+	// SavedGroups are the groups with most saves (seed_saves.go).
+	SavedGroups []SavedGroup `json:"saved_groups"`
 }
 
 // UserRef is one seeded user.
@@ -113,6 +115,7 @@ func (g *generator) buildState() *State {
 	st.Following = topIndices(t.followeesOf, topUsers)
 	st.Bookmarkers = topIndices(t.bookmarksOf, topUsers)
 	st.Notified = topIndices(t.notesOf, topUsers)
+	st.SavedGroups = g.savedGroups()
 
 	w := g.text
 	for _, rank := range topIndices(w.pinsWith, commonWords) {
