@@ -117,6 +117,12 @@ func TestNotificationsAndFeed(t *testing.T) {
 	pin := e.createPin(a, e.createGroup(a, "g"), "for followers")
 	id := pin["id"].(string)
 	e.must(http.StatusOK, req{method: "PUT", path: "/api/v1/pins/" + id + "/like", token: b.token})
+	// The like's notification is written after the response; the order
+	// checked below needs it before the comment's.
+	eventually(t, 10*time.Second, "the like notification", func() bool {
+		n := e.must(http.StatusOK, req{method: "GET", path: "/api/v1/notifications", token: a.token}).json(t)
+		return n["unread_count"] == 2.0
+	})
 	e.must(http.StatusCreated, req{method: "POST", path: "/api/v1/pins/" + id + "/comments", token: b.token, body: map[string]string{"content": "nice"}})
 	// Comments on one's own pin notify nobody.
 	e.must(http.StatusCreated, req{method: "POST", path: "/api/v1/pins/" + id + "/comments", token: a.token, body: map[string]string{"content": "thanks"}})
@@ -144,7 +150,11 @@ func TestNotificationsAndFeed(t *testing.T) {
 	if strings.Join(kinds, ",") != "comment,like,follow" || na["unread_count"] != 3.0 || na["next_cursor"] != nil {
 		t.Errorf("a's notifications = %v", na)
 	}
-	nb := e.must(http.StatusOK, req{method: "GET", path: "/api/v1/notifications", token: b.token}).json(t)
+	var nb map[string]any
+	eventually(t, 10*time.Second, "the new_pin notification", func() bool {
+		nb = e.must(http.StatusOK, req{method: "GET", path: "/api/v1/notifications", token: b.token}).json(t)
+		return len(nb["items"].([]any)) > 0
+	})
 	if items := nb["items"].([]any); len(items) != 1 || items[0].(map[string]any)["kind"] != "new_pin" {
 		t.Errorf("b's notifications = %v", nb)
 	}

@@ -95,10 +95,23 @@ const afterResponseTimeout = 10 * time.Second
 // neither the notification's writes nor its publish. Errors are logged and
 // counted as in notify; shutdown waits for them.
 func (s *server) notifyAfter(ctx context.Context, kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients ...bson.ObjectID) {
+	s.runAfter(ctx, func(ctx context.Context) { s.notify(ctx, kind, actor, pin, recipients...) })
+}
+
+// notifyFollowersAfter tells every follower of actor about the new pin
+// after the response: the fan-out writes up to one row per follower.
+func (s *server) notifyFollowersAfter(ctx context.Context, actor, pin bson.ObjectID) {
+	s.runAfter(ctx, func(ctx context.Context) { s.notifyFollowers(ctx, actor, pin) })
+}
+
+// runAfter runs fn while the response goes out, with the request's
+// context values but its own timeout; when maxAfterResponse are already
+// running it runs fn before returning instead.
+func (s *server) runAfter(ctx context.Context, fn func(context.Context)) {
 	select {
 	case s.afterSlots <- struct{}{}:
 	default:
-		s.notify(ctx, kind, actor, pin, recipients...)
+		fn(ctx)
 		return
 	}
 	s.after.Add(1)
@@ -110,7 +123,7 @@ func (s *server) notifyAfter(ctx context.Context, kind string, actor bson.Object
 			<-s.afterSlots
 			s.after.Done()
 		}()
-		s.notify(ctx, kind, actor, pin, recipients...)
+		fn(ctx)
 	}()
 }
 

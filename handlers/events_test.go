@@ -37,6 +37,8 @@ func TestEventsArePublished(t *testing.T) {
 	if len(created) != 1 || created[0].Data["id"] != id || created[0].Data["title"] != "live" || created[0].Data["liked_by_me"] != false {
 		t.Fatalf("pin.created = %+v", created)
 	}
+	// Written after the response: wait for it.
+	eventually(t, 10*time.Second, "the new_pin notification", func() bool { return len(e.pub.find("user:"+b.id, evNotificationCreated)) >= 1 })
 	newPin := e.pub.find("user:"+b.id, evNotificationCreated)
 	if len(newPin) != 1 || newPin[0].Data["kind"] != "new_pin" || newPin[0].Data["pin"].(map[string]any)["id"] != id {
 		t.Fatalf("new_pin notification for the follower = %+v", newPin)
@@ -50,6 +52,7 @@ func TestEventsArePublished(t *testing.T) {
 		t.Fatalf("pin.liked = %+v", liked)
 	}
 	wantRevs(t, "pin.liked", liked)
+	eventually(t, 10*time.Second, "the like notification", func() bool { return len(e.pub.find("user:"+a.id, evNotificationCreated)) >= 2 })
 	likes := e.pub.find("user:"+a.id, evNotificationCreated)
 	if len(likes) != 2 || likes[1].Data["kind"] != "like" || likes[1].Data["unread_count"] != 2.0 {
 		t.Fatalf("like notification = %+v", likes)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 var idInPath = regexp.MustCompile(`/(?:pins|groups)/([0-9a-f]{24})`)
@@ -83,8 +84,11 @@ func TestPageFormsWithoutJavaScript(t *testing.T) {
 
 	// Alice has three notifications and a badge on every page; opening
 	// the notifications page reads them (still marked new there, once),
-	// each actor's name a link to their profile.
-	expect(t, a.get("/"), http.StatusOK, `data-unread>3<`)
+	// each actor's name a link to their profile. The comment's and the
+	// like's notifications are written after the response.
+	eventually(t, 10*time.Second, "three notifications", func() bool {
+		return strings.Contains(string(a.get("/").body), `data-unread>3<`)
+	})
 	r = a.get("/notifications")
 	expect(t, r, http.StatusOK, `<a class="actor" href="/users/`+bobID+`">`, "</a> followed you", "liked your pin", "commented on your pin",
 		`class="note unread"`, `data-unread hidden>0<`)

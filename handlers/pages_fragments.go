@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"html/template"
 	"strconv"
+	"strings"
 
 	"mypinterest/internal/bytecache"
 	"mypinterest/store"
 )
 
 // fragments renders the partials that busy pages repeat — a grid card, a
-// comment — once per content and language, and reuses the HTML. The grid
-// and a pin with 60 comments would otherwise spend most of each request in
-// html/template's reflection. A key holds everything a fragment shows, so
+// comment — once per content and language, and reuses the HTML. A pin with
+// 60 comments would otherwise spend most of each request in html/template's
+// reflection. Grid cards are written in Go (pages_card.go), which costs
+// less than a lookup; only the rare card that needs the template is cached. A key holds everything a fragment shows, so
 // a changed pin or author gets a new key and nothing needs invalidating.
 type fragments struct {
 	// tpl is set once after parsing and only read afterwards.
@@ -30,11 +32,23 @@ func newFragments(maxBytes int64) *fragments {
 
 // funcs returns the template functions that render fragments in lang.
 func (f *fragments) funcs(lang string) template.FuncMap {
+	tr := newTranslator(lang)
 	return template.FuncMap{
-		"card": func(p store.PinView) (template.HTML, error) {
-			key := fmt.Sprintf("card|%s|%s|%d|%d|%s|%s|%s", lang, p.ID.Hex(), p.UpdatedAt.UnixNano(),
-				p.Counts.Likes, p.Author.ID.Hex(), p.Author.Nickname, p.Author.Avatar.Key)
-			return f.render(lang, "pincard", key, p)
+		// cards renders a grid's cards with one call: through the template,
+		// each card's call and its argument would cost reflection too.
+		"cards": func(ps []store.PinView) (template.HTML, error) {
+			var b strings.Builder
+			for i := range ps {
+				if writeCard(&b, tr, &ps[i]) {
+					continue
+				}
+				html, err := f.card(lang, ps[i])
+				if err != nil {
+					return "", err
+				}
+				b.WriteString(string(html))
+			}
+			return template.HTML(b.String()), nil
 		},
 		"comment": func(c store.CommentView, v *view) (template.HTML, error) {
 			data := map[string]any{"C": c, "V": v}
@@ -47,6 +61,14 @@ func (f *fragments) funcs(lang string) template.FuncMap {
 			return f.render(lang, "comment", key, data)
 		},
 	}
+}
+
+// card is the template's "pincard" for a pin whose card writeCard leaves
+// to it, cached.
+func (f *fragments) card(lang string, p store.PinView) (template.HTML, error) {
+	key := fmt.Sprintf("card|%s|%s|%d|%d|%s|%s|%s", lang, p.ID.Hex(), p.UpdatedAt.UnixNano(),
+		p.Counts.Likes, p.Author.ID.Hex(), p.Author.Nickname, p.Author.Avatar.Key)
+	return f.render(lang, "pincard", key, p)
 }
 
 // render returns the cached fragment under key, executing name on a miss.

@@ -90,7 +90,7 @@ func (s *server) handleCreatePin(c *fiber.Ctx) error {
 // followers; the API and the upload page both call it after CreatePin.
 func (s *server) announcePin(ctx context.Context, author bson.ObjectID, p *store.PinView) {
 	s.publish(ctx, topicPins, evPinCreated, publicPinView(*p))
-	s.notifyFollowers(ctx, author, p.ID)
+	s.notifyFollowersAfter(ctx, author, p.ID)
 }
 
 func (s *server) handleGetPin(c *fiber.Ctx) error {
@@ -215,7 +215,7 @@ func (s *server) likePin(ctx context.Context, user, pin bson.ObjectID, on bool) 
 	if changed {
 		s.publish(ctx, pinTopic(pin), evPinLiked, pinLikedJSON{PinID: pin.Hex(), LikeCount: st.LikeCount, Rev: st.Revision})
 		if on && p != nil {
-			s.notify(ctx, store.NotifyLike, user, &pin, p.AuthorID)
+			s.notifyAfter(ctx, store.NotifyLike, user, &pin, p.AuthorID)
 		}
 	}
 	return st, nil

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -143,14 +144,18 @@ func (s *Store) addPreviews(ctx context.Context, groups []store.GroupView) error
 	for start := 0; start < len(groups); start += previewChunk {
 		chunk := groups[start:min(start+previewChunk, len(groups))]
 		arms := make([]string, len(chunk))
-		args := make([]any, 0, 3*len(chunk)+1)
+		args := make([]any, 0, 2*len(chunk))
+		// The integers are literals: bound as parameters, they made SQLite
+		// prepare the statement again on every run (its plan depends on
+		// them), which cost more than running it.
 		for i, g := range chunk {
-			arms[i] = `SELECT * FROM (SELECT ? AS g, k, pin FROM (
-				SELECT * FROM (SELECT id AS k, id AS pin FROM pins WHERE group_id = ? ORDER BY id DESC LIMIT ?)
+			arms[i] = strings.NewReplacer("$i", strconv.Itoa(i), "$n", strconv.Itoa(store.PreviewPins)).Replace(
+				`SELECT * FROM (SELECT $i AS g, k, pin FROM (
+				SELECT * FROM (SELECT id AS k, id AS pin FROM pins WHERE group_id = ? ORDER BY id DESC LIMIT $n)
 				UNION ALL
-				SELECT * FROM (SELECT id, pin_id FROM saves WHERE group_id = ? ORDER BY id DESC LIMIT ?)
-			) ORDER BY k DESC LIMIT ?)`
-			args = append(args, i, g.ID[:], store.PreviewPins, g.ID[:], store.PreviewPins, store.PreviewPins)
+				SELECT * FROM (SELECT id, pin_id FROM saves WHERE group_id = ? ORDER BY id DESC LIMIT $n)
+			) ORDER BY k DESC LIMIT $n)`)
+			args = append(args, g.ID[:], g.ID[:])
 		}
 		rows, err := s.r.QueryContext(ctx, `SELECT x.g, p.image_key, p.image_ext, p.image_w, p.image_h, p.image_alpha
 			FROM (`+strings.Join(arms, " UNION ALL ")+`) x JOIN pins p ON p.id = x.pin ORDER BY x.g, x.k DESC`, args...)

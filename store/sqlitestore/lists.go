@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -80,8 +81,12 @@ func (s *Store) searchPins(ctx context.Context, sc store.ListScope, author bson.
 			return []store.PinView{}, nil, nil
 		}
 	}
-	where := `p.seq IN (SELECT rowid FROM pin_words WHERE pin_words MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?)`
-	args := []any{match, bound, limit + 1}
+	// The index's LIMIT is a literal: bound as a parameter, FTS5 sees its
+	// value while planning, so SQLite prepared the statement again on every
+	// run, which cost more than a rare word's whole search.
+	where := `p.seq IN (SELECT rowid FROM pin_words WHERE pin_words MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ` +
+		strconv.Itoa(limit+1) + `)`
+	args := []any{match, bound}
 	if !author.IsZero() {
 		// One author's search filters the index's matches: bounded by
 		// that author's share of them, and reached from no page today.

@@ -3,6 +3,8 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"slices"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -63,21 +65,39 @@ func (s *Store) Notify(ctx context.Context, kind string, actor bson.ObjectID, pi
 	return out, err
 }
 
+// insertChunk is the most notifications one INSERT writes (7 arguments
+// each). A new pin's fan-out to hundreds of followers is then a few
+// statements instead of one per follower.
+const insertChunk = 128
+
+// insertNotifications writes notes with multi-row INSERTs. Chunks are
+// insertChunk rows, then powers of two, so that the statement cache holds
+// at most eight texts for them whatever the count.
 func insertNotifications(ctx context.Context, tx *sql.Tx, notes []store.Notification) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO notifications
-		(id, recipient_id, kind, actor_id, pin_id, read, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, n := range notes {
-		var pinArg any
-		if n.PinID != nil {
-			pinArg = n.PinID[:]
+	for len(notes) > 0 {
+		n := insertChunk
+		for n > len(notes) {
+			n /= 2
 		}
-		if _, err := stmt.ExecContext(ctx, n.ID[:], n.RecipientID[:], n.Kind, n.ActorID[:], pinArg, n.Read, ms(n.CreatedAt)); err != nil {
+		var q strings.Builder
+		q.WriteString(`INSERT OR IGNORE INTO notifications
+		(id, recipient_id, kind, actor_id, pin_id, read, created_at) VALUES `)
+		args := make([]any, 0, 7*n)
+		for i, nt := range notes[:n] {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?,?)")
+			var pinArg any
+			if nt.PinID != nil {
+				pinArg = nt.PinID[:]
+			}
+			args = append(args, nt.ID[:], nt.RecipientID[:], nt.Kind, nt.ActorID[:], pinArg, nt.Read, ms(nt.CreatedAt))
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
 		}
+		notes = notes[n:]
 	}
 	return nil
 }
@@ -227,10 +247,13 @@ func hydrateNotifications(ctx context.Context, tx *sql.Tx, notes []store.Notific
 	if len(notes) == 0 {
 		return out, nil
 	}
+	// A fan-out repeats one actor and one pin: each is read once.
 	var actors, pins []bson.ObjectID
 	for _, n := range notes {
-		actors = append(actors, n.ActorID)
-		if n.PinID != nil {
+		if !slices.Contains(actors, n.ActorID) {
+			actors = append(actors, n.ActorID)
+		}
+		if n.PinID != nil && !slices.Contains(pins, *n.PinID) {
 			pins = append(pins, *n.PinID)
 		}
 	}
