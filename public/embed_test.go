@@ -16,6 +16,7 @@ func stubFuncs() template.FuncMap {
 		"dict":    func(...any) map[string]any { return nil },
 		"has":     func(any, any) bool { return false },
 		"card":    func(any) string { return "" },
+		"cards":   func(any) string { return "" },
 		"comment": func(any, any) string { return "" },
 		"jsText":  func() map[string]string { return nil },
 	}
