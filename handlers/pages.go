@@ -59,6 +59,7 @@ type view struct {
 	CommentsNext string
 	Profile      *store.Profile
 	Groups       []store.GroupView
+	Choices      []store.Group // the viewer's groups, for the Save picker and the pin form
 	Group        *store.GroupView
 	Notes        []store.NotificationView
 	People       []store.Card

@@ -93,7 +93,7 @@ func (w *web) addBoards(c *fiber.Ctx, v *view, p *store.PinView) error {
 	}
 	v.Group = g
 	if v.Me != nil {
-		if v.Groups, err = w.store.FindGroupsByOwner(ctx, v.Me.ID); err != nil {
+		if v.Choices, err = w.store.FindGroupChoices(ctx, v.Me.ID); err != nil {
 			return err
 		}
 	}

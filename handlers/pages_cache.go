@@ -29,7 +29,7 @@ func newPageCache(maxBytes int64) *pageCache {
 // a form being shown again.
 func (pc *pageCache) key(page string, v *view) (uint64, bool) {
 	if v.Me != nil || v.CSRF != "" || v.Flash != "" || len(v.Form) > 0 || len(v.Errors) > 0 ||
-		v.Group != nil || len(v.Groups) > 0 || len(v.Notes) > 0 {
+		v.Group != nil || len(v.Groups) > 0 || len(v.Choices) > 0 || len(v.Notes) > 0 {
 		return 0, false
 	}
 	var h maphash.Hash

@@ -14,8 +14,11 @@ import (
 
 // handleGroupsPage lists the user's groups with their pin counts.
 func (w *web) handleGroupsPage(c *fiber.Ctx) error {
-	v, err := w.pinFormView(c)
+	u, v, err := w.userView(c)
 	if err != nil {
+		return err
+	}
+	if v.Groups, err = w.store.FindGroupsByOwner(c.UserContext(), u.ID); err != nil {
 		return err
 	}
 	return w.render(c, http.StatusOK, "groups", v)

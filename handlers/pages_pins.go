@@ -138,7 +138,7 @@ func (w *web) pinFormView(c *fiber.Ctx) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.Groups, err = w.store.FindGroupsByOwner(c.UserContext(), u.ID)
+	v.Choices, err = w.store.FindGroupChoices(c.UserContext(), u.ID)
 	return v, err
 }
 

@@ -64,6 +64,9 @@ type Groups interface {
 	CreateGroup(ctx context.Context, owner bson.ObjectID, in GroupInput, img ImageRef) (*GroupView, error)
 	FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*GroupView, error)
 	FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]GroupView, error)
+	// FindGroupChoices lists owner's groups, newest first, without counts
+	// or previews: what a picker (Save, a pin's group) shows.
+	FindGroupChoices(ctx context.Context, owner bson.ObjectID) ([]Group, error)
 	UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p GroupPatch) (*GroupView, error)
 	DeleteGroup(ctx context.Context, id, actor bson.ObjectID) ([]bson.ObjectID, error)
 	FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p Page) ([]PinView, *string, error)

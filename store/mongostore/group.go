@@ -87,7 +87,17 @@ func (s *Store) FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*store
 func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]store.GroupView, error) {
 	// Cached under og:<owner>, invalidated by every group write of that
 	// owner; the pin counts have their own cache (gc:<id>).
-	groups, err := cached(ctx, s.cache, "og:"+owner.Hex(), func() ([]groupDoc, error) {
+	groups, err := s.ownerGroups(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	return s.groupViews(ctx, groups)
+}
+
+// ownerGroups are owner's group documents, newest first, cached under
+// og:<owner>, invalidated by every group write of that owner.
+func (s *Store) ownerGroups(ctx context.Context, owner bson.ObjectID) ([]groupDoc, error) {
+	return cached(ctx, s.cache, "og:"+owner.Hex(), func() ([]groupDoc, error) {
 		cur, err := s.groups.Find(ctx, bson.D{{Key: "owner_id", Value: owner}, skipDeleting},
 			options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetProjection(groupProjection))
 		if err != nil {
@@ -97,10 +107,20 @@ func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]s
 		err = cur.All(ctx, &groups)
 		return groups, err
 	})
+}
+
+// FindGroupChoices implements store.Groups: the documents of
+// FindGroupsByOwner (same query and cache) without their counts.
+func (s *Store) FindGroupChoices(ctx context.Context, owner bson.ObjectID) ([]store.Group, error) {
+	groups, err := s.ownerGroups(ctx, owner)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
-	return s.groupViews(ctx, groups)
+	out := make([]store.Group, len(groups))
+	for i, g := range groups {
+		out[i] = g.Group
+	}
+	return out, nil
 }
 
 // UpdateGroup applies p to group id if actor owns it.

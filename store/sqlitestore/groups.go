@@ -116,6 +116,25 @@ func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]s
 	return out, s.addPreviews(ctx, out)
 }
 
+// FindGroupChoices implements store.Groups: one range of groups_owner,
+// without the counts and previews of FindGroupsByOwner.
+func (s *Store) FindGroupChoices(ctx context.Context, owner bson.ObjectID) ([]store.Group, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, title, secret FROM pin_groups WHERE owner_id = ? ORDER BY id DESC`, owner[:])
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []store.Group{}
+	for rows.Next() {
+		g := store.Group{OwnerID: owner}
+		if err := rows.Scan(idScan{&g.ID}, &g.Title, &g.Secret); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, g)
+	}
+	return out, mapErr(rows.Err())
+}
+
 // UpdateGroup applies p to group id if actor owns it.
 func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p store.GroupPatch) (*store.GroupView, error) {
 	var g store.GroupView

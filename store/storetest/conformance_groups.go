@@ -15,6 +15,7 @@ var groupTests = []conformanceTest{
 	{"validation", testGroupValidation},
 	{"public and secret", testGroupVisibility},
 	{"pin counts", testGroupPinCounts},
+	{"choices", testGroupChoices},
 	{"group pins pages", testGroupPinsPages},
 	{"delete cascades to pins", testDeleteGroupCascade},
 }
@@ -194,6 +195,34 @@ func testGroupPinCounts(t *testing.T, s *suite) {
 		t.Fatal(err)
 	}
 	check(map[bson.ObjectID]int64{g1: 1})
+}
+
+// testGroupChoices: FindGroupChoices lists the owner's groups (secret ones
+// too) newest first, with their titles, and no one else's.
+func testGroupChoices(t *testing.T, s *suite) {
+	st := s.store(t)
+	ctx := t.Context()
+	me := newUser(t, st, "me").ID
+	first := newGroup(t, st, me)
+	secret, err := st.CreateGroup(ctx, me, store.GroupInput{Title: "hidden", Secret: true}, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newGroup(t, st, newUser(t, st, "other").ID)
+	got, err := st.FindGroupChoices(ctx, me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIDs(t, "choices", ids(got, func(g store.Group) bson.ObjectID { return g.ID }), []bson.ObjectID{secret.ID, first})
+	if got[0].Title != "hidden" || !got[0].Secret || got[1].Title != "board" || got[1].Secret {
+		t.Fatalf("choices %+v, want hidden (secret) then board", got)
+	}
+	if _, err := st.DeleteGroup(ctx, first, me); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.FindGroupChoices(ctx, me); err != nil || len(got) != 1 || got[0].ID != secret.ID {
+		t.Fatalf("after delete: %+v, %v", got, err)
+	}
 }
 
 // testGroupPinsPages: a group's pins page newest first, only its own.
