@@ -21,16 +21,11 @@ const relatedGroups = 20
 // a word of its title (the terms index) outside those groups. The
 // cursor's scope says which part it continues.
 func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
-	groupScope := s.listScope("related:" + pinID.Hex())
-	wordScope := s.listScope("related-words:" + pinID.Hex())
-	inWords := false
-	after, limit, err := p.Decode(groupScope)
+	page, err := store.DecodeRelated(s.cursorKey, pinID, p)
 	if err != nil {
-		if after, limit, err = p.Decode(wordScope); err != nil {
-			return nil, nil, err
-		}
-		inWords = true
+		return nil, nil, err
 	}
+	after, limit, inWords := page.After, page.Limit, page.InWords
 	pin, err := s.loadPin(ctx, pinID)
 	if err != nil {
 		return nil, nil, err
@@ -73,17 +68,11 @@ func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID
 	case len(hits) > limit:
 		hits = hits[:limit]
 		last := hits[limit-1]
-		sc := groupScope
-		if last.words {
-			sc = wordScope
-		}
-		c := store.EncodeCursor(sc, last.id)
-		next = &c
+		next = page.Next(last.id, last.words)
 	case !wordsNext.IsZero():
 		// Candidates were left out (saved into the groups above) and
 		// more may follow: continue after the last one examined.
-		c := store.EncodeCursor(wordScope, wordsNext)
-		next = &c
+		next = page.Next(wordsNext, true)
 	}
 	ids := make([]bson.ObjectID, len(hits))
 	for i, h := range hits {

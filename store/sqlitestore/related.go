@@ -21,16 +21,11 @@ const relatedGroups = 20
 // The cursor's scope says which part it continues: "related:" or
 // "related-words:".
 func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
-	groupScope := s.listScope("related:" + pinID.Hex())
-	wordScope := s.listScope("related-words:" + pinID.Hex())
-	inWords := false
-	after, limit, err := p.Decode(groupScope)
+	page, err := store.DecodeRelated(s.cursorKey, pinID, p)
 	if err != nil {
-		if after, limit, err = p.Decode(wordScope); err != nil {
-			return nil, nil, err
-		}
-		inWords = true
+		return nil, nil, err
 	}
+	after, limit, inWords := page.After, page.Limit, page.InWords
 	var title string
 	var ownGroup bson.ObjectID
 	var secret bool
@@ -81,12 +76,7 @@ func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID
 	if len(hits) > limit {
 		hits = hits[:limit]
 		last := hits[limit-1]
-		sc := groupScope
-		if last.words {
-			sc = wordScope
-		}
-		c := store.EncodeCursor(sc, last.id)
-		next = &c
+		next = page.Next(last.id, last.words)
 	}
 	ids := make([]bson.ObjectID, len(hits))
 	for i, h := range hits {
@@ -138,6 +128,8 @@ func (s *Store) wordNeighbours(ctx context.Context, pin bson.ObjectID, title str
 			return nil, mapErr(err)
 		}
 	}
+	// "NOT IN ()" is no SQL: without groups the list holds one empty
+	// blob, which no pin's group id equals.
 	in := placeholders(max(len(groups), 1))
 	gargs := idArgs(groups)
 	if len(groups) == 0 {
