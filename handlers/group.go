@@ -192,19 +192,7 @@ func (s *server) removeGroup(ctx context.Context, actor, id bson.ObjectID) error
 // handleGroupPins lists the pins posted or saved into a group, newest
 // addition first, to anyone who may see the group.
 func (s *server) handleGroupPins(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	pins, next, err := s.store.FindGroupPins(c.UserContext(), id, viewer(c), p)
-	if err != nil {
-		return err
-	}
-	return s.sendPinList(c, pins, next)
+	return s.listPinsOf(c, s.store.FindGroupPins)
 }
 
 // handleUserGroups lists a user's public groups (all of them for the user
