@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,8 +32,12 @@ func TestBrowserPhoneLayout(t *testing.T) {
 		"Sunrise", "Long title that wraps well beyond two card lines", "Tangerines",
 		"Harbour", "Basalt coast", "Green tea fields", "Hallasan", "Night market",
 	}
+	var first string
 	for i, title := range titles {
-		apiPin(t, base, alice, group, title, 240, 180+60*(i%4), i)
+		id := apiPin(t, base, alice, group, title, 240, 180+60*(i%4), i)
+		if i == 0 {
+			first = id
+		}
 	}
 
 	browser := newChromium(t)
@@ -49,7 +54,21 @@ func TestBrowserPhoneLayout(t *testing.T) {
 		poll(`getComputedStyle(document.querySelector('.menu > summary')).display === 'none'`),
 		poll(`document.querySelector('.links a[href="/feed"]').getBoundingClientRect().height > 0`),
 	)
-	save(t, "layout-desktop-1366.png", value(t, b, "desktop screenshot", chromedp.CaptureScreenshot()))
+	desktop := value(t, b, "desktop screenshot", chromedp.CaptureScreenshot())
+	save(t, "layout-desktop-1366.png", desktop)
+	readmeShot(t, "grid.png", desktop)
+
+	// A comment, so that the pin page's screenshot shows one.
+	call(t, base, "POST", "/api/v1/pins/"+first+"/comments", alice.Token,
+		strings.NewReader(`{"content":"Taken at six, before the wind came up."}`), "application/json", http.StatusCreated, nil)
+	step(t, b, "desktop pin page",
+		chromedp.Navigate(base+"/pins/"+first),
+		chromedp.WaitVisible(chromedp.CSS("[data-pin-detail]")),
+		waitLive(),
+		poll(`[...document.images].every(i => i.complete)`),
+		poll(`!document.querySelector('[data-viewers]').hidden`),
+	)
+	readmeShot(t, "pin.png", value(t, b, "pin screenshot", chromedp.CaptureScreenshot()))
 
 	step(t, b, "phone grid",
 		chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile),

@@ -184,3 +184,25 @@ func save(t *testing.T, name string, png []byte) {
 	}
 	t.Logf("screenshot: e2e/artifacts/%s (%d bytes)", name, len(png))
 }
+
+// readmeShot writes a screenshot shown in the README to docs/img, only
+// when UPDATE_SCREENSHOTS=1: the committed images change when someone
+// means them to, not on every run. The test pages' flat colours keep the
+// PNGs small; the bound keeps the repository so.
+func readmeShot(t *testing.T, name string, png []byte) {
+	t.Helper()
+	if os.Getenv("UPDATE_SCREENSHOTS") != "1" {
+		return
+	}
+	if len(png) > 200<<10 {
+		t.Errorf("docs/img/%s is %d bytes, want < 200 KiB", name, len(png))
+	}
+	path := filepath.Join(RepoRoot(t), "docs", "img", name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("README screenshot: docs/img/%s (%d bytes)", name, len(png))
+}
