@@ -88,17 +88,33 @@ func (p *Pool) Process(ctx context.Context, r io.Reader) (*Processed, error) {
 	if err != nil {
 		return nil, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, p.wait)
-	defer cancel()
-	if err := p.pixels.Acquire(wctx, h.pixels()); err != nil {
-		return nil, p.waitFailed(ctx, err)
+	deadline := time.Now().Add(p.wait)
+	if err := p.acquire(ctx, p.pixels, h.pixels(), deadline); err != nil {
+		return nil, err
 	}
 	defer p.pixels.Release(h.pixels())
-	if err := p.workers.Acquire(wctx, 1); err != nil {
-		return nil, p.waitFailed(ctx, err)
+	if err := p.acquire(ctx, p.workers, 1, deadline); err != nil {
+		return nil, err
 	}
 	defer p.workers.Release(1)
 	return process(data, h)
+}
+
+// acquire takes n of sem, waiting until deadline at most. Room that is
+// free now is taken without a deadline: a semaphore refuses an expired
+// context even when it could grant at once, and a descheduled goroutine
+// on a busy machine can outlive a short wait before it even asks.
+// TryAcquire still queues behind earlier waiters, so arrival order holds.
+func (p *Pool) acquire(ctx context.Context, sem *semaphore.Weighted, n int64, deadline time.Time) error {
+	if sem.TryAcquire(n) {
+		return nil
+	}
+	wctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	if err := sem.Acquire(wctx, n); err != nil {
+		return p.waitFailed(ctx, err)
+	}
+	return nil
 }
 
 // waitFailed tells the caller's own end (a cancelled request) from the

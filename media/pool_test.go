@@ -174,3 +174,16 @@ func heapInUse() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapInuse
 }
+
+// Free room is taken however short the queue wait and however late the
+// goroutine gets to ask: on a busy machine a 1 ms wait can pass before
+// the upload reaches the pool, and an idle pool must not refuse it.
+func TestPoolIdleGrantsAfterWaitPassed(t *testing.T) {
+	small := mustPNG(t, gradient(40, 30))
+	p := NewPool(PoolConfig{Workers: 1, QueueWait: time.Nanosecond})
+	for range 3 {
+		if _, err := p.Process(context.Background(), bytes.NewReader(small)); err != nil {
+			t.Fatalf("idle pool with a wait already passed: %v", err)
+		}
+	}
+}
