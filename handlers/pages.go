@@ -85,7 +85,7 @@ func parsePages(frag *fragments) (map[string]map[string]*template.Template, erro
 		"thumb":  thumbURL,
 		"detail": detailURL,
 		"avatar": avatarURL,
-		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"iso":    isoTime,
 		"join":   strings.Join,
 		"dict":   dict,
 		"has":    slices.Contains[[]bson.ObjectID],

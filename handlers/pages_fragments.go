@@ -36,31 +36,43 @@ func (f *fragments) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
 		// cards renders a grid's cards with one call: through the template,
 		// each card's call and its argument would cost reflection too.
-		"cards": func(ps []store.PinView) (template.HTML, error) {
-			var b strings.Builder
-			for i := range ps {
-				if writeCard(&b, tr, &ps[i]) {
-					continue
-				}
-				html, err := f.card(lang, ps[i])
-				if err != nil {
-					return "", err
-				}
-				b.WriteString(string(html))
-			}
-			return template.HTML(b.String()), nil
-		},
+		"cards": func(ps []store.PinView) (template.HTML, error) { return f.cards(lang, tr, ps) },
 		"comment": func(c store.CommentView, v *view) (template.HTML, error) {
-			data := map[string]any{"C": c, "V": v}
-			if v.Me != nil && v.Me.ID == c.Author.ID {
-				// Its delete form carries this viewer's CSRF token.
-				return f.execute(lang, "comment", data)
-			}
-			key := "comment|" + lang + "|" + c.ID.Hex() + "|" + c.Author.Nickname + "|" + c.Author.Avatar.Key + "|" +
-				strconv.FormatBool(v.Me != nil)
-			return f.render(lang, "comment", key, data)
+			return f.comment(lang, c, v)
 		},
+		// The <template>s the scripts fill (see pages_slots.go).
+		"cardTemplate":     func() (slotted, error) { return f.cardTemplate(lang, tr) },
+		"commentTemplates": func(v *view) ([]slotted, error) { return f.commentTemplates(lang, tr, v) },
 	}
+}
+
+// cards is the grid cards of ps, written in Go where writeCard can.
+func (f *fragments) cards(lang string, tr translator, ps []store.PinView) (template.HTML, error) {
+	var b strings.Builder
+	for i := range ps {
+		if writeCard(&b, tr, &ps[i]) {
+			continue
+		}
+		html, err := f.card(lang, ps[i])
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(string(html))
+	}
+	return template.HTML(b.String()), nil
+}
+
+// comment is the "comment" partial of c as v's viewer sees it, cached
+// unless it holds the viewer's delete form.
+func (f *fragments) comment(lang string, c store.CommentView, v *view) (template.HTML, error) {
+	data := map[string]any{"C": c, "V": v}
+	if v.Me != nil && v.Me.ID == c.Author.ID {
+		// Its delete form carries this viewer's CSRF token.
+		return f.execute(lang, "comment", data)
+	}
+	key := "comment|" + lang + "|" + c.ID.Hex() + "|" + c.Author.Nickname + "|" + c.Author.Avatar.Key + "|" +
+		strconv.FormatBool(v.Me != nil)
+	return f.render(lang, "comment", key, data)
 }
 
 // card is the template's "pincard" for a pin whose card writeCard leaves

@@ -19,6 +19,9 @@ func stubFuncs() template.FuncMap {
 		"cards":   func(any) string { return "" },
 		"comment": func(any, any) string { return "" },
 		"jsText":  func() map[string]string { return nil },
+
+		"cardTemplate":     func() map[string]string { return nil },
+		"commentTemplates": func(any) []map[string]string { return nil },
 	}
 }
 

@@ -3,7 +3,7 @@
 // takes over its submit event, and falls back to submitting the form when
 // the API call fails for a reason other than a refusal.
 
-import { api, el, tErr, setCounts, idFromAction } from './util.js';
+import { api, el, fromTemplate, tErr, setCounts, idFromAction } from './util.js';
 
 const me = document.body.dataset.me;
 
@@ -57,29 +57,33 @@ const handlers = {
   },
 };
 
-/** formatDate writes a time the way the server-rendered pages do. */
+/**
+ * formatDate writes a time much as the server-rendered pages do, but in
+ * the browser's time zone and with Intl's punctuation ("Feb 3, 2001,
+ * 04:05" where the server writes "Feb 3, 2001 04:05").
+ */
 function formatDate(iso) {
   return new Intl.DateTimeFormat(document.documentElement.lang, {
     year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
   }).format(new Date(iso));
 }
 
-/** addComment shows a comment once, however many times it arrives. */
+/**
+ * addComment shows a comment once, however many times it arrives: the
+ * page's comment template filled, the one with a delete form when it is
+ * the viewer's own.
+ */
 export function addComment(c) {
   const list = document.querySelector('[data-comments]');
   if (!list || list.querySelector(`[data-comment="${c.id}"]`)) return;
-  const li = el('li', { class: 'comment fresh', 'data-comment': c.id, 'data-author': c.author.id },
-    el('a', { class: 'who', href: `/users/${c.author.id}` },
-      el('img', { class: 'avatar xs', src: c.author.avatar_url, alt: '', width: 24, height: 24 }),
-      ' ', el('strong', {}, c.author.nickname)),
-    el('p', {}, c.content),
-    el('time', { class: 'muted', datetime: c.created_at }, formatDate(c.created_at)));
-  const tpl = document.getElementById('comment-actions');
-  if (me && c.author.id === me && tpl) {
-    const f = tpl.content.firstElementChild.cloneNode(true);
-    f.action = `/comments/${c.id}/delete`;
-    li.append(f);
-  }
+  const mine = me && c.author.id === me;
+  const li = fromTemplate(mine ? 'comment-template-mine' : 'comment-template', {
+    id: c.id, content: c.content, author: c.author.id, nickname: c.author.nickname, avatar: c.author.avatar_url,
+    // The pages' datetime is to the second; the API's has milliseconds.
+    iso: c.created_at.replace(/\.\d+Z$/, 'Z'), date: formatDate(c.created_at),
+  });
+  if (!li) return;
+  li.classList.add('fresh');
   list.append(li);
   bumpComments(1);
 }

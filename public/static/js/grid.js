@@ -1,9 +1,10 @@
 // The masonry grid: every card spans grid rows in proportion to its
-// height, which the aspect-ratio of its image slot fixes before the image
-// loads, so nothing moves. More pages come from the JSON API by cursor;
-// new pins announced live wait behind a banner.
+// height, which its image's width and height attributes fix before the
+// image loads, so nothing moves. More pages come from the JSON API by
+// cursor; new pins announced live wait behind a banner. Cards added here
+// are the server's card template, filled (see fromTemplate).
 
-import { el, t, tn } from './util.js';
+import { el, fromTemplate, tn } from './util.js';
 
 const ROW = 4; // px, grid-auto-rows in site.css
 
@@ -19,25 +20,12 @@ export function layout(grid, cards = grid.querySelectorAll('.card')) {
   }
 }
 
-/** card builds the markup of the pincard template from a pin's JSON. */
+/** card is the page's card template filled with a pin's JSON. */
 export function card(p) {
-  const img = el('img', {
-    src: p.thumb_url, srcset: `${p.thumb_url} 236w, ${p.image_url} 736w`,
-    sizes: '(max-width: 540px) 46vw, 236px', width: p.width, height: p.height,
-    alt: p.title, loading: 'lazy', decoding: 'async',
+  return fromTemplate('card-template', {
+    id: p.id, title: p.title, thumb: p.thumb_url, detail: p.image_url, width: p.width, height: p.height,
+    author: p.author.id, nickname: p.author.nickname, avatar: p.author.avatar_url, likes: p.like_count,
   });
-  const slot = el('a', { class: 'card-img', href: `/pins/${p.id}` }, img);
-  slot.style.aspectRatio = `${p.width} / ${p.height}`;
-  const save = el('a', { class: 'btn primary card-save', href: `/pins/${p.id}#save`, 'data-save-pin': p.id },
-    t('save.save'), el('span', { class: 'sr-only' }, `: ${p.title}`));
-  return el('article', { class: 'card', 'data-pin': p.id }, slot, save,
-    el('div', { class: 'card-body' },
-      el('a', { class: 'card-title', href: `/pins/${p.id}` }, p.title),
-      el('div', { class: 'card-meta' },
-        el('a', { class: 'who', href: `/users/${p.author.id}` },
-          el('img', { class: 'avatar xs', src: p.author.avatar_url, alt: '', width: 20, height: 20 }),
-          ' ', p.author.nickname),
-        el('span', { class: 'count' }, '♥ ', String(p.like_count)))));
 }
 
 /** initGrid turns on masonry, infinite scroll and the new-pins banner. */
@@ -79,7 +67,7 @@ export function initGrid(grid) {
 
 /** append adds pins not yet shown at the end of grid. */
 export function append(grid, pins) {
-  const cards = pins.filter((p) => !grid.querySelector(`[data-pin="${p.id}"]`)).map(card);
+  const cards = pins.filter((p) => !grid.querySelector(`[data-pin="${p.id}"]`)).map(card).filter(Boolean);
   grid.append(...cards);
   layout(grid, cards);
 }
@@ -90,7 +78,7 @@ export function newPinsBanner(grid) {
   const waiting = [];
   if (banner) {
     banner.addEventListener('click', () => {
-      const cards = waiting.splice(0).filter((p) => !grid.querySelector(`[data-pin="${p.id}"]`)).map(card);
+      const cards = waiting.splice(0).filter((p) => !grid.querySelector(`[data-pin="${p.id}"]`)).map(card).filter(Boolean);
       grid.prepend(...cards);
       layout(grid, cards);
       banner.hidden = true;

@@ -78,6 +78,31 @@ export function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+/**
+ * fromTemplate clones the page's <template id=id>, which the server
+ * renders with the same code as its real cards and comments, for a
+ * placeholder whose every field shows as a text of its own; data-slots
+ * names those texts. Each one, in any attribute or text of the clone, is
+ * replaced by the field's value in values (as text, never as HTML). It
+ * returns null when the page has no such template.
+ */
+export function fromTemplate(id, values) {
+  const tpl = document.getElementById(id);
+  if (!tpl) return null;
+  const slots = new Map(Object.entries(JSON.parse(tpl.dataset.slots)).map(([name, text]) => [text, name]));
+  // One pass, longest placeholder first: a value is never searched again.
+  const re = new RegExp([...slots.keys()].sort((a, b) => b.length - a.length)
+    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  const fill = (s) => s.replace(re, (text) => String(values[slots.get(text)] ?? ''));
+  const node = tpl.content.firstElementChild.cloneNode(true);
+  for (const e of [node, ...node.querySelectorAll('*')]) {
+    for (const a of e.attributes) a.value = fill(a.value);
+  }
+  const texts = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+  while (texts.nextNode()) texts.currentNode.data = fill(texts.currentNode.data);
+  return node;
+}
+
 /** toast shows a short message in the polite live region. */
 export function toast(message, { href, kind, ms = 6000 } = {}) {
   const box = document.querySelector('[data-toasts]');
