@@ -34,4 +34,7 @@ func TestCachesAreOptional(t *testing.T) {
 	same("before")
 	cached.must(http.StatusOK, req{method: "PUT", path: "/api/v1/pins/" + pin + "/like", token: fan.token})
 	same("after a like")
+	// A save changes no field of the pin but its count, shown on its page.
+	cached.must(http.StatusOK, req{method: "PUT", path: "/api/v1/pins/" + pin + "/saves/" + cached.createGroup(fan, "keep"), token: fan.token})
+	same("after a save")
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"strconv"
 	"strings"
 
 	"mypinterest/internal/bytecache"
@@ -70,17 +69,13 @@ func (f *fragments) comment(lang string, c store.CommentView, v *view) (template
 		// Its delete form carries this viewer's CSRF token.
 		return f.execute(lang, "comment", data)
 	}
-	key := "comment|" + lang + "|" + c.ID.Hex() + "|" + c.Author.Nickname + "|" + c.Author.Avatar.Key + "|" +
-		strconv.FormatBool(v.Me != nil)
-	return f.render(lang, "comment", key, data)
+	return f.render(lang, "comment", commentFragmentKey(lang, c, v.Me != nil), data)
 }
 
 // card is the template's "pincard" for a pin whose card writeCard leaves
 // to it, cached.
 func (f *fragments) card(lang string, p store.PinView) (template.HTML, error) {
-	key := fmt.Sprintf("card|%s|%s|%d|%d|%s|%s|%s", lang, p.ID.Hex(), p.UpdatedAt.UnixNano(),
-		p.Counts.Likes, p.Author.ID.Hex(), p.Author.Nickname, p.Author.Avatar.Key)
-	return f.render(lang, "pincard", key, p)
+	return f.render(lang, "pincard", cardFragmentKey(lang, p), p)
 }
 
 // render returns the cached fragment under key, executing name on a miss.

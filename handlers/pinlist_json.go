@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"hash/maphash"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,21 +29,7 @@ func newPinJSONCache(maxBytes int64) *pinJSONCache {
 
 // encode returns the JSON of p exactly as json.Marshal(pinView(p)) would.
 func (pc *pinJSONCache) encode(p *store.PinView) ([]byte, error) {
-	var h maphash.Hash
-	h.SetSeed(pc.seed)
-	put := func(parts ...string) {
-		for _, s := range parts {
-			h.WriteString(s)
-			h.WriteByte(0)
-		}
-	}
-	hashPin(put, func(n int64) { put(strconv.FormatInt(n, 10)) }, p)
-	// Saves are in the JSON but not (yet) in hashPin, which pages share.
-	put(strconv.FormatInt(p.Counts.Saves, 10))
-	for _, g := range p.SavedGroupIDs {
-		put(g.Hex())
-	}
-	k := h.Sum64()
+	k := pinJSONKey(pc.seed, p)
 	if b, ok := pc.m.Get(k); ok {
 		return b, nil
 	}

@@ -28,11 +28,6 @@ func (s *Store) DeleteUser(ctx context.Context, id bson.ObjectID, password strin
 	return s.deleteUserCascade(ctx, id)
 }
 
-// userKeys are the cache keys that show a user.
-func userKeys(id bson.ObjectID) []string {
-	return []string{"user:" + id.Hex(), "card:" + id.Hex(), "uc:" + id.Hex()}
-}
-
 // deleteUserCascade deletes what belongs to a user already marked
 // deleting, without a transaction. Every step is idempotent and the user
 // document goes last, so the mark stays until the whole cascade is done
@@ -127,7 +122,7 @@ func (s *Store) deleteUserFollows(ctx context.Context, id bson.ObjectID) ([]bson
 			other = f.FolloweeID
 			followees = append(followees, other)
 		}
-		keys = append(keys, "uc:"+other.Hex())
+		keys = append(keys, userCountsKey(other))
 	}
 	s.invalidate(keys...)
 	return followees, nil
@@ -160,7 +155,7 @@ func (s *Store) deleteByUser(ctx context.Context, coll *collection, field string
 		out[i] = store.DeletedComment{ID: r.ID, PinID: r.PinID}
 		if !seen[r.PinID] {
 			seen[r.PinID] = true
-			keys = append(keys, "pc:"+r.PinID.Hex(), "cm:"+r.PinID.Hex())
+			keys = append(keys, commentKeys(r.PinID)...)
 		}
 	}
 	s.invalidate(keys...)

@@ -90,7 +90,7 @@ func (s *Store) deleteSaves(ctx context.Context, filter bson.D) error {
 	keys := make([]string, 0, 2*len(rows))
 	groups := make([]bson.ObjectID, 0, len(rows))
 	for _, r := range rows {
-		keys = append(keys, "pc:"+r.PinID.Hex(), "gc:"+r.GroupID.Hex())
+		keys = append(keys, saveKeys(r.PinID, r.GroupID)...)
 		groups = append(groups, r.GroupID)
 	}
 	s.invalidate(keys...)
@@ -122,7 +122,7 @@ func (s *Store) refreshPreviews(ctx context.Context, groups ...bson.ObjectID) er
 		if err != nil {
 			return err
 		}
-		s.invalidate("og:" + owner.OwnerID.Hex())
+		s.invalidate(ownerGroupsKey(owner.OwnerID))
 	}
 	return nil
 }
@@ -282,7 +282,7 @@ func (s *Store) SetSave(ctx context.Context, pinID, groupID, user bson.ObjectID,
 		changed = res.DeletedCount > 0
 	}
 	if changed {
-		s.invalidate("pc:"+pinID.Hex(), "gc:"+groupID.Hex())
+		s.invalidate(saveKeys(pinID, groupID)...)
 		if err := s.refreshPreviews(ctx, groupID); err != nil {
 			return store.SaveState{}, false, nil, err
 		}

@@ -180,18 +180,20 @@ func cached[V any](ctx context.Context, c *cache, key string, load func() (V, er
 	return v.(V), nil
 }
 
-// cachedMany returns the values under prefix+id for every id, loading all
+// cachedMany returns the values under key(id) for every id, loading all
 // misses with one call of load (one database round trip for a whole page).
 // Ids that load does not return are absent from the result. Concurrent
 // calls missing the same ids at the same versions share one load.
-func cachedMany[V any](ctx context.Context, c *cache, prefix string, ids []string, load func(missing []string) (map[string]V, error)) (map[string]V, error) {
+func cachedMany[K comparable, V any](ctx context.Context, c *cache, key func(K) string, ids []K, load func(missing []K) (map[K]V, error)) (map[K]V, error) {
 	if c == nil {
 		return load(dedupe(ids))
 	}
-	out := make(map[string]V, len(ids))
-	var missing []string
-	tickets := make(map[string]ticket)
-	flightKey := []byte(prefix)
+	out := make(map[K]V, len(ids))
+	var missing []K
+	tickets := make(map[K]ticket)
+	// "many" keeps these flights apart from cached's (key@version), whose
+	// result is one value, not a map.
+	flightKey := []byte("many")
 	for _, id := range ids {
 		if _, dup := out[id]; dup {
 			continue
@@ -199,14 +201,15 @@ func cachedMany[V any](ctx context.Context, c *cache, prefix string, ids []strin
 		if _, dup := tickets[id]; dup {
 			continue
 		}
-		v, t, ok := c.get(prefix + id)
+		k := key(id)
+		v, t, ok := c.get(k)
 		if ok {
 			out[id] = v.(V)
 			continue
 		}
 		tickets[id] = t
 		missing = append(missing, id)
-		flightKey = strconv.AppendUint(append(append(flightKey, ' '), id...), t.version, 10)
+		flightKey = strconv.AppendUint(append(append(append(flightKey, ' '), k...), '@'), t.version, 10)
 	}
 	if len(missing) == 0 {
 		return out, nil
@@ -218,7 +221,7 @@ func cachedMany[V any](ctx context.Context, c *cache, prefix string, ids []strin
 		}
 		for id, v := range loaded {
 			if t, ok := tickets[id]; ok {
-				c.put(prefix+id, t, v)
+				c.put(key(id), t, v)
 			}
 		}
 		return loaded, nil
@@ -226,7 +229,7 @@ func cachedMany[V any](ctx context.Context, c *cache, prefix string, ids []strin
 	if err != nil {
 		return nil, err
 	}
-	for id, v := range loaded.(map[string]V) {
+	for id, v := range loaded.(map[K]V) {
 		if _, ok := tickets[id]; ok {
 			out[id] = v
 		}
@@ -235,9 +238,9 @@ func cachedMany[V any](ctx context.Context, c *cache, prefix string, ids []strin
 }
 
 // dedupe returns ids without repeats, in order.
-func dedupe(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := make([]string, 0, len(ids))
+func dedupe[K comparable](ids []K) []K {
+	seen := make(map[K]bool, len(ids))
+	out := make([]K, 0, len(ids))
 	for _, id := range ids {
 		if !seen[id] {
 			seen[id] = true

@@ -11,20 +11,9 @@ import (
 // FindCards returns the cards of the given users in one query for all that
 // are not cached. Unknown and deleting users are absent from the map.
 func (s *Store) FindCards(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]store.Card, error) {
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = id.Hex()
-	}
-	byHex, err := cachedMany(ctx, s.cache, "card:", keys, func(missing []string) (map[string]store.Card, error) {
-		oids := make([]bson.ObjectID, 0, len(missing))
-		for _, h := range missing {
-			id, err := bson.ObjectIDFromHex(h)
-			if err == nil {
-				oids = append(oids, id)
-			}
-		}
+	return cachedMany(ctx, s.cache, cardKey, ids, func(missing []bson.ObjectID) (map[bson.ObjectID]store.Card, error) {
 		cur, err := s.users.Find(ctx,
-			bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: oids}}}, {Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}}},
+			bson.D{{Key: "_id", Value: inSet(missing)}, {Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}}},
 			options.Find().SetProjection(bson.D{{Key: "nickname", Value: 1}, {Key: "avatar", Value: 1}}))
 		if err != nil {
 			return nil, err
@@ -33,18 +22,10 @@ func (s *Store) FindCards(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 		if err := cur.All(ctx, &users); err != nil {
 			return nil, err
 		}
-		out := make(map[string]store.Card, len(users))
+		out := make(map[bson.ObjectID]store.Card, len(users))
 		for i := range users {
-			out[users[i].ID.Hex()] = users[i].Card()
+			out[users[i].ID] = users[i].Card()
 		}
 		return out, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[bson.ObjectID]store.Card, len(byHex))
-	for _, c := range byHex {
-		out[c.ID] = c
-	}
-	return out, nil
 }

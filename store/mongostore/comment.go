@@ -40,7 +40,7 @@ func (s *Store) CreateComment(ctx context.Context, pin, author bson.ObjectID, co
 	if err := s.keepIfPinAlive(ctx, s.comments, c.ID, pin); err != nil {
 		return nil, nil, err
 	}
-	s.invalidate("pc:"+pin.Hex(), "cm:"+pin.Hex())
+	s.invalidate(commentKeys(pin)...)
 	// An author deleted meanwhile: their cascade removes the comment.
 	return &store.CommentView{Comment: c, Author: card}, &p, nil
 }
@@ -61,7 +61,7 @@ func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p store.Pag
 		// The first page of a pin's comments is what every visitor
 		// of the pin loads: cache the first MaxLimit+1 comments under
 		// cm:<pin> (invalidated with pc:<pin> by every comment write).
-		first, err := cached(ctx, s.cache, "cm:"+pin.Hex(), func() ([]store.Comment, error) {
+		first, err := cached(ctx, s.cache, firstCommentsKey(pin), func() ([]store.Comment, error) {
 			return s.findComments(ctx, pin, after, store.MaxLimit+1)
 		})
 		if err != nil {
@@ -109,7 +109,7 @@ func (s *Store) DeleteComment(ctx context.Context, id, actor bson.ObjectID) (*st
 		// A concurrent delete (or the pin's cascade) got there first.
 		return nil, store.ErrNotFound
 	}
-	s.invalidate("pc:"+c.PinID.Hex(), "cm:"+c.PinID.Hex())
+	s.invalidate(commentKeys(c.PinID)...)
 	return &c, nil
 }
 

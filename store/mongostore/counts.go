@@ -17,27 +17,6 @@ func inSet(ids []bson.ObjectID) bson.D {
 	return bson.D{{Key: "$in", Value: ids}}
 }
 
-// hexList returns the hex form of ids, the suffix of their cache keys.
-func hexList(ids []bson.ObjectID) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id.Hex()
-	}
-	return out
-}
-
-// parseHexList is the inverse of hexList for cache loaders; cache keys are
-// only ever built from valid ids, so a bad one is skipped.
-func parseHexList(hexes []string) []bson.ObjectID {
-	out := make([]bson.ObjectID, 0, len(hexes))
-	for _, h := range hexes {
-		if id, err := bson.ObjectIDFromHex(h); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // countBy counts the documents of coll per value of field among ids with
 // one $match/$group/$sum aggregation (FerretDB supports no other
 // accumulator that would help). extra narrows the match. Ids without
@@ -73,8 +52,7 @@ func countBy(ctx context.Context, coll *collection, field string, ids []bson.Obj
 // under pc:<id>, the misses of a whole page loaded with one aggregation per
 // count kind. Every id gets an entry (zero counts are cached too).
 func (s *Store) pinCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]store.PinCounts, error) {
-	byHex, err := cachedMany(ctx, s.cache, "pc:", hexList(ids), func(missing []string) (map[string]store.PinCounts, error) {
-		oids := parseHexList(missing)
+	return cachedMany(ctx, s.cache, pinCountsKey, ids, func(oids []bson.ObjectID) (map[bson.ObjectID]store.PinCounts, error) {
 		likes, err := countBy(ctx, s.likes, "pin_id", oids)
 		if err != nil {
 			return nil, err
@@ -91,28 +69,19 @@ func (s *Store) pinCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string]store.PinCounts, len(oids))
+		out := make(map[bson.ObjectID]store.PinCounts, len(oids))
 		for _, id := range oids {
-			out[id.Hex()] = store.PinCounts{Likes: likes[id], Bookmarks: bookmarks[id], Comments: comments[id], Saves: saves[id]}
+			out[id] = store.PinCounts{Likes: likes[id], Bookmarks: bookmarks[id], Comments: comments[id], Saves: saves[id]}
 		}
 		return out, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[bson.ObjectID]store.PinCounts, len(ids))
-	for _, id := range ids {
-		out[id] = byHex[id.Hex()]
-	}
-	return out, nil
 }
 
 // groupPinCounts returns how many visible pins each group holds, posted
 // or saved: cached under gc:<id>, all misses loaded with one aggregation
 // on pins and one on saves.
 func (s *Store) groupPinCounts(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]int64, error) {
-	byHex, err := cachedMany(ctx, s.cache, "gc:", hexList(ids), func(missing []string) (map[string]int64, error) {
-		oids := parseHexList(missing)
+	return cachedMany(ctx, s.cache, groupPinCountKey, ids, func(oids []bson.ObjectID) (map[bson.ObjectID]int64, error) {
 		n, err := countBy(ctx, s.pins, "group_id", oids, skipDeleting)
 		if err != nil {
 			return nil, err
@@ -121,20 +90,12 @@ func (s *Store) groupPinCounts(ctx context.Context, ids []bson.ObjectID) (map[bs
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string]int64, len(oids))
+		out := make(map[bson.ObjectID]int64, len(oids))
 		for _, id := range oids {
-			out[id.Hex()] = n[id] + saved[id]
+			out[id] = n[id] + saved[id]
 		}
 		return out, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[bson.ObjectID]int64, len(ids))
-	for _, id := range ids {
-		out[id] = byHex[id.Hex()]
-	}
-	return out, nil
 }
 
 // patchSet validates the title, content and image an edit of a group or a

@@ -42,7 +42,7 @@ func (s *Store) Follow(ctx context.Context, follower, followee bson.ObjectID) (s
 		created = false
 	}
 	if created {
-		s.invalidate("uc:"+follower.Hex(), "uc:"+followee.Hex())
+		s.invalidate(followKeys(follower, followee)...)
 		// An account deletion may have deleted its follows between the
 		// check above and the insert. The cascade marks the user first,
 		// so a check after the insert sees the mark and undoes the
@@ -85,7 +85,7 @@ func (s *Store) undoIfEitherDeleting(ctx context.Context, f Follow) error {
 	if _, err := s.follows.DeleteOne(ctx, bson.D{{Key: "_id", Value: f.ID}}); err != nil {
 		return err
 	}
-	s.invalidate("uc:"+f.FollowerID.Hex(), "uc:"+f.FolloweeID.Hex())
+	s.invalidate(followKeys(f.FollowerID, f.FolloweeID)...)
 	return store.ErrNotFound
 }
 
@@ -105,7 +105,7 @@ func (s *Store) Unfollow(ctx context.Context, follower, followee bson.ObjectID) 
 		return store.FollowState{}, err
 	}
 	if res.DeletedCount > 0 {
-		s.invalidate("uc:"+follower.Hex(), "uc:"+followee.Hex())
+		s.invalidate(followKeys(follower, followee)...)
 	}
 	rev, err := s.bumpRevision(ctx, followersRevKey(followee))
 	if err != nil {

@@ -22,13 +22,13 @@ func (s *Store) CreateGroup(ctx context.Context, owner bson.ObjectID, in store.G
 	if _, err := s.groups.InsertOne(ctx, newGroupDoc(g)); err != nil {
 		return nil, mapErr(err)
 	}
-	s.invalidate("og:" + owner.Hex())
+	s.invalidate(ownerGroupsKey(owner))
 	return &store.GroupView{Group: g, Previews: []store.ImageRef{}}, nil
 }
 
 // loadGroup returns a group not being deleted, cached under group:<id>.
 func (s *Store) loadGroup(ctx context.Context, id bson.ObjectID) (store.Group, error) {
-	return cached(ctx, s.cache, "group:"+id.Hex(), func() (store.Group, error) {
+	return cached(ctx, s.cache, groupKey(id), func() (store.Group, error) {
 		var g store.Group
 		err := s.groups.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting},
 			options.FindOne().SetProjection(groupProjection)).Decode(&g)
@@ -97,7 +97,7 @@ func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]s
 // ownerGroups are owner's group documents, newest first, cached under
 // og:<owner>, invalidated by every group write of that owner.
 func (s *Store) ownerGroups(ctx context.Context, owner bson.ObjectID) ([]groupDoc, error) {
-	return cached(ctx, s.cache, "og:"+owner.Hex(), func() ([]groupDoc, error) {
+	return cached(ctx, s.cache, ownerGroupsKey(owner), func() ([]groupDoc, error) {
 		cur, err := s.groups.Find(ctx, bson.D{{Key: "owner_id", Value: owner}, skipDeleting},
 			options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetProjection(groupProjection))
 		if err != nil {
@@ -151,7 +151,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, actor bson.ObjectID, p stor
 		bson.D{{Key: "$set", Value: bson.D{{Key: "terms", Value: groupTerms(g)}}}}); err != nil {
 		return nil, err
 	}
-	s.invalidate("group:"+id.Hex(), "og:"+actor.Hex())
+	s.invalidate(groupKey(id), ownerGroupsKey(actor))
 	n, err := s.groupPinCounts(ctx, []bson.ObjectID{id})
 	if err != nil {
 		return nil, err
@@ -182,9 +182,9 @@ func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) (
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, err
 	}
-	keys := []string{"group:" + groupID.Hex(), "gc:" + groupID.Hex()}
+	keys := []string{groupKey(groupID), groupPinCountKey(groupID)}
 	if err == nil {
-		keys = append(keys, "og:"+g.OwnerID.Hex(), "first:author:"+g.OwnerID.Hex())
+		keys = append(keys, ownerGroupsKey(g.OwnerID), authorFirstPinsKey(g.OwnerID))
 	}
 	s.invalidate(keys...)
 	byGroup := bson.D{{Key: "group_id", Value: groupID}}
@@ -196,7 +196,7 @@ func (s *Store) deleteGroupCascade(ctx context.Context, groupID bson.ObjectID) (
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
 		return nil, err
 	}
-	s.invalidate("first:pins")
+	s.invalidate(firstPinsKey)
 	pinIDs, err := s.sweepPins(ctx, byGroup)
 	if err != nil {
 		return nil, err

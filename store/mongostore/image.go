@@ -1,14 +1,14 @@
 package mongostore
 
 import (
-	"container/list"
 	"context"
 	"errors"
 	"fmt"
-	"mypinterest/store"
 	"strconv"
-	"sync"
 	"time"
+
+	"mypinterest/internal/bytecache"
+	"mypinterest/store"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -185,53 +185,31 @@ func (s *Store) readImage(ctx context.Context, name string) (*store.ImageFile, e
 	return &store.ImageFile{Name: name, ContentType: doc.Metadata.ContentType, Data: data}, nil
 }
 
-// imageCache keeps whole image files in least-recently-used order within
-// a byte budget. No invalidation exists because a name never changes
-// content.
+// imageCache keeps whole image files by name, least recently used first
+// out, within a byte budget. No invalidation exists because a name never
+// changes content.
 type imageCache struct {
-	mu    sync.Mutex
-	max   int64
-	size  int64
-	order *list.List // front = most recently used; values are *ImageFile
-	byKey map[string]*list.Element
-
+	max     int64
+	files   *bytecache.Cache[string, *store.ImageFile]
 	flights singleflight.Group // concurrent reads of one file
 }
 
 func newImageCache(max int64) *imageCache {
-	return &imageCache{max: max, order: list.New(), byKey: make(map[string]*list.Element)}
+	return &imageCache{max: max, files: bytecache.New(max, func(name string, f *store.ImageFile) int64 {
+		return int64(len(name) + len(f.Data))
+	})}
 }
 
 func (c *imageCache) get(name string) *store.ImageFile {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.byKey[name]
-	if e == nil {
-		return nil
-	}
-	c.order.MoveToFront(e)
-	return e.Value.(*store.ImageFile)
+	f, _ := c.files.Get(name)
+	return f
 }
 
 func (c *imageCache) put(f *store.ImageFile) {
-	n := int64(len(f.Data))
 	// Large originals are rarely requested and would evict many
 	// thumbnails, so only files up to 1/16 of the budget are kept.
-	if n > c.max/16 {
+	if int64(len(f.Data)) > c.max/16 {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.byKey[f.Name]; ok {
-		return
-	}
-	c.byKey[f.Name] = c.order.PushFront(f)
-	c.size += n
-	for c.size > c.max {
-		last := c.order.Back()
-		old := last.Value.(*store.ImageFile)
-		c.order.Remove(last)
-		delete(c.byKey, old.Name)
-		c.size -= int64(len(old.Data))
-	}
+	c.files.Put(f.Name, f)
 }

@@ -31,7 +31,7 @@ func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in store.Pi
 	if err := s.afterPinPlaced(ctx, p); err != nil {
 		return nil, err
 	}
-	s.invalidate("uc:"+author.Hex(), "gc:"+p.GroupID.Hex(), "first:pins", "first:author:"+author.Hex())
+	s.invalidate(userCountsKey(author), groupPinCountKey(p.GroupID), firstPinsKey, authorFirstPinsKey(author))
 	if err := s.refreshPreviews(ctx, p.GroupID); err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Store) afterPinPlaced(ctx context.Context, p store.Pin) error {
 
 // loadPin returns a visible pin, cached under pin:<id>.
 func (s *Store) loadPin(ctx context.Context, id bson.ObjectID) (store.Pin, error) {
-	return cached(ctx, s.cache, "pin:"+id.Hex(), func() (store.Pin, error) {
+	return cached(ctx, s.cache, pinKey(id), func() (store.Pin, error) {
 		var p store.Pin
 		err := s.pins.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting},
 			options.FindOne().SetProjection(pinProjection)).Decode(&p)
@@ -191,9 +191,9 @@ func (s *Store) updatePinFrom(ctx context.Context, old store.Pin, patch store.Pi
 	if err != nil {
 		return store.Pin{}, mapErr(err)
 	}
-	keys := []string{"pin:" + old.ID.Hex(), "first:pins"}
+	keys := []string{pinKey(old.ID), firstPinsKey}
 	if moved {
-		keys = append(keys, "gc:"+old.GroupID.Hex(), "gc:"+p.GroupID.Hex())
+		keys = append(keys, groupPinCountKey(old.GroupID), groupPinCountKey(p.GroupID))
 	}
 	s.invalidate(keys...)
 	if moved {
@@ -232,10 +232,10 @@ func (s *Store) deletePins(ctx context.Context, pins []store.Pin) error {
 	}
 	ctx = longRunning(ctx) // a popular pin has many comments and likes
 	ids := make([]bson.ObjectID, len(pins))
-	keys := []string{"first:pins"}
+	keys := []string{firstPinsKey}
 	for i, p := range pins {
 		ids[i] = p.ID
-		keys = append(keys, "pin:"+p.ID.Hex(), "pc:"+p.ID.Hex(), "cm:"+p.ID.Hex(), "uc:"+p.AuthorID.Hex(), "first:author:"+p.AuthorID.Hex(), "gc:"+p.GroupID.Hex())
+		keys = append(keys, pinKeys(p)...)
 	}
 	byID := bson.D{{Key: "_id", Value: inSet(ids)}}
 	if _, err := s.pins.UpdateMany(ctx, byID,

@@ -34,9 +34,9 @@ func (s *Store) FindPins(ctx context.Context, q store.PinQuery, viewer bson.Obje
 	if query == "" && after.IsZero() {
 		// The grid and every profile open on their first page.
 		if q.AuthorID.IsZero() {
-			return s.firstPins(ctx, "first:pins", sc, bson.D{skipDeleting}, viewer, limit)
+			return s.firstPins(ctx, firstPinsKey, sc, bson.D{skipDeleting}, viewer, limit)
 		}
-		return s.firstPins(ctx, "first:author:"+q.AuthorID.Hex(), sc,
+		return s.firstPins(ctx, authorFirstPinsKey(q.AuthorID), sc,
 			bson.D{{Key: "author_id", Value: q.AuthorID}, skipDeleting}, viewer, limit)
 	}
 	filter := bson.D{skipDeleting}
@@ -95,8 +95,8 @@ func (s *Store) firstPins(ctx context.Context, key string, sc store.ListScope, f
 // pinsByID returns the visible pins among ids in the order of ids, from the
 // pin:<id> cache and one find for the misses.
 func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID) ([]store.Pin, error) {
-	byHex, err := cachedMany(ctx, s.cache, "pin:", hexList(ids), func(missing []string) (map[string]store.Pin, error) {
-		cur, err := s.pins.Find(ctx, bson.D{{Key: "_id", Value: inSet(parseHexList(missing))}, skipDeleting},
+	byID, err := cachedMany(ctx, s.cache, pinKey, ids, func(missing []bson.ObjectID) (map[bson.ObjectID]store.Pin, error) {
+		cur, err := s.pins.Find(ctx, bson.D{{Key: "_id", Value: inSet(missing)}, skipDeleting},
 			options.Find().SetProjection(pinProjection))
 		if err != nil {
 			return nil, err
@@ -105,9 +105,9 @@ func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID) ([]store.Pin,
 		if err := cur.All(ctx, &rows); err != nil {
 			return nil, err
 		}
-		out := make(map[string]store.Pin, len(rows))
+		out := make(map[bson.ObjectID]store.Pin, len(rows))
 		for _, r := range rows {
-			out[r.ID.Hex()] = r
+			out[r.ID] = r
 		}
 		return out, nil
 	})
@@ -116,7 +116,7 @@ func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID) ([]store.Pin,
 	}
 	out := make([]store.Pin, 0, len(ids))
 	for _, id := range ids {
-		if p, ok := byHex[id.Hex()]; ok {
+		if p, ok := byID[id]; ok {
 			out = append(out, p)
 		}
 	}

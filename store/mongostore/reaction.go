@@ -76,7 +76,7 @@ func (s *Store) setReaction(ctx context.Context, coll *collection, pinID, user b
 	}
 	var rev int64
 	if changed {
-		s.invalidate("pc:" + pinID.Hex())
+		s.invalidate(pinCountsKey(pinID))
 		if revKey != "" {
 			if rev, err = s.bumpRevision(ctx, revKey); err != nil {
 				return 0, 0, false, nil, err

@@ -86,24 +86,23 @@ func (s *Store) Import(ctx context.Context, b store.Batch) error {
 		for _, g := range b.Groups {
 			d := newGroupDoc(g)
 			d.PreviewIDs = nil
-			add(d, g.ID, "group:"+g.ID.Hex(), "gc:"+g.ID.Hex(), "og:"+g.OwnerID.Hex())
+			add(d, g.ID, groupKey(g.ID), groupPinCountKey(g.ID), ownerGroupsKey(g.OwnerID))
 		}
 	case store.KindPins:
 		// As CreatePin writes them: with their search terms.
 		for _, p := range b.Pins {
-			add(newPinDoc(p), p.ID, "pin:"+p.ID.Hex(), "pc:"+p.ID.Hex(), "cm:"+p.ID.Hex(), "gc:"+p.GroupID.Hex(),
-				"uc:"+p.AuthorID.Hex(), "first:author:"+p.AuthorID.Hex())
+			add(newPinDoc(p), p.ID, pinKeys(p)...)
 		}
 		if len(b.Pins) > 0 {
-			keys = append(keys, "first:pins")
+			keys = append(keys, firstPinsKey)
 		}
 	case store.KindFollows:
 		for _, f := range b.Follows {
-			add(f, f.ID, "uc:"+f.FollowerID.Hex(), "uc:"+f.FolloweeID.Hex())
+			add(f, f.ID, followKeys(f.FollowerID, f.FolloweeID)...)
 		}
 	case store.KindComments:
 		for _, c := range b.Comments {
-			add(c, c.ID, "pc:"+c.PinID.Hex(), "cm:"+c.PinID.Hex())
+			add(c, c.ID, commentKeys(c.PinID)...)
 		}
 	case store.KindLikes, store.KindBookmarks:
 		rs := b.Likes
@@ -111,11 +110,11 @@ func (s *Store) Import(ctx context.Context, b store.Batch) error {
 			rs = b.Bookmarks
 		}
 		for _, r := range rs {
-			add(r, r.ID, "pc:"+r.PinID.Hex())
+			add(r, r.ID, pinCountsKey(r.PinID))
 		}
 	case store.KindSaves:
 		for _, v := range b.Saves {
-			add(v, v.ID, "pc:"+v.PinID.Hex(), "gc:"+v.GroupID.Hex())
+			add(v, v.ID, saveKeys(v.PinID, v.GroupID)...)
 		}
 	case store.KindNotifications:
 		for _, n := range b.Notifications {
@@ -238,11 +237,11 @@ func (s *Store) stalePreviews(ctx context.Context, b store.Batch) error {
 	var keys []string
 	for _, p := range b.Pins {
 		groups = append(groups, p.GroupID)
-		keys = append(keys, "group:"+p.GroupID.Hex(), "og:"+p.AuthorID.Hex())
+		keys = append(keys, groupKey(p.GroupID), ownerGroupsKey(p.AuthorID))
 	}
 	for _, v := range b.Saves {
 		groups = append(groups, v.GroupID)
-		keys = append(keys, "group:"+v.GroupID.Hex(), "og:"+v.UserID.Hex())
+		keys = append(keys, groupKey(v.GroupID), ownerGroupsKey(v.UserID))
 	}
 	if len(groups) == 0 {
 		return nil

@@ -84,7 +84,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (*stor
 // FindUserByID returns the user, cached under user:<id>. Deleting users
 // are not found.
 func (s *Store) FindUserByID(ctx context.Context, id bson.ObjectID) (*store.User, error) {
-	u, err := cached(ctx, s.cache, "user:"+id.Hex(), func() (store.User, error) {
+	u, err := cached(ctx, s.cache, userKey(id), func() (store.User, error) {
 		var u store.User
 		err := s.users.FindOne(ctx, bson.D{{Key: "_id", Value: id}, skipDeleting}).Decode(&u)
 		return u, mapErr(err)
@@ -120,7 +120,7 @@ func (s *Store) updateUser(ctx context.Context, id bson.ObjectID, set bson.D) (*
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	s.invalidate("user:"+id.Hex(), "card:"+id.Hex())
+	s.invalidate(userKey(id), cardKey(id))
 	return &u, nil
 }
 
@@ -138,7 +138,7 @@ func (s *Store) FindProfile(ctx context.Context, id, viewer bson.ObjectID) (*sto
 	if err != nil {
 		return nil, err
 	}
-	c, err := cached(ctx, s.cache, "uc:"+id.Hex(), func() (userCounts, error) { return s.countUser(ctx, id) })
+	c, err := cached(ctx, s.cache, userCountsKey(id), func() (userCounts, error) { return s.countUser(ctx, id) })
 	if err != nil {
 		return nil, err
 	}
