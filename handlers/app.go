@@ -143,6 +143,7 @@ type server struct {
 	pinJSON   *pinJSONCache // see sendPinList
 	pageError pageErrorFunc // set by registerPages: non-API errors render as pages
 	metrics   *Metrics      // nil: no metrics
+	mounts    useMounts     // the app's Use mounts, for route labels; set by New
 	csrf      *csrfGuard
 	images    *media.Pool // every upload goes through it
 
@@ -218,6 +219,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	if err := s.routes(app); err != nil {
 		return nil, err
 	}
+	s.mounts = findUseMounts(app)
 	return app, nil
 }
 
