@@ -101,7 +101,7 @@ func NewMetrics() *Metrics {
 	return m
 }
 
-// PublishFailed counts one failed publish; it fits Config.OnPublishError.
+// PublishFailed counts one failed publish; it fits Deps.OnPublishError.
 func (m *Metrics) PublishFailed() { m.publishFails.Inc() }
 
 // CommandMonitor returns a driver monitor feeding the database histogram,
