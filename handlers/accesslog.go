@@ -38,7 +38,7 @@ func (s *server) observe(c *fiber.Ctx) error {
 	}
 	elapsed := time.Since(start)
 	status := c.Response().StatusCode()
-	route := routeLabel(c, status)
+	route := routeLabel(c, status, s.mounts)
 	id := requestID(c)
 	// requestid set the header before the chain ran; put it back if a
 	// handler reset the response, since clients quote it in bug reports

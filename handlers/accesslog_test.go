@@ -57,7 +57,7 @@ func (b *logBuffer) find(t *testing.T, msg, id string) []map[string]any {
 func TestAccessLog(t *testing.T) {
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e := newEnv(t, func(c *Config) { c.Logger = logger })
+	e := newEnvDeps(t, func(d *Deps) { d.Logger = logger })
 	// A route that fails the way a store outage would, to check that the
 	// error handler's line and the access line share the request id.
 	e.app.Get("/api/v1/test/boom", func(*fiber.Ctx) error { return errors.New("database on fire") })

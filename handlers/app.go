@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -51,7 +50,8 @@ func cacheShare(total int64) int64 {
 	return total / 3
 }
 
-// Config tunes the app; cmd fills it from the environment.
+// Config holds the app's settings, plain values that cmd fills from the
+// environment; the collaborators it talks to are Deps.
 type Config struct {
 	// JWTSecret signs session tokens (HS256); at least 32 bytes.
 	JWTSecret []byte
@@ -64,9 +64,6 @@ type Config struct {
 	// AuthRateLimit caps sign-up and log-in attempts per minute per client
 	// IP; 0 turns the limit off (load tests).
 	AuthRateLimit int
-	// Redis, when set, shares rate-limit counters and token revocations
-	// between instances and is checked by /readyz; nil = single instance.
-	Redis *redis.Client
 	// AllowedOrigins are the browser origins, besides the site's own,
 	// whose unsafe requests are accepted (ALLOWED_ORIGINS, as the hub
 	// takes them for WebSockets): full origins or host patterns.
@@ -78,8 +75,6 @@ type Config struct {
 	BodyLimit int
 	// RequestTimeout bounds the context of every request's store calls.
 	RequestTimeout time.Duration
-	// Logger receives internal errors and failed publishes.
-	Logger *slog.Logger
 	// Images bounds the decoding and encoding of uploads (media.Pool);
 	// zero values take media's defaults.
 	Images media.PoolConfig
@@ -94,12 +89,10 @@ type Config struct {
 	// pins' JSON, page fragments), a third each; 0 = DefaultCacheBytes,
 	// negative = no cache at all (every request renders everything).
 	CacheBytes int64
-	// OnPublishError, when set, is called once for every live event or
-	// notification that could not be delivered (a metrics hook).
-	OnPublishError func()
 }
 
-// Deps are the collaborators of the app.
+// Deps are the collaborators of the app: what it calls rather than how it
+// is tuned.
 type Deps struct {
 	Store     store.Store
 	Publisher Publisher
@@ -116,6 +109,15 @@ type Deps struct {
 	// that logs out and of an account that is deleted (the hub); nil
 	// leaves them open.
 	Disconnecter Disconnecter
+	// Redis, when set, shares rate-limit counters and token revocations
+	// between instances and is checked by /readyz; nil = single instance.
+	Redis *redis.Client
+	// Logger receives internal errors and failed publishes; nil discards
+	// them.
+	Logger *slog.Logger
+	// OnPublishError, when set, is called once for every live event or
+	// notification that could not be delivered (a metrics hook).
+	OnPublishError func()
 }
 
 // Publisher delivers an encoded event frame to every subscriber of topic
@@ -135,6 +137,8 @@ type Disconnecter interface {
 type server struct {
 	cfg       Config
 	store     store.Store
+	redis     *redis.Client // nil: a single instance
+	onPubErr  func()        // nil: failed publishes are only logged
 	pub       Publisher
 	disc      Disconnecter // nil: live connections are not closed
 	ws        http.Handler
@@ -143,6 +147,7 @@ type server struct {
 	pinJSON   *pinJSONCache // see sendPinList
 	pageError pageErrorFunc // set by registerPages: non-API errors render as pages
 	metrics   *Metrics      // nil: no metrics
+	mounts    useMounts     // the app's Use mounts, for route labels; set by New
 	csrf      *csrfGuard
 	images    *media.Pool // every upload goes through it
 
@@ -159,12 +164,14 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	sessions := deps.Sessions
 	if sessions == nil {
 		var err error
-		if sessions, err = NewSessions(cfg, deps.Store); err != nil {
+		if sessions, err = NewSessions(cfg, deps); err != nil {
 			return nil, err
 		}
 	}
 	cfg = withDefaults(cfg)
-	s := &server{cfg: cfg, store: deps.Store, pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: cfg.Logger, tokens: sessions.tokens, metrics: deps.Metrics, pinJSON: newPinJSONCache(cacheShare(cfg.CacheBytes)), csrf: newCSRFGuard(cfg), images: media.NewPool(cfg.Images)}
+	s := &server{cfg: cfg, store: deps.Store, redis: deps.Redis, onPubErr: deps.OnPublishError,
+		pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: loggerOf(deps), tokens: sessions.tokens, metrics: deps.Metrics,
+		pinJSON: newPinJSONCache(cacheShare(cfg.CacheBytes)), csrf: newCSRFGuard(cfg), images: media.NewPool(cfg.Images)}
 	if s.store == nil {
 		return nil, errors.New("handlers: Deps.Store is required")
 	}
@@ -218,6 +225,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	if err := s.routes(app); err != nil {
 		return nil, err
 	}
+	s.mounts = findUseMounts(app)
 	return app, nil
 }
 
@@ -234,10 +242,15 @@ func withDefaults(cfg Config) Config {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
 	return cfg
+}
+
+// loggerOf is deps.Logger, or a logger that discards everything.
+func loggerOf(deps Deps) *slog.Logger {
+	if deps.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return deps.Logger
 }
 
 // headerLimit bounds the request line and headers in bytes.

@@ -115,7 +115,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 func TestReadyzReportsRedisDown(t *testing.T) {
 	dead := redis.NewClient(&redis.Options{Addr: freeAddr(t), DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { _ = dead.Close() })
-	e := newEnv(t, func(c *Config) { c.Redis = dead })
+	e := newEnvDeps(t, func(d *Deps) { d.Redis = dead })
 	r := e.must(http.StatusServiceUnavailable, req{method: "GET", path: "/readyz"})
 	if r.errCode(t) != "unavailable" {
 		t.Errorf("code = %s", r.errCode(t))
@@ -131,7 +131,7 @@ func TestRedisSharesRevocationsAndLimits(t *testing.T) {
 	s := storetest.New(t, store.Options{PasswordCost: bcrypt.MinCost})
 	var apps [2]*testEnv
 	for i := range apps {
-		app, err := New(Config{JWTSecret: testSecret, Redis: rdb, AuthRateLimit: 4}, Deps{Store: s})
+		app, err := New(Config{JWTSecret: testSecret, AuthRateLimit: 4}, Deps{Store: s, Redis: rdb})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +170,7 @@ func TestRedisOutageKeepsSessions(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := redisClient(t, srv)
 	s := storetest.New(t, store.Options{PasswordCost: bcrypt.MinCost})
-	app, err := New(Config{JWTSecret: testSecret, Redis: rdb}, Deps{Store: s})
+	app, err := New(Config{JWTSecret: testSecret}, Deps{Store: s, Redis: rdb})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,7 +128,7 @@ func TestOnlyBearerSkipsCSRF(t *testing.T) {
 // log-in and sign-up forms leave Redis empty.
 func TestCSRFKeepsNoServerState(t *testing.T) {
 	rdb := startRedis(t)
-	e := newEnv(t, func(c *Config) { c.Redis = rdb })
+	e := newEnvDeps(t, func(d *Deps) { d.Redis = rdb })
 	for i := range 500 {
 		path := "/login"
 		if i%2 == 1 {

@@ -51,12 +51,14 @@ func (d *recordingDisconnecter) take() []string {
 func newDisconnectEnv(t *testing.T, d Disconnecter, onErr func()) (*testEnv, *Sessions) {
 	t.Helper()
 	s := storetest.New(t, store.Options{PasswordCost: bcrypt.MinCost})
-	cfg := Config{JWTSecret: testSecret, OnPublishError: onErr}
-	sessions, err := NewSessions(cfg, s)
+	cfg := Config{JWTSecret: testSecret}
+	deps := Deps{Store: s, Disconnecter: d, OnPublishError: onErr}
+	sessions, err := NewSessions(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := New(cfg, Deps{Store: s, Sessions: sessions, Disconnecter: d})
+	deps.Sessions = sessions
+	app, err := New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +144,7 @@ func TestFailedDisconnectDoesNotFailLogout(t *testing.T) {
 func TestLogoutClosesTheSessionsWebSocket(t *testing.T) {
 	s := storetest.New(t, store.Options{PasswordCost: bcrypt.MinCost})
 	cfg := Config{JWTSecret: testSecret}
-	sessions, err := NewSessions(cfg, s)
+	sessions, err := NewSessions(cfg, Deps{Store: s})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,7 @@ func writeError(c *fiber.Ctx, status int, e *store.Error) error {
 	if msg == "" {
 		msg = messageOfCode[e.Code]
 	}
-	return c.Status(status).JSON(errorBody{Error: errorJSON{Code: e.Code, Message: msg, Fields: e.Fields}})
+	return c.Status(status).JSON(errorBody{Error: errorJSON{Code: e.Code, Message: msg, Fields: apiFields(e.Fields)}})
 }
 
 // isJSONPath reports whether path belongs to a machine client, which gets

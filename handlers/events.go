@@ -191,7 +191,7 @@ func (s *server) disconnect(ctx context.Context, user bson.ObjectID, sessionID s
 
 func (s *server) publishFailed(msg string, args ...any) {
 	s.log.Warn(msg, args...)
-	if s.cfg.OnPublishError != nil {
-		s.cfg.OnPublishError()
+	if s.onPubErr != nil {
+		s.onPubErr()
 	}
 }

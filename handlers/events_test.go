@@ -247,8 +247,8 @@ func (failingPublisher) Publish(context.Context, string, []byte) error {
 func TestFailedPublishDoesNotFailTheRequest(t *testing.T) {
 	s := storetest.New(t, store.Options{PasswordCost: bcrypt.MinCost})
 	var failures atomic.Int64
-	app, err := New(Config{JWTSecret: testSecret, OnPublishError: func() { failures.Add(1) }},
-		Deps{Store: s, Publisher: failingPublisher{}})
+	app, err := New(Config{JWTSecret: testSecret},
+		Deps{Store: s, Publisher: failingPublisher{}, OnPublishError: func() { failures.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -238,7 +238,7 @@ func formSecret(c *fiber.Ctx) (*bool, error) {
 		on = true
 	case "false", "off", "0", "":
 	default:
-		return nil, store.FieldError("secret", "must be true or false")
+		return nil, store.FieldError("secret", store.Reason{Code: store.ReasonNotBool})
 	}
 	return &on, nil
 }

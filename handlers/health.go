@@ -36,12 +36,12 @@ func (s *server) handleReadyz(c *fiber.Ctx) error {
 		s.log.Warn("readyz: database", "err", err)
 		return store.Errorf(store.EUnavailable, "The database is unreachable.")
 	}
-	if s.cfg.Redis != nil {
+	if s.redis != nil {
 		// Not through the guard: readiness must see Redis itself, not the
 		// breaker's memory of it.
 		rctx, cancel := context.WithTimeout(context.Background(), readyTimeout/3)
 		defer cancel()
-		if err := pingWithin(rctx, s.cfg.Redis); err != nil {
+		if err := pingWithin(rctx, s.redis); err != nil {
 			s.log.Warn("readyz: redis", "err", err)
 			return store.Errorf(store.EUnavailable, "Redis is unreachable.")
 		}

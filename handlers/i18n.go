@@ -83,17 +83,32 @@ func (tr translator) Word(key string, n int64) string {
 	return tr.T(key)
 }
 
-// Err translates the English reason the store gave for refusing a field.
-// Unknown reasons are shown as they are: English beats nothing.
-func (tr translator) Err(msg string) string {
-	if v, ok := tr.m["err:"+msg]; ok {
-		return v
+// Reason words why field was refused in this language; an unknown code
+// is shown as it is.
+func (tr translator) Reason(field string, why store.Reason) string {
+	if text, ok := tr.reasonText(field, why.Code); ok {
+		return fillReason(text, why)
 	}
-	var n int
-	if _, err := fmt.Sscanf(msg, "at most %d characters", &n); err == nil {
-		return tr.Tf("err.atmost", n)
+	return why.Code
+}
+
+// reasonText is the text of code with its placeholders. A field may have
+// its own wording ("err.email.required"), tried before the code's
+// ("err.required"); field is "" for an error's own Reason. English stands
+// in for a text this language lacks.
+func (tr translator) reasonText(field, code string) (string, bool) {
+	keys := []string{"err." + code}
+	if field != "" {
+		keys = []string{"err." + field + "." + code, keys[0]}
 	}
-	return msg
+	for _, m := range []map[string]string{tr.m, catalog[languages[0]]} {
+		for _, k := range keys {
+			if v, ok := m[k]; ok {
+				return v, true
+			}
+		}
+	}
+	return "", false
 }
 
 // Date formats t the way the language writes dates.
@@ -114,9 +129,11 @@ func (tr translator) Note(n store.NotificationView) template.HTML {
 }
 
 // jsTexts are the texts the browser scripts show, keyed without the
-// "js." prefix, plus the "err:" translations of the reasons the API gives
-// for a refused field; the layout hands them over in a <template>. A
-// ".one" form is taken from this language only (see N).
+// "js." prefix, plus the reasons the API gives for a refused field: the
+// scripts get the API's English, so each fixed wording comes keyed
+// "err:<English>" with its translation, and too_long, whose number
+// varies, as "err.atmost" with %d. The layout hands them over in a
+// <template>. A ".one" form is taken from this language only (see N).
 func (tr translator) jsTexts() map[string]string {
 	out := map[string]string{}
 	for i, m := range []map[string]string{catalog[languages[0]], tr.m} {
@@ -126,10 +143,22 @@ func (tr translator) jsTexts() map[string]string {
 			}
 			if name, ok := strings.CutPrefix(k, "js."); ok {
 				out[name] = v
-			} else if strings.HasPrefix(k, "err:") || k == "err.atmost" {
-				out[k] = v
 			}
 		}
+	}
+	for code, english := range apiReasons {
+		if !strings.Contains(english, "{") {
+			out["err:"+english] = tr.Reason("", store.Reason{Code: code})
+		}
+	}
+	for key, english := range apiFieldReasons {
+		field, code, _ := strings.Cut(key, " ")
+		if !strings.Contains(english, "{") {
+			out["err:"+english] = tr.Reason(field, store.Reason{Code: code})
+		}
+	}
+	if text, ok := tr.reasonText("", store.ReasonTooLong); ok {
+		out["err.atmost"] = strings.ReplaceAll(text, "{max}", "%d")
 	}
 	return out
 }

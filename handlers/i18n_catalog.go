@@ -2,9 +2,9 @@ package handlers
 
 // catalog holds every text the pages show, per language. Keys starting
 // with "js." are also handed to the browser scripts (see jsTexts); keys
-// starting with "err:" translate the English messages the store and media
-// packages attach to refused fields, so that the message shown on a form
-// follows the page's language.
+// "err.<code>" word the store's reason codes, and "err.<field>.<code>"
+// one field's own wording of a code, with {min}, {max} and {values} for
+// the reason's parameters (see translator.Reason).
 var catalog = map[string]map[string]string{
 	"en": {
 		"nav.skip": "Skip to content", "nav.label": "Main", "nav.search": "Search",
@@ -96,13 +96,20 @@ var catalog = map[string]map[string]string{
 		"js.note.comment": "%s commented on your pin", "js.note.new_pin": "%s posted a new pin",
 		"js.delete": "Delete", "js.viewing": "%d viewing",
 
-		"err.atmost":                     "Use at most %d characters.",
-		"err.image.large":                "The image is too large (at most 10 MB).",
-		"err.image.unsupported":          "Upload a JPEG, PNG, GIF or WebP image.",
-		"err.image.invalid":              "This image cannot be used (damaged, empty or over 40 megapixels).",
-		"err:required":                   "Required.",
-		"err:not one of your groups":     "Choose one of your groups.",
-		"err:Use at least 8 characters.": "Use at least 8 characters.",
+		"err.required": "Required.", "err.email.required": "Enter your email.", "err.nickname.required": "Enter a nickname.",
+		"err.too_long": "Use at most {max} characters.", "err.too_short": "Use at least {min} characters.",
+		"err.too_many_bytes": "Use at most {max} bytes.", "err.bad_email": "Enter a valid email address.",
+		"err.domain_not_allowed":  "Sign-up is limited to: {values}.",
+		"err.letters_digits_only": "Use letters and digits only.", "err.digits_only": "Use something other than digits only.",
+		"err.too_common": "This password is too common.", "err.too_similar": "The password is too similar to your email or nickname.",
+		"err.wrong_password": "Wrong password.", "err.taken": "Already taken.",
+		"err.email.taken": "This email is already registered.", "err.nickname.taken": "This nickname is taken.",
+		"err.not_your_group": "Choose one of your groups.", "err.not_bool": "Choose yes or no.",
+		"err.out_of_range": "Use a whole number from {min} to {max}.", "err.wrong_type": "This value has the wrong type.",
+		"err.bad_image":         "This image cannot be used (damaged, empty or over {max} megapixels).",
+		"err.too_large":         "The image is too large (at most {max} MB).",
+		"err.unsupported_image": "Upload a JPEG, PNG, GIF or WebP image.",
+		"err.already_in_group":  "This pin is already in that group: it was posted there.",
 	},
 	"ko": {
 		"nav.skip": "본문으로 건너뛰기", "nav.label": "주 메뉴", "nav.search": "검색",
@@ -192,25 +199,19 @@ var catalog = map[string]map[string]string{
 		"js.note.comment": "%s님이 내 핀에 댓글을 남겼습니다", "js.note.new_pin": "%s님이 새 핀을 올렸습니다",
 		"js.delete": "삭제", "js.viewing": "%d명 보는 중",
 
-		"err.atmost":                                "%d자 이하로 입력하세요.",
-		"err.image.large":                           "이미지가 너무 큽니다(최대 10MB).",
-		"err.image.unsupported":                     "JPEG, PNG, GIF, WebP 이미지를 올리세요.",
-		"err.image.invalid":                         "쓸 수 없는 이미지입니다(손상, 빈 이미지 또는 4천만 화소 초과).",
-		"err:required":                              "필수 항목입니다.",
-		"err:not one of your groups":                "내 그룹 중 하나를 고르세요.",
-		"err:Use at least 8 characters.":            "8자 이상 입력하세요.",
-		"err:Use at most 72 bytes.":                 "너무 깁니다(최대 72바이트).",
-		"err:Use something other than digits only.": "숫자만으로는 안 됩니다.",
-		"err:This password is too common.":          "너무 흔한 비밀번호입니다.",
-		"err:The password is too similar to your email or nickname.": "이메일이나 닉네임과 너무 비슷합니다.",
-		"err:Enter your email.":                 "이메일을 입력하세요.",
-		"err:Use at most 100 characters.":       "100자 이하로 입력하세요.",
-		"err:Enter a valid email address.":      "올바른 이메일 주소를 입력하세요.",
-		"err:Enter a nickname.":                 "닉네임을 입력하세요.",
-		"err:Use at most 10 characters.":        "10자 이하로 입력하세요.",
-		"err:Use letters and digits only.":      "글자와 숫자만 쓸 수 있습니다.",
-		"err:This email is already registered.": "이미 가입된 이메일입니다.",
-		"err:This nickname is taken.":           "이미 쓰는 닉네임입니다.",
-		"err:Wrong password.":                   "비밀번호가 틀렸습니다.",
+		"err.required": "필수 항목입니다.", "err.email.required": "이메일을 입력하세요.", "err.nickname.required": "닉네임을 입력하세요.",
+		"err.too_long": "{max}자 이하로 입력하세요.", "err.too_short": "{min}자 이상 입력하세요.",
+		"err.too_many_bytes": "너무 깁니다(최대 {max}바이트).", "err.bad_email": "올바른 이메일 주소를 입력하세요.",
+		"err.domain_not_allowed":  "다음 도메인의 이메일로만 가입할 수 있습니다: {values}.",
+		"err.letters_digits_only": "글자와 숫자만 쓸 수 있습니다.", "err.digits_only": "숫자만으로는 안 됩니다.",
+		"err.too_common": "너무 흔한 비밀번호입니다.", "err.too_similar": "이메일이나 닉네임과 너무 비슷합니다.",
+		"err.wrong_password": "비밀번호가 틀렸습니다.", "err.taken": "이미 사용 중입니다.",
+		"err.email.taken": "이미 가입된 이메일입니다.", "err.nickname.taken": "이미 쓰는 닉네임입니다.",
+		"err.not_your_group": "내 그룹 중 하나를 고르세요.", "err.not_bool": "예 또는 아니요를 고르세요.",
+		"err.out_of_range": "{min}에서 {max} 사이의 정수를 입력하세요.", "err.wrong_type": "값의 형식이 잘못되었습니다.",
+		"err.bad_image":         "쓸 수 없는 이미지입니다(손상, 빈 이미지 또는 {max}메가픽셀 초과).",
+		"err.too_large":         "이미지가 너무 큽니다(최대 {max}MB).",
+		"err.unsupported_image": "JPEG, PNG, GIF, WebP 이미지를 올리세요.",
+		"err.already_in_group":  "이 핀은 이미 그 그룹에 있습니다(그 그룹에 올린 핀입니다).",
 	},
 }

@@ -47,7 +47,7 @@ func pageOf(c *fiber.Ctx) (store.Page, error) {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 {
 			return p, &store.Error{Code: store.EMalformed, Message: "Malformed limit.",
-				Fields: map[string]string{"limit": "must be a whole number from 1 to 100"}}
+				Fields: map[string]store.Reason{"limit": {Code: store.ReasonOutOfRange, Min: 1, Max: store.MaxLimit}}}
 		}
 		p.Limit = min(n, store.MaxLimit)
 	}

@@ -46,13 +46,24 @@ type testEnv struct {
 // newEnv builds the app; mutate adjusts the config before New.
 func newEnv(t *testing.T, mutate ...func(*Config)) *testEnv {
 	t.Helper()
+	return newEnvDeps(t, nil, mutate...)
+}
+
+// newEnvDeps is newEnv with the collaborators adjusted too (Redis, a
+// logger), when withDeps is not nil.
+func newEnvDeps(t *testing.T, withDeps func(*Deps), mutate ...func(*Config)) *testEnv {
+	t.Helper()
 	s := storetest.New(t, store.Options{PasswordCost: bcrypt.MinCost})
 	cfg := Config{JWTSecret: testSecret}
 	for _, m := range mutate {
 		m(&cfg)
 	}
 	pub := &recordingPublisher{}
-	app, err := New(cfg, Deps{Store: s, Publisher: pub})
+	deps := Deps{Store: s, Publisher: pub}
+	if withDeps != nil {
+		withDeps(&deps)
+	}
+	app, err := New(cfg, deps)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

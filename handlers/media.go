@@ -80,7 +80,7 @@ func etagMatches(header, etag string) bool {
 // ignored. Decoding waits its turn in pool (a 503 when it is full).
 func saveUpload(ctx context.Context, s store.Store, pool *media.Pool, fh *multipart.FileHeader) (store.ImageRef, error) {
 	if fh.Size > media.MaxBytes {
-		return store.ImageRef{}, store.Errorf(store.ETooLarge, "The image is larger than %d MiB.", media.MaxBytes>>20)
+		return store.ImageRef{}, media.TooLarge()
 	}
 	f, err := fh.Open()
 	if err != nil {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -102,10 +101,7 @@ func NewMetrics() *Metrics {
 	return m
 }
 
-// Registry returns the registry /metrics serves, for collectors cmd adds.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
-// PublishFailed counts one failed publish; it fits Config.OnPublishError.
+// PublishFailed counts one failed publish; it fits Deps.OnPublishError.
 func (m *Metrics) PublishFailed() { m.publishFails.Inc() }
 
 // CommandMonitor returns a driver monitor feeding the database histogram,
@@ -222,9 +218,9 @@ func methodLabel(method string) string {
 // CSRF token), it is that mount's prefix followed by "/*"; a 404 or 405
 // that no route claimed is "unmatched". Route paths are strings fixed at
 // registration, so the vectors may keep them.
-func routeLabel(c *fiber.Ctx, status int) string {
+func routeLabel(c *fiber.Ctx, status int, mounts useMounts) string {
 	r := c.Route()
-	if !isMiddleware(r) {
+	if !mounts.has(r) {
 		return r.Path
 	}
 	if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
@@ -233,23 +229,37 @@ func routeLabel(c *fiber.Ctx, status int) string {
 	return strings.TrimSuffix(r.Path, "/") + "/*"
 }
 
-// routeUseField is the index of fiber.Route's unexported "use" flag, or -1.
-//
-// Fiber exports no way to tell a Use mount from a route: it stores both
-// with the HTTP method and merges consecutive Use handlers on one path
-// into one Route. After c.Next, c.Route() is the last entry that matched,
-// which is a Use mount exactly when no route did. The flag is read, never
-// written; were Fiber to rename it, every route would keep its pattern and
-// mounts their prefix (still bounded), and the metrics tests would fail.
-var routeUseField = func() int {
-	f, ok := reflect.TypeFor[fiber.Route]().FieldByName("use")
-	if !ok || f.Type.Kind() != reflect.Bool {
-		return -1
-	}
-	return f.Index[0]
-}()
+// useMounts are the Use mounts of an app, known by the first element of
+// their handler slice. Fiber keeps mounts beside the routes, with the
+// HTTP method, and merges consecutive ones on one path; after c.Next,
+// c.Route() is the last entry that matched, which is a mount exactly when
+// no route did. Fiber marks mounts only in an unexported field, but
+// GetRoutes(true) lists the routes without them, as shallow copies whose
+// handler slices are the stack's own: what Stack holds beyond those is a
+// mount.
+type useMounts map[*fiber.Handler]bool
 
-// isMiddleware reports whether r is a Use mount rather than a route.
-func isMiddleware(r *fiber.Route) bool {
-	return routeUseField >= 0 && reflect.ValueOf(r).Elem().Field(routeUseField).Bool()
+// findUseMounts lists the mounts of app once everything is registered (a
+// route added later, as some tests do, counts as a route).
+func findUseMounts(app *fiber.App) useMounts {
+	routes := map[*fiber.Handler]bool{}
+	for _, r := range app.GetRoutes(true) {
+		if len(r.Handlers) > 0 {
+			routes[&r.Handlers[0]] = true
+		}
+	}
+	mounts := useMounts{}
+	for _, stack := range app.Stack() {
+		for _, r := range stack {
+			if len(r.Handlers) > 0 && !routes[&r.Handlers[0]] {
+				mounts[&r.Handlers[0]] = true
+			}
+		}
+	}
+	return mounts
+}
+
+// has reports whether r is a Use mount rather than a route.
+func (m useMounts) has(r *fiber.Route) bool {
+	return len(r.Handlers) > 0 && m[&r.Handlers[0]]
 }

@@ -36,8 +36,8 @@ func newMetricsEnv(t *testing.T, pub Publisher, h *hub.Hub) (*testEnv, *Metrics)
 			t.Fatalf("ObserveHub: %v", err)
 		}
 	}
-	app, err := New(Config{JWTSecret: testSecret, OnPublishError: met.PublishFailed, PublicMetrics: true},
-		Deps{Store: s, Publisher: pub, Metrics: met})
+	app, err := New(Config{JWTSecret: testSecret, PublicMetrics: true},
+		Deps{Store: s, Publisher: pub, Metrics: met, OnPublishError: met.PublishFailed})
 	if err != nil {
 		t.Fatal(err)
 	}

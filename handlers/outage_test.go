@@ -42,7 +42,7 @@ func TestLogoutDuringRedisOutageIsNotHalfDone(t *testing.T) {
 	d := &recordingDisconnecter{}
 	var envs [2]*testEnv
 	for i := range envs {
-		app, err := New(Config{JWTSecret: testSecret, Redis: rdb}, Deps{Store: s, Disconnecter: d})
+		app, err := New(Config{JWTSecret: testSecret}, Deps{Store: s, Disconnecter: d, Redis: rdb})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestRedisHangAddsLittleLatency(t *testing.T) {
 	newApp := func(rdb *redis.Client) *testEnv {
 		h := hub.New(hub.NewRedisBroker(rdb, nil), hub.Config{})
 		t.Cleanup(func() { _ = h.Shutdown(context.Background()) })
-		app, err := New(Config{JWTSecret: testSecret, Redis: rdb, AuthRateLimit: 100000}, Deps{Store: s, Publisher: h, Disconnecter: h})
+		app, err := New(Config{JWTSecret: testSecret, AuthRateLimit: 100000}, Deps{Store: s, Publisher: h, Disconnecter: h, Redis: rdb})
 		if err != nil {
 			t.Fatal(err)
 		}

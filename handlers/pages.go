@@ -182,34 +182,36 @@ func (w *web) renderSignedIn(c *fiber.Ctx, page string) error {
 func (v *view) t(key string) string { return newTranslator(v.Lang).T(key) }
 
 // fail records why a form was refused: a translated reason per field and
-// a general message. Errors that are not about fields are returned, for
+// a general message. Errors that are not about the form are returned, for
 // the error page.
 func (v *view) fail(err error) error {
 	var se *store.Error
 	if !errors.As(err, &se) {
 		return err
 	}
-	tr := newTranslator(v.Lang)
 	switch se.Code {
 	case store.EInvalid, store.EConflict, store.EMalformed:
-		if len(se.Fields) == 0 && strings.Contains(se.Message, "image") {
-			// media reports a bad image without naming the field.
-			v.Errors["image"] = tr.T("err.image.invalid")
+	case store.ETooLarge, store.EUnsupported:
+		if se.Reason.Code == "" {
+			return err // not an upload media refused
 		}
-	case store.ETooLarge:
-		v.Errors["image"] = tr.T("err.image.large")
-	case store.EUnsupported:
-		v.Errors["image"] = tr.T("err.image.unsupported")
 	default:
 		return err
 	}
+	tr := newTranslator(v.Lang)
 	for f, why := range se.Fields {
-		v.Errors[f] = tr.Err(why)
+		v.Errors[f] = tr.Reason(f, why)
 	}
-	if len(v.Errors) == 0 {
-		v.Message = tr.Err(se.Message)
-	} else {
+	if in, ok := reasonInput[se.Reason.Code]; ok {
+		v.Errors[in] = tr.Reason(in, se.Reason)
+	}
+	switch {
+	case len(v.Errors) > 0:
 		v.Message = tr.T("form.invalid")
+	case se.Reason.Code != "":
+		v.Message = tr.Reason("", se.Reason)
+	default:
+		v.Message = se.Message // no code to translate: English beats nothing
 	}
 	return nil
 }
@@ -225,7 +227,7 @@ func (v *view) textErrors() {
 	tr := newTranslator(v.Lang)
 	for field, why := range f {
 		if _, ok := v.Errors[field]; !ok {
-			v.Errors[field] = tr.Err(why)
+			v.Errors[field] = tr.Reason(field, why)
 		}
 	}
 	if len(v.Errors) > 0 {

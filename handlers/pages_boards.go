@@ -46,25 +46,14 @@ func (w *web) handleSaveForm(c *fiber.Ctx) error {
 	case c.FormValue("new_title") != "":
 		g, err := w.store.CreateGroup(ctx, u.ID, store.GroupInput{Title: c.FormValue("new_title"), Secret: c.FormValue("secret") != ""}, store.ImageRef{})
 		if err != nil {
-			v, verr := w.newView(c)
-			if verr != nil {
-				return verr
-			}
-			v.Form["new_title"] = c.FormValue("new_title")
-			if err := v.fail(err); err != nil {
-				return err
-			}
-			if v.Errors["title"] != "" {
-				v.Errors["new_title"] = v.Errors["title"]
-			}
-			return w.showPin(c, v, http.StatusUnprocessableEntity)
+			return w.refuseSave(c, err)
 		}
 		group = g.ID
 	default:
 		return store.Errorf(store.EMalformed, "Choose a group.")
 	}
 	if _, err := w.savePin(ctx, u.ID, id, group, on); err != nil {
-		return err
+		return w.refuseSave(c, err)
 	}
 	flash := "saved"
 	if !on {
@@ -75,6 +64,24 @@ func (w *web) handleSaveForm(c *fiber.Ctx) error {
 		next = localPath(n)
 	}
 	return w.redirect(c, next, flash)
+}
+
+// refuseSave shows the pin page again, 422, with why the save form was
+// refused beside the picker (the new group's title, or the group chosen);
+// an error that is not about the form is returned for the error page.
+func (w *web) refuseSave(c *fiber.Ctx, err error) error {
+	v, verr := w.newView(c)
+	if verr != nil {
+		return verr
+	}
+	v.Form["new_title"] = c.FormValue("new_title")
+	if err := v.fail(err); err != nil {
+		return err
+	}
+	if v.Errors["title"] != "" {
+		v.Errors["new_title"] = v.Errors["title"]
+	}
+	return w.showPin(c, v, http.StatusUnprocessableEntity)
 }
 
 // addBoards fills the pin page's board parts: the group the pin was

@@ -81,3 +81,18 @@ func TestPageSearchPeopleAndGroups(t *testing.T) {
 	expect(t, anon.get("/search?tab=groups&q=trav"), http.StatusOK, `href="/groups/`+f.group+`"`)
 	expect(t, anon.get("/search?tab=groups&q=zzzz"), http.StatusOK, "No groups match.")
 }
+
+// TestPageSaveIntoPostedGroupIsExplained: saving a pin, without script,
+// into the group it was posted in is refused beside the picker, which
+// stays open, in the page's language, rather than on the error page.
+func TestPageSaveIntoPostedGroupIsExplained(t *testing.T) {
+	f := newFixture(t)
+	b := f.e.newBrowser(&f.alice)
+	b.get("/pins/" + f.pinID)
+	r := b.post("/pins/"+f.pinID+"/save", map[string]string{"save": f.group})
+	expect(t, r, http.StatusUnprocessableEntity, `<details class="saver" id="save" data-saver="`+f.pinID+`" open>`,
+		`<p class="field-error" role="alert">This pin is already in that group: it was posted there.</p>`, `data-count="saves">0<`)
+	b.lang = "ko"
+	expect(t, b.post("/pins/"+f.pinID+"/save", map[string]string{"save": f.group}), http.StatusUnprocessableEntity,
+		"이 핀은 이미 그 그룹에 있습니다")
+}

@@ -260,7 +260,7 @@ func formGroupID(c *fiber.Ctx) (*bson.ObjectID, error) {
 func parseGroupID(v string) (bson.ObjectID, error) {
 	id, err := bson.ObjectIDFromHex(strings.TrimSpace(v))
 	if err != nil {
-		return bson.NilObjectID, store.FieldError("group_id", "not one of your groups")
+		return bson.NilObjectID, store.FieldError("group_id", store.Reason{Code: store.ReasonNotYourGroup})
 	}
 	return id, nil
 }

@@ -69,8 +69,8 @@ const rateWindow = time.Minute
 
 func (s *server) newRateLimiter() *rateCounter {
 	rc := &rateCounter{local: newLocalCounter(rateWindow), log: s.log}
-	if s.cfg.Redis != nil {
-		rc.guard = hub.GuardFor(s.cfg.Redis)
+	if s.redis != nil {
+		rc.guard = hub.GuardFor(s.redis)
 	}
 	return rc
 }

@@ -27,7 +27,7 @@ func TestRateLimitIsAtomicAcrossInstances(t *testing.T) {
 	const limit, attempts = 20, 60
 	var envs [2]*testEnv
 	for i := range envs {
-		app, err := New(Config{JWTSecret: testSecret, Redis: rdb, AuthRateLimit: limit}, Deps{Store: s})
+		app, err := New(Config{JWTSecret: testSecret, AuthRateLimit: limit}, Deps{Store: s, Redis: rdb})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,9 +22,11 @@ type Sessions struct {
 	store  store.Store
 }
 
-// NewSessions returns the session verifier for cfg (the same Config given
-// to New) and the store holding the users.
-func NewSessions(cfg Config, s store.Store) (*Sessions, error) {
+// NewSessions returns the session verifier for the Config and Deps that
+// New is given: the store holding the users and, when set, Redis (for
+// revocations) and the logger.
+func NewSessions(cfg Config, deps Deps) (*Sessions, error) {
+	s := deps.Store
 	if s == nil {
 		return nil, errors.New("handlers: a store is required")
 	}
@@ -33,8 +35,8 @@ func NewSessions(cfg Config, s store.Store) (*Sessions, error) {
 	}
 	cfg = withDefaults(cfg)
 	var rv revoker
-	if cfg.Redis != nil {
-		rv = redisRevoker{guard: hub.GuardFor(cfg.Redis), local: newMemoryRevoker(time.Now), log: cfg.Logger}
+	if deps.Redis != nil {
+		rv = redisRevoker{guard: hub.GuardFor(deps.Redis), local: newMemoryRevoker(time.Now), log: loggerOf(deps)}
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -68,7 +68,7 @@ func (b *lockedBuffer) String() string {
 
 func TestInternalErrorsAreHiddenAndLogged(t *testing.T) {
 	var logs lockedBuffer
-	e := newEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	e := newEnvDeps(t, func(d *Deps) { d.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	e.app.Get("/api/v1/test-panic", func(*fiber.Ctx) error { panic("secret driver detail") })
 	r := e.must(http.StatusInternalServerError, req{method: "GET", path: "/api/v1/test-panic"})
 	if r.errCode(t) != "internal" || strings.Contains(string(r.body), "secret") {
@@ -86,7 +86,7 @@ func TestInternalErrorsAreHiddenAndLogged(t *testing.T) {
 func TestSessionsAuthenticateForTheHub(t *testing.T) {
 	s := storetest.New(t, store.Options{PasswordCost: bcrypt.MinCost})
 	cfg := Config{JWTSecret: testSecret}
-	sessions, err := NewSessions(cfg, s)
+	sessions, err := NewSessions(cfg, Deps{Store: s})
 	if err != nil {
 		t.Fatal(err)
 	}

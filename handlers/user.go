@@ -46,7 +46,7 @@ func (s *server) handlePutAvatar(c *fiber.Ctx) error {
 		return err
 	}
 	if img == nil {
-		return store.FieldError("image", "required")
+		return store.FieldError("image", store.Reason{Code: store.ReasonRequired})
 	}
 	u, err = s.store.SetUserAvatar(c.UserContext(), u.ID, *img)
 	if err != nil {

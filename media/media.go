@@ -128,7 +128,7 @@ func readUpload(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("media: read upload: %w", err)
 	}
 	if len(data) > MaxBytes {
-		return nil, store.Errorf(store.ETooLarge, "The image is larger than %d MiB.", MaxBytes>>20)
+		return nil, TooLarge()
 	}
 	return data, nil
 }
@@ -171,19 +171,19 @@ func inspect(data []byte) (header, error) {
 	_, format, err := image.DecodeConfig(bytes.NewReader(data))
 	d, ok := decoders[format]
 	if err != nil || !ok {
-		return header{}, store.Errorf(store.EUnsupported, "Not a supported image: upload a JPEG, PNG, GIF or WebP file.")
+		return header{}, refused(store.EUnsupported, store.ReasonNotImage, "Not a supported image: upload a JPEG, PNG, GIF or WebP file.")
 	}
 	// Read the header again with the format's own decoder: image.DecodeConfig
 	// may have matched a format registered elsewhere under the same name.
 	cfg, err := d.config(bytes.NewReader(data))
 	if err != nil {
-		return header{}, store.Errorf(store.EUnsupported, "Not a supported image: the %s header is unreadable.", strings.ToUpper(format))
+		return header{}, refused(store.EUnsupported, store.ReasonNotImage, "Not a supported image: the %s header is unreadable.", strings.ToUpper(format))
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return header{}, store.Errorf(store.EInvalid, "The image has no pixels (%d×%d).", cfg.Width, cfg.Height)
+		return header{}, refused(store.EInvalid, store.ReasonBadImage, "The image has no pixels (%d×%d).", cfg.Width, cfg.Height)
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
-		return header{}, store.Errorf(store.EInvalid, "The image is %d×%d pixels; at most %d megapixels are accepted.",
+		return header{}, refused(store.EInvalid, store.ReasonBadImage, "The image is %d×%d pixels; at most %d megapixels are accepted.",
 			cfg.Width, cfg.Height, MaxPixels/1_000_000)
 	}
 	return header{format: format, width: cfg.Width, height: cfg.Height}, nil
@@ -209,7 +209,27 @@ func decode(format string, data []byte) (img image.Image, err error) {
 // cannot be decoded: cut short, corrupted, or using a feature the decoder
 // lacks (animated WebP).
 func damaged(format string) error {
-	return store.Errorf(store.EInvalid, "The %s image is damaged, truncated or uses an unsupported feature.", strings.ToUpper(format))
+	return refused(store.EInvalid, store.ReasonBadImage, "The %s image is damaged, truncated or uses an unsupported feature.", strings.ToUpper(format))
+}
+
+// TooLarge is the refusal of an upload over MaxBytes.
+func TooLarge() error {
+	return refused(store.ETooLarge, store.ReasonImageTooLarge, "The image is larger than %d MiB.", MaxBytes>>20)
+}
+
+// refused is an upload media will not take: code and the English message
+// for the API, plus the reason, with the limits it names, for pages that
+// show it in the visitor's language.
+func refused(code, reason string, format string, args ...any) error {
+	e := store.Errorf(code, format, args...)
+	e.Reason = store.Reason{Code: reason}
+	switch reason {
+	case store.ReasonImageTooLarge:
+		e.Reason.Max = MaxBytes >> 20
+	case store.ReasonBadImage:
+		e.Reason.Max = MaxPixels / 1_000_000
+	}
+	return e
 }
 
 // opaque reports whether every pixel is fully opaque. Most decoded types

@@ -21,12 +21,19 @@ const (
 	EUnavailable  = "unavailable"  // a dependency is down (503)
 )
 
-// Error is a failure with a code, a message fit for users and, for
-// validation failures, a reason per field.
+// Error is a failure with a code, an English message for API clients
+// and, for validation failures, a reason per field. Reasons are codes
+// with their parameters as data: each edge words them, the API as the
+// English it has always sent, the pages in the visitor's language.
 type Error struct {
 	Code    string
 	Message string
-	Fields  map[string]string
+	Fields  map[string]Reason
+	// Reason is the cause of a failure that Fields do not describe (an
+	// upload media refused, a pin already in the group), so that a page
+	// can translate it; the API sends Message alone, as it always has.
+	// Its Code is "" for most errors.
+	Reason Reason
 }
 
 func (e *Error) Error() string {
@@ -42,15 +49,15 @@ func Errorf(code, format string, args ...any) *Error {
 }
 
 // FieldError returns an EInvalid error naming one field and why it was refused.
-func FieldError(field, why string) *Error {
-	return &Error{Code: EInvalid, Message: "Invalid input.", Fields: map[string]string{field: why}}
+func FieldError(field string, why Reason) *Error {
+	return &Error{Code: EInvalid, Message: "Invalid input.", Fields: map[string]Reason{field: why}}
 }
 
 // Fields collects validation failures; Err returns nil when there are none.
-type Fields map[string]string
+type Fields map[string]Reason
 
 // Add records why a field was refused, keeping the first reason.
-func (f Fields) Add(field, why string) {
+func (f Fields) Add(field string, why Reason) {
 	if _, ok := f[field]; !ok {
 		f[field] = why
 	}
@@ -77,6 +84,10 @@ func ErrorCode(err error) string {
 var (
 	ErrNotFound  = &Error{Code: ENotFound, Message: "Not found."}
 	ErrForbidden = &Error{Code: EForbidden, Message: "This is not yours."}
+	// ErrAlreadyInGroup refuses saving a pin into the group it was
+	// posted in, where it already shows.
+	ErrAlreadyInGroup = &Error{Code: EInvalid, Message: "This pin is already in that group.",
+		Reason: Reason{Code: ReasonAlreadyInGroup}}
 )
 
 // Is makes errors.Is match any *Error with the same code.

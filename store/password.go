@@ -57,20 +57,20 @@ var commonPasswords = func() map[string]struct{} {
 // tries.
 func checkPassword(f Fields, password, email, nickname string) {
 	if utf8.RuneCountInString(password) < MinPasswordLength {
-		f.Add("password", "Use at least 8 characters.")
+		f.Add("password", Reason{Code: ReasonTooShort, Min: MinPasswordLength})
 		return
 	}
 	if len(password) > MaxPasswordBytes {
-		f.Add("password", "Use at most 72 bytes.")
+		f.Add("password", Reason{Code: ReasonTooManyBytes, Max: MaxPasswordBytes})
 		return
 	}
 	if strings.IndexFunc(password, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
-		f.Add("password", "Use something other than digits only.")
+		f.Add("password", Reason{Code: ReasonDigitsOnly})
 		return
 	}
 	lower := strings.ToLower(password)
 	if _, ok := commonPasswords[lower]; ok {
-		f.Add("password", "This password is too common.")
+		f.Add("password", Reason{Code: ReasonTooCommon})
 		return
 	}
 	local, _, _ := strings.Cut(email, "@")
@@ -79,7 +79,7 @@ func checkPassword(f Fields, password, email, nickname string) {
 			continue
 		}
 		if strings.Contains(lower, part) || strings.Contains(part, lower) {
-			f.Add("password", "The password is too similar to your email or nickname.")
+			f.Add("password", Reason{Code: ReasonTooSimilar})
 			return
 		}
 	}

@@ -52,7 +52,7 @@ func NewPinRecord(author bson.ObjectID, in PinInput, img ImageRef, f Fields) Pin
 		Content: strings.TrimSpace(in.Content), Image: img, CreatedAt: now, UpdatedAt: now}
 	checkText(f, p.Title, p.Content, img)
 	if in.GroupID.IsZero() {
-		f.Add("group_id", "required")
+		f.Add("group_id", Reason{Code: ReasonRequired})
 	}
 	return p
 }
@@ -62,7 +62,7 @@ func NewPinRecord(author bson.ObjectID, in PinInput, img ImageRef, f Fields) Pin
 func checkText(f Fields, title, content string, img ImageRef) {
 	checkWords(f, title, content)
 	if img.IsZero() {
-		f.Add("image", "required")
+		f.Add("image", Reason{Code: ReasonRequired})
 	}
 }
 

@@ -1,8 +1,8 @@
 package store
 
 import (
-	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -49,11 +49,11 @@ func (u NewUser) Validate(allowedDomains []string) error {
 
 func checkEmail(f Fields, email string, allowedDomains []string) {
 	if email == "" {
-		f.Add("email", "Enter your email.")
+		f.Add("email", Reason{Code: ReasonRequired})
 		return
 	}
 	if len(email) > MaxEmailLength {
-		f.Add("email", "Use at most 100 characters.")
+		f.Add("email", Reason{Code: ReasonTooLong, Max: MaxEmailLength})
 		return
 	}
 	// net/mail accepts display names, comments and quoted local parts;
@@ -62,7 +62,7 @@ func checkEmail(f Fields, email string, allowedDomains []string) {
 	at := strings.LastIndexByte(email, '@')
 	if err != nil || addr.Name != "" || addr.Address != email || at < 1 ||
 		strings.ContainsFunc(email, unicode.IsSpace) || !validDomain(email[at+1:]) {
-		f.Add("email", "Enter a valid email address.")
+		f.Add("email", Reason{Code: ReasonBadEmail})
 		return
 	}
 	if len(allowedDomains) == 0 {
@@ -74,7 +74,7 @@ func checkEmail(f Fields, email string, allowedDomains []string) {
 			return
 		}
 	}
-	f.Add("email", "Sign-up is limited to: "+strings.Join(allowedDomains, ", ")+".")
+	f.Add("email", Reason{Code: ReasonDomain, Values: slices.Clone(allowedDomains)})
 }
 
 // validDomain requires at least two non-empty dot-separated labels, which
@@ -96,11 +96,11 @@ func checkNickname(f Fields, nickname string) {
 	n := utf8.RuneCountInString(nickname)
 	switch {
 	case n == 0:
-		f.Add("nickname", "Enter a nickname.")
+		f.Add("nickname", Reason{Code: ReasonRequired})
 	case n > MaxNicknameLength:
-		f.Add("nickname", "Use at most 10 characters.")
+		f.Add("nickname", Reason{Code: ReasonTooLong, Max: MaxNicknameLength})
 	case strings.IndexFunc(nickname, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) >= 0:
-		f.Add("nickname", "Use letters and digits only.")
+		f.Add("nickname", Reason{Code: ReasonLettersDigits})
 	}
 }
 
@@ -117,9 +117,9 @@ func LimitRunes(f Fields, field, v string, required bool, max int) {
 	n := utf8.RuneCountInString(v)
 	switch {
 	case required && n == 0:
-		f.Add(field, "required")
+		f.Add(field, Reason{Code: ReasonRequired})
 	case n > max:
-		f.Add(field, fmt.Sprintf("at most %d characters", max))
+		f.Add(field, Reason{Code: ReasonTooLong, Max: max})
 	}
 }
 
@@ -130,7 +130,7 @@ const MaxCommentRunes = 2000
 func ValidateMessage(message string) (string, error) {
 	message = strings.TrimSpace(message)
 	if utf8.RuneCountInString(message) > MaxMessageLength {
-		return "", FieldError("message", "Use at most 100 characters.")
+		return "", FieldError("message", Reason{Code: ReasonTooLong, Max: MaxMessageLength})
 	}
 	return message, nil
 }
@@ -166,7 +166,7 @@ func CheckPatch(f Fields, title, content *string, image *ImageRef) TextPatch {
 	}
 	if image != nil {
 		if image.IsZero() {
-			f.Add("image", "required")
+			f.Add("image", Reason{Code: ReasonRequired})
 		}
 		out.Image = image
 	}

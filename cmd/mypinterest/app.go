@@ -100,14 +100,12 @@ func (m *Main) Run(ctx context.Context) error {
 		AllowedOrigins: cfg.AllowedOrigins,
 		MetricsToken:   cfg.MetricsToken,
 		CacheBytes:     cacheBytes(cfg.CacheMB),
-		Redis:          m.redis,
 		TrustedProxies: cfg.TrustedProxies,
-		Logger:         m.logger,
-		OnPublishError: m.metrics.PublishFailed,
 	}
+	deps := handlers.Deps{Store: st, Redis: m.redis, Logger: m.logger, Metrics: m.metrics, OnPublishError: m.metrics.PublishFailed}
 	// One Sessions for HTTP and the hub: without Redis, revoked tokens
 	// live in its memory, and /ws must refuse them too.
-	sessions, err := handlers.NewSessions(hcfg, st)
+	sessions, err := handlers.NewSessions(hcfg, deps)
 	if err != nil {
 		return err
 	}
@@ -127,7 +125,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.observeHub(); err != nil {
 		return err
 	}
-	app, err := handlers.New(hcfg, handlers.Deps{Store: st, Publisher: m.hub, Disconnecter: m.hub, WS: m.hub, Sessions: sessions, Metrics: m.metrics})
+	deps.Publisher, deps.Disconnecter, deps.WS, deps.Sessions = m.hub, m.hub, m.hub, sessions
+	app, err := handlers.New(hcfg, deps)
 	if err != nil {
 		return err
 	}

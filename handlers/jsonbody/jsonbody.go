@@ -56,7 +56,7 @@ func malformed(err error) error {
 		return &store.Error{
 			Code:    store.EMalformed,
 			Message: "Malformed JSON: wrong type.",
-			Fields:  map[string]string{typeErr.Field: "must be a " + typeErr.Type.String()},
+			Fields:  map[string]store.Reason{typeErr.Field: {Code: store.ReasonWrongType, Values: []string{typeErr.Type.String()}}},
 		}
 	}
 	return store.Errorf(store.EMalformed, "Malformed JSON.")

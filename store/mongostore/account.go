@@ -18,7 +18,7 @@ func (s *Store) DeleteUser(ctx context.Context, id bson.ObjectID, password strin
 		return store.DeletedAccount{}, err
 	}
 	if !store.PasswordMatches(u.PasswordHash, password) {
-		return store.DeletedAccount{}, store.FieldError("password", "Wrong password.")
+		return store.DeletedAccount{}, store.FieldError("password", store.Reason{Code: store.ReasonWrongPassword})
 	}
 	if _, err := s.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {

@@ -249,7 +249,7 @@ func (s *Store) SetSave(ctx context.Context, pinID, groupID, user bson.ObjectID,
 	one := bson.D{{Key: "pin_id", Value: pinID}, {Key: "group_id", Value: groupID}}
 	switch {
 	case on && p.GroupID == groupID:
-		return store.SaveState{}, false, nil, store.Errorf(store.EInvalid, "This pin is already in that group.")
+		return store.SaveState{}, false, nil, store.ErrAlreadyInGroup
 	case on:
 		sv := store.Save{ID: bson.NewObjectID(), PinID: pinID, GroupID: groupID, UserID: user, CreatedAt: store.Now()}
 		_, err := s.saves.InsertOne(ctx, sv)

@@ -19,7 +19,7 @@ func (s *Store) CreatePin(ctx context.Context, author bson.ObjectID, in store.Pi
 		if ok, err := s.groupAlive(ctx, in.GroupID, author); err != nil {
 			return nil, err
 		} else if !ok {
-			f.Add("group_id", "not one of your groups")
+			f.Add("group_id", store.Reason{Code: store.ReasonNotYourGroup})
 		}
 	}
 	if err := f.Err(); err != nil {
@@ -54,7 +54,7 @@ func (s *Store) afterPinPlaced(ctx context.Context, p store.Pin) error {
 	if err := s.deletePins(ctx, []store.Pin{p}); err != nil {
 		return err
 	}
-	return store.FieldError("group_id", "not one of your groups")
+	return store.FieldError("group_id", store.Reason{Code: store.ReasonNotYourGroup})
 }
 
 // loadPin returns a visible pin, cached under pin:<id>.
@@ -170,7 +170,7 @@ func (s *Store) updatePinFrom(ctx context.Context, old store.Pin, patch store.Pi
 		if ok, err := s.groupAlive(ctx, *patch.GroupID, old.AuthorID); err != nil {
 			return store.Pin{}, err
 		} else if !ok {
-			f.Add("group_id", "not one of your groups")
+			f.Add("group_id", store.Reason{Code: store.ReasonNotYourGroup})
 		}
 		set = append(set, bson.E{Key: "group_id", Value: *patch.GroupID})
 	}

@@ -31,7 +31,7 @@ func TestCreatePinInGroupBeingDeleted(t *testing.T) {
 	}
 	_, err := s.CreatePin(ctx, me, store.PinInput{Title: "t", GroupID: dying}, fixtureImage)
 	var e *store.Error
-	if !errors.As(err, &e) || e.Code != store.EInvalid || e.Fields["group_id"] == "" {
+	if !errors.As(err, &e) || e.Code != store.EInvalid || e.Fields["group_id"].Code == "" {
 		t.Fatalf("pin in a dying group: %v, want invalid group_id", err)
 	}
 	if n := recount(t, s, "pins", bson.D{}); n != 0 {

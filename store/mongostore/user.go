@@ -31,7 +31,7 @@ func (s *Store) CreateUser(ctx context.Context, in store.NewUser) (*store.User, 
 // duplicateUser names the field a failed insert collided on. FerretDB's
 // duplicate-key message does not name the index, so look the owners up.
 func (s *Store) duplicateUser(ctx context.Context, u *store.User, dupErr error) error {
-	conflict := &store.Error{Code: store.EConflict, Message: "Already taken.", Fields: map[string]string{}}
+	conflict := &store.Error{Code: store.EConflict, Message: "Already taken.", Fields: map[string]store.Reason{}}
 	cur, err := s.users.Find(ctx,
 		bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "email", Value: u.Email}},
@@ -43,10 +43,10 @@ func (s *Store) duplicateUser(ctx context.Context, u *store.User, dupErr error) 
 		if err = cur.All(ctx, &taken); err == nil {
 			for _, t := range taken {
 				if t.Email == u.Email {
-					conflict.Fields["email"] = "This email is already registered."
+					conflict.Fields["email"] = store.Reason{Code: store.ReasonTaken}
 				}
 				if t.NicknameKey == u.NicknameKey {
-					conflict.Fields["nickname"] = "This nickname is taken."
+					conflict.Fields["nickname"] = store.Reason{Code: store.ReasonTaken}
 				}
 			}
 		}
@@ -54,9 +54,9 @@ func (s *Store) duplicateUser(ctx context.Context, u *store.User, dupErr error) 
 	if len(conflict.Fields) == 0 {
 		// The other account went away meanwhile; MongoDB names the index.
 		if strings.Contains(dupErr.Error(), "nickname_key") {
-			conflict.Fields["nickname"] = "This nickname is taken."
+			conflict.Fields["nickname"] = store.Reason{Code: store.ReasonTaken}
 		} else {
-			conflict.Fields["email"] = "This email is already registered."
+			conflict.Fields["email"] = store.Reason{Code: store.ReasonTaken}
 		}
 	}
 	return conflict

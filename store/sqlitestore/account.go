@@ -20,7 +20,7 @@ func (s *Store) DeleteUser(ctx context.Context, id bson.ObjectID, password strin
 		return store.DeletedAccount{}, err
 	}
 	if !store.PasswordMatches(u.PasswordHash, password) {
-		return store.DeletedAccount{}, store.FieldError("password", "Wrong password.")
+		return store.DeletedAccount{}, store.FieldError("password", store.Reason{Code: store.ReasonWrongPassword})
 	}
 	var del store.DeletedAccount
 	err = s.tx(ctx, func(tx *sql.Tx) error {

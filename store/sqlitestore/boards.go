@@ -28,7 +28,7 @@ func (s *Store) SetSave(ctx context.Context, pinID, groupID, user bson.ObjectID,
 		var res sql.Result
 		switch {
 		case pin.GroupID == groupID && on:
-			return store.Errorf(store.EInvalid, "This pin is already in that group.")
+			return store.ErrAlreadyInGroup
 		case on:
 			id := bson.NewObjectID()
 			res, err = tx.ExecContext(ctx, `INSERT INTO saves (id, pin_id, group_id, user_id, created_at)

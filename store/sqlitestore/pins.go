@@ -134,7 +134,7 @@ func ownGroupField(ctx context.Context, tx *sql.Tx, f store.Fields, id, owner bs
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM pin_groups WHERE id = ? AND owner_id = ?`, id[:], owner[:]).Scan(&one)
 	if err == sql.ErrNoRows {
-		f.Add("group_id", "not one of your groups")
+		f.Add("group_id", store.Reason{Code: store.ReasonNotYourGroup})
 		return nil
 	}
 	return err

@@ -36,7 +36,7 @@ func (s *Store) CreateUser(ctx context.Context, in store.NewUser) (*store.User, 
 		return nil, err
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		taken := &store.Error{Code: store.EConflict, Message: "Already taken.", Fields: map[string]string{}}
+		taken := &store.Error{Code: store.EConflict, Message: "Already taken.", Fields: map[string]store.Reason{}}
 		rows, err := tx.QueryContext(ctx,
 			`SELECT email = ?, nickname_key = ? FROM users WHERE email = ? OR nickname_key = ?`,
 			u.Email, u.NicknameKey, u.Email, u.NicknameKey)
@@ -50,10 +50,10 @@ func (s *Store) CreateUser(ctx context.Context, in store.NewUser) (*store.User, 
 				return err
 			}
 			if email {
-				taken.Fields["email"] = "This email is already registered."
+				taken.Fields["email"] = store.Reason{Code: store.ReasonTaken}
 			}
 			if nick {
-				taken.Fields["nickname"] = "This nickname is taken."
+				taken.Fields["nickname"] = store.Reason{Code: store.ReasonTaken}
 			}
 		}
 		if err := rows.Err(); err != nil {

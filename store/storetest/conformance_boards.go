@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -99,6 +100,9 @@ func testSaveRules(t *testing.T, s *suite) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, _, err := b.SetSave(ctx, tc.pin, tc.group, tc.actor, true)
 			wantCode(t, err, tc.code)
+			if e := (*store.Error)(nil); tc.code == store.EInvalid && (!errors.As(err, &e) || e.Reason.Code != store.ReasonAlreadyInGroup) {
+				t.Errorf("error = %v, want the reason %s for the form", err, store.ReasonAlreadyInGroup)
+			}
 			if tc.code != store.EInvalid {
 				_, _, _, err = b.SetSave(ctx, tc.pin, tc.group, tc.actor, false)
 				wantCode(t, err, tc.code)

@@ -89,15 +89,19 @@ func wantCode(t *testing.T, err error, code string) {
 	}
 }
 
-// fieldsOf returns the fields of a store error, failing unless its code
-// is code.
+// fieldsOf returns the reason code of each field of a store error,
+// failing unless the error's code is code.
 func fieldsOf(t *testing.T, err error, code string) map[string]string {
 	t.Helper()
 	var e *store.Error
 	if !errors.As(err, &e) || e.Code != code {
 		t.Fatalf("error = %v, want code %s", err, code)
 	}
-	return e.Fields
+	out := map[string]string{}
+	for f, why := range e.Fields {
+		out[f] = why.Code
+	}
+	return out
 }
 
 // wantField fails unless err is EInvalid with a reason for field.

@@ -132,8 +132,8 @@ func testSignUpDuplicates(t *testing.T, s *suite) {
 			_, err := st.CreateUser(ctx, store.NewUser{Email: tc.email, Nickname: tc.nick, Password: "blue-river-stone"})
 			f := fieldsOf(t, err, store.EConflict)
 			for _, k := range tc.fields {
-				if f[k] == "" {
-					t.Errorf("fields = %v, want a reason for %s", f, k)
+				if f[k] != store.ReasonTaken {
+					t.Errorf("fields = %v, want %s taken", f, k)
 				}
 			}
 			if len(f) != len(tc.fields) {
@@ -172,7 +172,7 @@ func testSignUpConcurrent(t *testing.T, s *suite) {
 					won.Add(1)
 					return nil
 				}
-				if e := (*store.Error)(nil); !errors.As(err, &e) || e.Code != store.EConflict || e.Fields[tc.field] == "" {
+				if e := (*store.Error)(nil); !errors.As(err, &e) || e.Code != store.EConflict || e.Fields[tc.field].Code != store.ReasonTaken {
 					return fmt.Errorf("sign-up %d: %v, want a conflict on %s", i, err, tc.field)
 				}
 				return nil
