@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/redis/go-redis/v9"
 
 	"mypinterest/internal/redistest"
 )
@@ -139,4 +142,77 @@ func TestBurstOrderAcrossInstances(t *testing.T) {
 		}
 	})
 	wg.Wait()
+}
+
+// noScript answers the first pipeline carrying an append with NOSCRIPT,
+// without running it, as a fresh Redis would, and holds the retry until
+// release is closed.
+type noScript struct {
+	calls            atomic.Int32
+	retried, release chan struct{}
+}
+
+type noScriptErr struct{}
+
+func (noScriptErr) Error() string { return "NOSCRIPT No matching script." }
+func (noScriptErr) RedisError()   {}
+
+func (*noScript) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (*noScript) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (n *noScript) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if !slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "evalsha" }) {
+			return next(ctx, cmds)
+		}
+		switch n.calls.Add(1) {
+		case 1:
+			for _, c := range cmds {
+				c.SetErr(noScriptErr{})
+			}
+			return noScriptErr{}
+		case 2:
+			close(n.retried)
+			<-n.release
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// A NOSCRIPT (the first append on a fresh Redis) is no reason for a
+// publish to stop waiting for its event: a client's write answered on A
+// and its next one on B keep their order while A's batch is retried.
+func TestPublishWaitsThroughNoScript(t *testing.T) {
+	r := redistest.Start(t)
+	log := slog.New(slog.DiscardHandler)
+	hook := &noScript{retried: make(chan struct{}), release: make(chan struct{})}
+	rcA := mustRedisClient(t, r.Addr)
+	rcA.AddHook(hook)
+	hA, _ := mustHubOn(t, NewRedisBroker(rcA, log), Config{})
+	hB, srvB := mustHubOn(t, NewRedisBroker(mustRedisClient(t, r.Addr), log), Config{})
+	c := mustDialURL(t, wsURL(srvB))
+	offs := subscribeAll(c, []string{pinA})
+
+	publish := func(h *Hub, seq int) {
+		if err := h.Publish(context.Background(), pinA, event(pinA, seq)); err != nil {
+			t.Errorf("publish %d: %v", seq, err)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { publish(hA, 0) })
+	<-hook.retried
+	second := make(chan struct{})
+	wg.Go(func() {
+		defer close(second)
+		publish(hA, 1)
+		publish(hB, 2)
+	})
+	// Event 1 must wait for the held retry, so event 2 cannot go out
+	// before the release.
+	select {
+	case <-second:
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(hook.release)
+	wg.Wait()
+	expectInterleaved(t, c, offs, 3)
 }

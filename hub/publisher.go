@@ -198,7 +198,6 @@ func (p *publisher) send(batch []pubItem) {
 			p.retrying.Store(false)
 			return
 		}
-		p.retrying.Store(true)
 		var rerr redis.Error
 		if errors.As(err, &rerr) {
 			if !transientRedisError(err) {
@@ -209,9 +208,13 @@ func (p *publisher) send(batch []pubItem) {
 				batch = batch[1:]
 				continue
 			}
+			// A NOSCRIPT (a fresh or restarted Redis) costs one more
+			// round trip: no reason to stop waiting.
+			p.retrying.Store(!redis.HasErrorPrefix(err, "NOSCRIPT"))
 		} else {
 			// A server's answer is no sign of ill health; this is.
 			g.report(err)
+			p.retrying.Store(true)
 		}
 		// Nobody listening on Redis's address is down; anything else
 		// (a lost reply, a timeout) is retried for publishRetryFor. The
