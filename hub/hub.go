@@ -131,9 +131,9 @@ const numShards = 32
 // while it walks a topic's set; only a connection's read goroutine writes
 // (subscribe, unsubscribe, disconnect).
 //
-// A connection's entry is nil once it receives the topic's events live; a
-// non-nil *pending while it is being subscribed with history (see
-// subscribe): the fan-out appends there instead of queueing.
+// A connection's entry is nil for a subscription without history, and a
+// *pending for one with history (see pending): until its switch to live
+// the fan-out keeps the events there instead of queueing them.
 type shard struct {
 	mu     sync.RWMutex
 	topics map[string]map[*conn]*pending

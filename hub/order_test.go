@@ -216,3 +216,36 @@ func TestPublishWaitsThroughNoScript(t *testing.T) {
 	wg.Wait()
 	expectInterleaved(t, c, offs, 3)
 }
+
+// A publish waits for its event, but stops once the guard's breaker opens:
+// a hung Redis costs a request no more than the guard takes to notice.
+func TestPublishWaitEndsWhenGuardOpens(t *testing.T) {
+	r := redistest.Start(t)
+	rc := mustRedisClient(t, delayProxy(t, r.Addr, 2*time.Second))
+	h, _ := mustHubOn(t, NewRedisBroker(rc, slog.New(slog.DiscardHandler)), Config{})
+	returned := make(chan time.Time, 1)
+	go func() {
+		if err := h.Publish(context.Background(), pinA, event(pinA, 0)); err != nil {
+			t.Error(err)
+		}
+		returned <- time.Now()
+	}()
+	select {
+	case <-returned:
+		t.Fatal("the publish returned before its event reached Redis")
+	case <-time.After(200 * time.Millisecond):
+	}
+	g := GuardFor(rc)
+	for range redisTripAfter {
+		g.report(ErrRedisUnavailable)
+	}
+	opened := time.Now()
+	select {
+	case at := <-returned:
+		if d := at.Sub(opened); d > 500*time.Millisecond {
+			t.Fatalf("the publish returned %v after the breaker opened", d)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the publish still waits a second after the breaker opened")
+	}
+}
