@@ -154,34 +154,42 @@ func (c *conn) closeWith(code websocket.StatusCode, reason string) bool {
 // enqueue queues msg without blocking. A full queue closes the connection
 // as a slow consumer; false means msg was not queued.
 func (c *conn) enqueue(msg []byte) bool {
+	one := [1][]byte{msg} // stays on the stack: enqueueAll copies the elements
+	return c.enqueueAll(one[:]) == 1
+}
+
+// enqueueAll is enqueue for msgs in order, under one hold of the queue's
+// lock (a recovery queues a hundred events at once). It returns how many
+// it queued: all of them, or fewer when the queue filled (the connection
+// is then closed as a slow consumer).
+func (c *conn) enqueueAll(msgs [][]byte) int {
 	if c.closing.Load() {
-		return false
+		return 0
 	}
 	c.qmu.Lock()
 	n := len(c.queue) - c.head
-	if n >= c.hub.cfg.SendQueue {
-		c.qmu.Unlock()
-		if c.closeWith(StatusSlowConsumer, "slow consumer") {
-			c.hub.slowDisconnects.Add(1)
-			c.hub.log.Info("websocket slow consumer disconnected", "user", c.user)
-		}
-		return false
-	}
-	if len(c.queue) == cap(c.queue) && c.head > 0 {
+	fit := min(len(msgs), max(c.hub.cfg.SendQueue-n, 0))
+	if fit > 0 && len(c.queue)+fit > cap(c.queue) && c.head > 0 {
 		// Reuse the popped front before growing the array.
 		k := copy(c.queue, c.queue[c.head:])
 		clear(c.queue[k:])
 		c.queue, c.head = c.queue[:k], 0
 	}
-	c.queue = append(c.queue, msg)
+	c.queue = append(c.queue, msgs[:fit]...)
 	c.qmu.Unlock()
-	if n == 0 {
+	if fit < len(msgs) {
+		if c.closeWith(StatusSlowConsumer, "slow consumer") {
+			c.hub.slowDisconnects.Add(1)
+			c.hub.log.Info("websocket slow consumer disconnected", "user", c.user)
+		}
+	}
+	if n == 0 && fit > 0 {
 		select {
 		case c.wake <- struct{}{}:
 		default: // a wake-up is already pending
 		}
 	}
-	return true
+	return fit
 }
 
 // pop moves the next frame's messages from the queue into dst: the oldest

@@ -131,47 +131,12 @@ const numShards = 32
 // while it walks a topic's set; only a connection's read goroutine writes
 // (subscribe, unsubscribe, disconnect).
 //
-// A connection's entry is nil once it receives the topic's events live; a
-// non-nil *pending while it is being subscribed with history (see
-// subscribe): the fan-out appends there instead of queueing.
+// A connection's entry is nil for a subscription without history, and a
+// *pending for one with history (see pending): until its switch to live
+// the fan-out keeps the events there instead of queueing them.
 type shard struct {
 	mu     sync.RWMutex
 	topics map[string]map[*conn]*pending
-}
-
-// pending holds the events of one topic that arrived while a connection
-// was being subscribed to it, and then drops the late ones. Only the
-// fan-out writes it, under the shard's read lock and one topic at a time
-// (brokers deliver a topic from one goroutine, in order); subscribe sets
-// live, floor and epoch under the write lock.
-type pending struct {
-	frames [][]byte
-	// Once live, events at or below floor (of epoch) are dropped: they
-	// were published before the history read that covered them, but a
-	// broker may still hand them over after it (Redis pushes a PUBLISH to
-	// this instance's subscription asynchronously). passed is set by the
-	// first newer event; from then on everything goes through.
-	live, passed bool
-	floor        uint64
-	epoch        string
-}
-
-// admit reports whether the live event msg goes to the connection.
-func (p *pending) admit(msg []byte) bool {
-	if p.passed {
-		return true
-	}
-	o, e, ok := framePosition(msg)
-	if !ok {
-		// A volatile event (presence) has no place in the order: it
-		// neither duplicates nor ends the duplicates' window.
-		return true
-	}
-	if o <= p.floor && string(e) == p.epoch {
-		return false
-	}
-	p.passed = true
-	return true
 }
 
 // New returns a Hub delivering what broker hands it and starts the broker.
@@ -294,8 +259,10 @@ func (h *Hub) shard(topic string) *shard {
 }
 
 // deliver is the broker's callback: it queues msg, shared and never copied,
-// on every local subscriber of topic. It never blocks: a full queue marks
-// that connection slow and closes it, everyone else is unaffected.
+// on every local subscriber of topic. It never blocks on a connection: a
+// full queue marks that connection slow and closes it, everyone else is
+// unaffected. (It may wait while a subscriber switches to live delivery,
+// which queues at most a recovery's events; see pending.)
 func (h *Hub) deliver(topic string, msg []byte) {
 	if topic == DisconnectTopic {
 		h.disconnectLocal(msg)
@@ -305,16 +272,7 @@ func (h *Hub) deliver(topic string, msg []byte) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for c, p := range s.topics[topic] {
-		if p != nil && p.live {
-			if !p.admit(msg) {
-				continue
-			}
-		} else if p != nil {
-			if len(p.frames) < h.cfg.SendQueue {
-				p.frames = append(p.frames, msg)
-			} else if c.closeWith(StatusSlowConsumer, "slow consumer") {
-				h.slowDisconnects.Add(1)
-			}
+		if p != nil && !p.offer(c, msg) {
 			continue
 		}
 		if c.enqueue(msg) {
@@ -359,69 +317,11 @@ func (s *shard) add(topic string, c *conn, p *pending) {
 	set[c] = p
 }
 
-// subscribeHistory completes a subscription with its position and, when
-// since asks for it, the missed events, with neither gap nor duplicate
-// against live events:
-//  1. the broker is already subscribed (every event published from now on
-//     reaches this instance); c joins the topic with a pending buffer, so
-//     the fan-out collects topic's events for c instead of sending them;
-//  2. the history is read: its latest offset L covers every event
-//     published before the read, and every later one lands in the buffer;
-//  3. under the shard lock (no fan-out of topic meanwhile): the ack with L,
-//     the recovered events (≤ L), then the buffered ones above L, and c
-//     switches to live delivery, which still drops events ≤ L: one
-//     published before the read may reach this instance after it (Redis
-//     pushes to the subscription asynchronously).
-//
-// If the history cannot be read (Redis away), the ack carries no position
-// and recovered is false, and every buffered event is sent.
-func (h *Hub) subscribeHistory(c *conn, hb HistoryBroker, topic string, since *Position) {
-	s := h.shard(topic)
-	p := &pending{}
-	s.mu.Lock()
-	s.add(topic, c, p)
-	s.mu.Unlock()
-
-	ctx, cancel := context.WithTimeout(c.ctx, historyReadTimeout)
-	rec, err := h.reads.read(ctx, hb, topic, since)
-	cancel()
-	if err != nil {
-		h.log.Warn("history read failed", "topic", topic, "err", err)
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	frames := p.frames
-	p.frames, p.live = nil, true
-	if err != nil {
-		p.passed = true
-		c.enqueue(serverMsg{Type: "subscribed", Topic: topic, Recovered: new(bool)}.encode())
-		h.flush(c, frames)
-		return
-	}
-	off := rec.Latest.Offset
-	p.floor, p.epoch = off, rec.Latest.Epoch
-	missed, recovered := rec.since(since)
-	c.enqueue(serverMsg{Type: "subscribed", Topic: topic, Offset: &off, Epoch: rec.Latest.Epoch, Recovered: &recovered}.encode())
-	h.flush(c, missed)
-	for i, f := range frames {
-		// An event of another epoch (Redis lost its data meanwhile) is
-		// not covered by the read: send it, the client sees the epoch.
-		if p.admit(f) {
-			h.flush(c, frames[i:i+1])
-		}
-	}
-}
-
 // flush queues frames on c in order, counting them like the fan-out.
 func (h *Hub) flush(c *conn, frames [][]byte) {
-	for _, f := range frames {
-		if c.enqueue(f) {
-			h.delivered.Add(1)
-		} else {
-			h.dropped.Add(1)
-		}
-	}
+	n := c.enqueueAll(frames)
+	h.delivered.Add(uint64(n))
+	h.dropped.Add(uint64(len(frames) - n))
 }
 
 // unsubscribe removes c from topic's set and releases what it held.

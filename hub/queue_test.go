@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -160,5 +161,27 @@ func TestStuckWriteClosesConnection(t *testing.T) {
 	}
 	if s := h.Stats(); s.SlowDisconnects != 0 {
 		t.Fatalf("stats %+v", s)
+	}
+}
+
+// enqueueAll queues what fits, in order, and closes the connection as a
+// slow consumer when the rest does not fit.
+func TestQueueEnqueueAllOverflows(t *testing.T) {
+	c := queueConn(8)
+	msgs := make([][]byte, 6)
+	for i := range msgs {
+		msgs[i] = fmt.Appendf(nil, "m%d", i)
+	}
+	if n := c.enqueueAll(msgs); n != 6 || c.closing.Load() {
+		t.Fatalf("6 into 8: queued %d, closing %v", n, c.closing.Load())
+	}
+	if n := c.enqueueAll(msgs); n != 2 || !c.closing.Load() || c.code != StatusSlowConsumer {
+		t.Fatalf("6 more into 8: queued %d, closing %v (code %d), want 2 and a slow consumer close", n, c.closing.Load(), c.code)
+	}
+	var got [maxBatchMessages][]byte
+	n := c.pop(&got)
+	want := append(append([][]byte{}, msgs...), msgs[:2]...)
+	if n != 8 || !slices.EqualFunc(got[:n], want, bytes.Equal) {
+		t.Fatalf("queue %q, want %q", got[:n], want)
 	}
 }

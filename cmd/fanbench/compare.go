@@ -174,6 +174,13 @@ func printSummary(results []result) {
 		fmt.Printf("| %d | %s | %s | %d | %.3f %% | %d | %d | %d | %.1f | %.1f | %.0f | %s |\n",
 			k.subs, k.phase, k.target, s.rounds, s.worstDelivered, s.dup, s.ooo, s.cut, s.p50, s.p99, s.rate, fmtNaN("%.1f", s.cpu))
 	}
+	// ooo is each publisher's order; this is the topic's (offsets).
+	fmt.Println("\noffset order, on frames with a position (the product's), summed over rounds:")
+	for _, k := range order {
+		if s := sums[k]; s.offSeen {
+			fmt.Printf("  N=%d %-9s %-10s %d steps back, %d gaps\n", k.subs, k.phase, k.target, s.offBack, s.offGap)
+		}
+	}
 	// Only a process's first connections grow its RSS: later runs reuse
 	// what the earlier ones left, so only each target's first run counts.
 	fmt.Println("\nRSS per idle connection, each target's first run (processes fresh only if started just before):")
@@ -200,6 +207,8 @@ func printSummary(results []result) {
 
 type summary struct {
 	rounds, dup, ooo, cut int
+	offBack, offGap       int
+	offSeen               bool // some subscriber saw a position
 	worstDelivered        float64
 	p50, p99, rate, cpu   float64 // medians; latencies in ms
 }
@@ -210,6 +219,9 @@ func summarize(rs []result) summary {
 	for _, r := range rs {
 		s.dup += r.dup
 		s.ooo += r.ooo
+		s.offBack += r.offBack
+		s.offGap += r.offGap
+		s.offSeen = s.offSeen || r.offSeen
 		s.cut += r.cut
 		s.worstDelivered = min(s.worstDelivered, r.deliveredPct())
 		p50 = append(p50, msf(r.p50))

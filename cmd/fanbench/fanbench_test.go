@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -108,6 +109,28 @@ func TestSubscriberRecord(t *testing.T) {
 	s.record(liveEvent("pins", 2, 7, now), now)  // unknown publisher
 	if s.n.Load() != 6 || s.dup != 1 || s.ooo != 1 || s.foreign != 3 {
 		t.Fatalf("n=%d dup=%d ooo=%d foreign=%d; want 6 1 1 3", s.n.Load(), s.dup, s.ooo, s.foreign)
+	}
+}
+
+// TestSubscriberOffsets: the topic's order is checked on the position the
+// product appends, on every frame that has one; other frames are ignored.
+func TestSubscriberOffsets(t *testing.T) {
+	s := newSubscriber(1, 10)
+	now := time.Now()
+	at := func(seq int, off uint64) []byte {
+		ev := liveEvent("pins", 0, seq, now)
+		return fmt.Appendf(ev[:len(ev)-1:len(ev)-1], `,"offset":%d,"epoch":"e1"}`, off)
+	}
+	for _, line := range [][]byte{
+		at(0, 7), at(1, 8), at(2, 10), at(3, 9), // a gap, then a step back
+		[]byte(`{"type":"event","topic":"pins","event":"presence","data":{"viewers":3}}`),
+		[]byte(`{"push":{"channel":"pins","pub":{"data":{},"offset":2}}}`), // Centrifugo's: not ours
+		at(4, 11),
+	} {
+		s.record(line, now)
+	}
+	if !s.offSeen || s.offGap != 1 || s.offBack != 1 || s.lastOff != 11 {
+		t.Fatalf("seen %v, gaps %d, steps back %d, last %d; want true 1 1 11", s.offSeen, s.offGap, s.offBack, s.lastOff)
 	}
 }
 

@@ -6,8 +6,9 @@
 // Three ways to run it:
 //
 //   - In-process (no -urls): two hubs on 127.0.0.1:0, sharing Redis
-//     (-redis ADDR, one RedisBroker each) or, without -redis, one
-//     MemoryBroker; events are published with hub.Publish on the first hub.
+//     (-redis ADDR, one RedisBroker each) or, without -redis, an
+//     in-process bus; events are published with hub.Publish on each hub in
+//     turn (as through a load balancer).
 //   - External (-urls ws://a/ws,ws://b/ws -redis ADDR): subscribers connect
 //     to running instances and events are published with a Redis PUBLISH on
 //     the topic's channel. That is exactly what hub.Publish does on any
@@ -323,7 +324,7 @@ func (busBroker) Unsubscribe(string) error { return nil }
 func (busBroker) Close() error             { return nil }
 
 // hubDriver is the in-process mode: hubs started by startHubs, events
-// published with hub.Publish on the first.
+// published with hub.Publish on each in turn.
 type hubDriver struct {
 	hubs   []*hub.Hub
 	wsURLs []string
@@ -339,7 +340,9 @@ func (d *hubDriver) prepare(context.Context, int) (*session, error) {
 		topic:     d.topic,
 		handshake: liveHandshake(d.topic),
 		publish: func(ctx context.Context, pub, seq int, sched time.Time) error {
-			return d.hubs[0].Publish(ctx, d.topic, liveEvent(d.topic, pub, seq, sched))
+			// In turn on each hub, as through a load balancer: a burst
+			// publisher's next event goes through the other instance.
+			return d.hubs[(pub+seq)%len(d.hubs)].Publish(ctx, d.topic, liveEvent(d.topic, pub, seq, sched))
 		},
 	}, nil
 }

@@ -21,16 +21,22 @@ type subscriber struct {
 	ws   *websocket.Conn
 	done chan struct{} // closed when the read goroutine exits
 
-	n         atomic.Int64 // events received
-	lat       []time.Duration
-	seen      []bool
-	dup, ooo  int
-	last      []int // per publisher: highest seq received, -1 at first
-	lastRecv  time.Time
-	closeErr  error
-	foreign   int // lines that were not bench events (real traffic, acks)
-	maxEvents int
-	pong      bool // answer "{}" pings (Centrifugo)
+	n        atomic.Int64 // events received
+	lat      []time.Duration
+	seen     []bool
+	dup, ooo int
+	last     []int // per publisher: highest seq received, -1 at first
+	// The topic's order, on frames that carry the product's position:
+	// an offset at or below the last one is a step back, one above
+	// last+1 a gap. ooo above is each publisher's order instead.
+	lastOff         uint64
+	offSeen         bool
+	offBack, offGap int
+	lastRecv        time.Time
+	closeErr        error
+	foreign         int // lines that were not bench events (real traffic, acks)
+	maxEvents       int
+	pong            bool // answer "{}" pings (Centrifugo)
 }
 
 // connectAll dials cfg.subs subscribers, round-robin over urls, a few at a
@@ -203,6 +209,16 @@ func (s *subscriber) read() {
 
 // record accounts for one received line.
 func (s *subscriber) record(line []byte, now time.Time) {
+	if off, ok := offsetOf(line); ok {
+		switch {
+		case !s.offSeen:
+		case off <= s.lastOff:
+			s.offBack++
+		case off > s.lastOff+1:
+			s.offGap++
+		}
+		s.lastOff, s.offSeen = max(s.lastOff, off), true
+	}
 	e, ok := parseBench(line)
 	if !ok || e.seq >= s.maxEvents || e.pub >= len(s.last) {
 		s.foreign++
@@ -220,6 +236,27 @@ func (s *subscriber) record(line []byte, now time.Time) {
 	s.lat = append(s.lat, now.Sub(time.Unix(0, e.sched)))
 	s.lastRecv = now
 	s.n.Add(1)
+}
+
+var offsetKey = []byte(`"offset":`)
+
+// offsetOf reads the position the product puts at the end of an event
+// frame (`"offset":N,"epoch":"…"}`); other targets' frames have none.
+func offsetOf(line []byte) (uint64, bool) {
+	i := bytes.LastIndex(line, offsetKey)
+	if i < 0 {
+		return 0, false
+	}
+	rest := line[i+len(offsetKey):]
+	n, digits := uint64(0), 0
+	for digits < len(rest) && digits < 19 && rest[digits] >= '0' && rest[digits] <= '9' {
+		n = n*10 + uint64(rest[digits]-'0')
+		digits++
+	}
+	if digits == 0 || !bytes.HasPrefix(rest[digits:], []byte(`,"epoch":"`)) {
+		return 0, false
+	}
+	return n, true
 }
 
 func (s *subscriber) close() {
@@ -242,6 +279,8 @@ type result struct {
 	expected, got                   int64
 	complete                        int // subscribers that got every event
 	dup, ooo, cut, foreign          int
+	offBack, offGap                 int  // the topic's offset order (product frames only)
+	offSeen                         bool // some subscriber saw a position
 	p50, p90, p99, p999, max        time.Duration
 	pubTime, span                   time.Duration // publishing; first publish to last delivery
 	kibPerConn, serverCPU, wallTime float64       // NaN without process ids
@@ -277,6 +316,9 @@ func summarizeSubs(subs []*subscriber, published, failed int, start, pubDone tim
 		r.dup += s.dup
 		r.foreign += s.foreign
 		r.ooo += s.ooo
+		r.offBack += s.offBack
+		r.offGap += s.offGap
+		r.offSeen = r.offSeen || s.offSeen
 		r.got += int64(len(s.lat))
 		if len(s.lat) == published {
 			r.complete++
@@ -306,7 +348,9 @@ func (r result) print() {
 		float64(r.published)/max(r.pubTime.Seconds(), 1e-9))
 	fmt.Printf("delivered   %d of %d expected (%.3f%%), %d/%d subscribers got every event\n",
 		r.got, r.expected, r.deliveredPct(), r.complete, r.subs)
-	fmt.Printf("duplicates  %d\nout-of-order %d\nserver-closed subscribers %d\nother lines %d (acks, real traffic)\n", r.dup, r.ooo, r.cut, r.foreign)
+	fmt.Printf("duplicates  %d\nout-of-order %d (each publisher's order)\n", r.dup, r.ooo)
+	fmt.Printf("offset order %d steps back, %d gaps (the topic's order, on frames with a position)\n", r.offBack, r.offGap)
+	fmt.Printf("server-closed subscribers %d\nother lines %d (acks, real traffic)\n", r.cut, r.foreign)
 	if r.span > 0 {
 		fmt.Printf("throughput  %.0f deliveries/s over %v\n", r.rate(), r.span.Round(time.Millisecond))
 	}
