@@ -285,13 +285,16 @@ DROP TABLE temp.pin_words_terms;
 // into too).
 func step4Previews() string {
 	of := func(g string) string {
-		return strings.ReplaceAll(`(SELECT json_group_array(
-				json_array(p.image_key, p.image_ext, p.image_w, p.image_h, p.image_alpha) ORDER BY a.k DESC)
+		// The aggregate reads its ordered subquery in order (no
+		// "json_group_array(… ORDER BY …)": SQLite before 3.44, such as
+		// a system sqlite3 shell, could not read the schema).
+		return strings.ReplaceAll(`(SELECT json_group_array(json(x.img)) FROM (
+			SELECT json_array(p.image_key, p.image_ext, p.image_w, p.image_h, p.image_alpha) AS img
 			FROM (SELECT k, pin FROM (
 				SELECT * FROM (SELECT id AS k, id AS pin FROM pins WHERE group_id = $g ORDER BY id DESC LIMIT 4)
 				UNION ALL
 				SELECT * FROM (SELECT id, pin_id FROM saves WHERE group_id = $g ORDER BY id DESC LIMIT 4)
-			) ORDER BY k DESC LIMIT 4) a JOIN pins p ON p.id = a.pin)`, "$g", g)
+			) ORDER BY k DESC LIMIT 4) a JOIN pins p ON p.id = a.pin ORDER BY a.k DESC) x)`, "$g", g)
 	}
 	return `
 ALTER TABLE pin_groups ADD COLUMN previews TEXT NOT NULL DEFAULT '[]';
