@@ -87,3 +87,11 @@ type Transfer interface {
 	// Count returns how many live records of kind the store holds.
 	Count(ctx context.Context, kind Kind) (int64, error)
 }
+
+// Optimizer is a Transfer whose indexes are worth reorganizing once a bulk
+// import is over (the SQLite store merges its full-text index into one
+// segment: an import leaves many, and every search term is sought in
+// each). Copy and the benchmark's seed call it at the end.
+type Optimizer interface {
+	Optimize(ctx context.Context) error
+}

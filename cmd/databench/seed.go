@@ -119,6 +119,15 @@ func seed(ctx context.Context, o seedOptions, out io.Writer) error {
 	if err := importAll(ctx, st, g, o.batch, out); err != nil {
 		return err
 	}
+	if opt, ok := st.(store.Optimizer); ok {
+		// As a copy between stores does (migrate.Copy): the indexes as
+		// a server that imported its data would have them.
+		t := time.Now()
+		if err := opt.Optimize(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  optimized in %.1fs\n", time.Since(t).Seconds())
+	}
 
 	state := g.buildState()
 	state.SeededAt = time.Now().UTC()

@@ -72,6 +72,11 @@ func Copy(ctx context.Context, from, to store.Transfer, opts Options) error {
 			return err
 		}
 	}
+	if o, ok := to.(store.Optimizer); ok {
+		if err := o.Optimize(ctx); err != nil {
+			return fmt.Errorf("optimize the destination: %w", err)
+		}
+	}
 	return nil
 }
 

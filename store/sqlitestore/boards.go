@@ -3,7 +3,8 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"strconv"
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -66,13 +67,13 @@ func (s *Store) FindUserGroups(ctx context.Context, owner, viewer bson.ObjectID,
 		where += ` AND g.id < ?`
 		args = append(args, after[:])
 	}
-	groups, err := s.queryGroups(ctx, `SELECT `+groupCols+` FROM pin_groups g WHERE `+where+
+	groups, err := s.queryGroups(ctx, `SELECT `+groupListCols+` FROM pin_groups g WHERE `+where+
 		` ORDER BY g.id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, nil, err
 	}
 	groups, next := store.NextCursor(sc, groups, limit, func(g store.GroupView) bson.ObjectID { return g.ID })
-	return groups, next, s.addPreviews(ctx, groups)
+	return groups, next, nil
 }
 
 // SearchGroups serves a search of public groups' titles from the
@@ -105,17 +106,21 @@ func (s *Store) SearchGroups(ctx context.Context, q string, p store.Page) ([]sto
 		}
 		bound = seq
 	}
-	groups, err := s.queryGroups(ctx, `SELECT `+groupCols+` FROM pin_groups g
+	groups, err := s.queryGroups(ctx, `SELECT `+groupListCols+` FROM pin_groups g
 		WHERE g.seq IN (SELECT rowid FROM group_words WHERE group_words MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?)
 		AND g.secret = 0 ORDER BY g.seq DESC`, strings.Join(terms, " AND "), bound, limit+1)
 	if err != nil {
 		return nil, nil, err
 	}
 	groups, next := store.NextCursor(sc, groups, limit, func(g store.GroupView) bson.ObjectID { return g.ID })
-	return groups, next, s.addPreviews(ctx, groups)
+	return groups, next, nil
 }
 
-// queryGroups runs a query selecting groupCols.
+// groupListCols are groupCols and the group's previews (schema step 4),
+// for lists of groups.
+const groupListCols = groupCols + `, g.previews`
+
+// queryGroups runs a query selecting groupListCols.
 func (s *Store) queryGroups(ctx context.Context, query string, args ...any) ([]store.GroupView, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -124,8 +129,12 @@ func (s *Store) queryGroups(ctx context.Context, query string, args ...any) ([]s
 	defer rows.Close()
 	out := []store.GroupView{}
 	for rows.Next() {
-		g, err := scanGroup(rows)
+		var previews []byte
+		g, err := scanGroup(rows, &previews)
 		if err != nil {
+			return nil, err
+		}
+		if g.Previews, err = parsePreviews(previews); err != nil {
 			return nil, err
 		}
 		out = append(out, g)
@@ -133,55 +142,23 @@ func (s *Store) queryGroups(ctx context.Context, query string, args ...any) ([]s
 	return out, mapErr(rows.Err())
 }
 
-// previewChunk bounds the groups of one preview query (SQLite allows 500
-// arms in a compound SELECT); a page has at most store.MaxLimit.
-const previewChunk = 100
-
-// addPreviews sets each group's Previews: the images of its newest
-// additions (posted or saved), store.PreviewPins at most, with one query
-// per page of groups — a union of two bounded index ranges per group.
-func (s *Store) addPreviews(ctx context.Context, groups []store.GroupView) error {
-	for start := 0; start < len(groups); start += previewChunk {
-		chunk := groups[start:min(start+previewChunk, len(groups))]
-		arms := make([]string, len(chunk))
-		args := make([]any, 0, 2*len(chunk))
-		// The integers are literals: bound as parameters, they made SQLite
-		// prepare the statement again on every run (its plan depends on
-		// them), which cost more than running it.
-		for i, g := range chunk {
-			arms[i] = strings.NewReplacer("$i", strconv.Itoa(i), "$n", strconv.Itoa(store.PreviewPins)).Replace(
-				`SELECT * FROM (SELECT $i AS g, k, pin FROM (
-				SELECT * FROM (SELECT id AS k, id AS pin FROM pins WHERE group_id = ? ORDER BY id DESC LIMIT $n)
-				UNION ALL
-				SELECT * FROM (SELECT id, pin_id FROM saves WHERE group_id = ? ORDER BY id DESC LIMIT $n)
-			) ORDER BY k DESC LIMIT $n)`)
-			args = append(args, g.ID[:], g.ID[:])
-		}
-		rows, err := s.r.QueryContext(ctx, `SELECT x.g, p.image_key, p.image_ext, p.image_w, p.image_h, p.image_alpha
-			FROM (`+strings.Join(arms, " UNION ALL ")+`) x JOIN pins p ON p.id = x.pin ORDER BY x.g, x.k DESC`, args...)
-		if err != nil {
-			return mapErr(err)
-		}
-		for rows.Next() {
-			var i int
-			var img store.ImageRef
-			if err := rows.Scan(&i, &img.Key, &img.Ext, &img.Width, &img.Height, &img.Alpha); err != nil {
-				rows.Close()
-				return err
-			}
-			chunk[i].Previews = append(chunk[i].Previews, img)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return mapErr(err)
-		}
+// parsePreviews decodes a group's previews column: a JSON array of
+// [key, ext, width, height, alpha].
+func parsePreviews(raw []byte) ([]store.ImageRef, error) {
+	var rows [][5]any
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return nil, fmt.Errorf("sqlitestore: group previews: %w", err)
 	}
-	for i := range groups {
-		if groups[i].Previews == nil {
-			groups[i].Previews = []store.ImageRef{}
-		}
+	out := make([]store.ImageRef, len(rows))
+	for i, r := range rows {
+		key, _ := r[0].(string)
+		ext, _ := r[1].(string)
+		w, _ := r[2].(float64)
+		h, _ := r[3].(float64)
+		alpha, _ := r[4].(float64)
+		out[i] = store.ImageRef{Key: key, Ext: ext, Width: int(w), Height: int(h), Alpha: alpha != 0}
 	}
-	return nil
+	return out, nil
 }
 
 // SearchUsers lists users whose nickname skeleton starts with q's, in

@@ -13,11 +13,11 @@ import (
 const groupCols = `g.id, g.owner_id, g.title, g.content, g.secret, g.image_key, g.image_ext, g.image_w, g.image_h,
 	g.image_alpha, g.created_at, g.updated_at, g.pin_count`
 
-func scanGroup(row interface{ Scan(...any) error }) (store.GroupView, error) {
+func scanGroup(row interface{ Scan(...any) error }, more ...any) (store.GroupView, error) {
 	var g store.GroupView
 	var created, updated int64
-	err := row.Scan(idScan{&g.ID}, idScan{&g.OwnerID}, &g.Title, &g.Content, &g.Secret, &g.Image.Key, &g.Image.Ext,
-		&g.Image.Width, &g.Image.Height, &g.Image.Alpha, &created, &updated, &g.PinCount)
+	err := row.Scan(append([]any{idScan{&g.ID}, idScan{&g.OwnerID}, &g.Title, &g.Content, &g.Secret, &g.Image.Key,
+		&g.Image.Ext, &g.Image.Width, &g.Image.Height, &g.Image.Alpha, &created, &updated, &g.PinCount}, more...)...)
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
 	return g, mapErr(err)
 }
@@ -96,24 +96,7 @@ func (s *Store) FindGroup(ctx context.Context, id, viewer bson.ObjectID) (*store
 // FindGroupsByOwner lists owner's groups, newest first, with their pin
 // counts.
 func (s *Store) FindGroupsByOwner(ctx context.Context, owner bson.ObjectID) ([]store.GroupView, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+groupCols+` FROM pin_groups g WHERE g.owner_id = ? ORDER BY g.id DESC`, owner[:])
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []store.GroupView{}
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
-	}
-	rows.Close()
-	return out, s.addPreviews(ctx, out)
+	return s.queryGroups(ctx, `SELECT `+groupListCols+` FROM pin_groups g WHERE g.owner_id = ? ORDER BY g.id DESC`, owner[:])
 }
 
 // FindGroupChoices implements store.Groups: one range of groups_owner,

@@ -234,7 +234,8 @@ func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID, viewer bson.O
 // FindGroupPins lists the pins posted or saved into group id, newest
 // addition first, if viewer may see the group. The additions are a merge
 // of two index ranges (posted pins by id, saves by id; both ids are
-// creation order); the cursor is the last addition's id.
+// creation order), hydrated in the same query; the cursor is the last
+// addition's id.
 func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	sc := s.listScope("group:" + id.Hex())
 	after, limit, err := p.Decode(sc)
@@ -248,35 +249,23 @@ func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p s
 	if after.IsZero() {
 		below = maxID
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT k, pin FROM (
+	pins, keys, err := queryKeyedPins(ctx, s.r, viewer, `SELECT `+pinViewCols+`, a.k FROM (SELECT k, pin FROM (
 			SELECT * FROM (SELECT id AS k, id AS pin FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
 			UNION ALL
 			SELECT * FROM (SELECT id, pin_id FROM saves WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
-		) ORDER BY k DESC LIMIT ?`, id[:], below, limit+1, id[:], below, limit+1, limit+1)
+		) ORDER BY k DESC LIMIT ?) a
+		JOIN pins p ON p.id = a.pin JOIN users u ON u.id = p.author_id
+		ORDER BY a.k DESC`, id[:], below, limit+1, id[:], below, limit+1, limit+1)
 	if err != nil {
-		return nil, nil, mapErr(err)
+		return nil, nil, err
 	}
-	type addition struct{ key, pin bson.ObjectID }
-	var adds []addition
-	for rows.Next() {
-		var a addition
-		if err := rows.Scan(idScan{&a.key}, idScan{&a.pin}); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		adds = append(adds, a)
+	var next *string
+	if len(pins) > limit {
+		pins = pins[:limit]
+		c := store.EncodeCursor(sc, keys[limit-1])
+		next = &c
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, mapErr(err)
-	}
-	adds, next := store.NextCursor(sc, adds, limit, func(a addition) bson.ObjectID { return a.key })
-	ids := make([]bson.ObjectID, len(adds))
-	for i, a := range adds {
-		ids[i] = a.pin
-	}
-	pins, err := s.pinsByID(ctx, ids, viewer)
-	return pins, next, err
+	return pins, next, nil
 }
 
 // maxID sorts after every id: the upper bound of a first page.

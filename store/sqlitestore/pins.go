@@ -36,16 +36,16 @@ const (
 // pinViewFrom is the FROM clause that goes with pinViewCols.
 const pinViewFrom = ` FROM pins p JOIN users u ON u.id = p.author_id `
 
-func scanPinView(row interface{ Scan(...any) error }) (store.PinView, error) {
+func scanPinView(row interface{ Scan(...any) error }, more ...any) (store.PinView, error) {
 	var v store.PinView
 	var created, updated int64
 	var saved sql.NullString
-	err := row.Scan(idScan{&v.ID}, idScan{&v.AuthorID}, idScan{&v.GroupID}, &v.Title, &v.Content,
+	err := row.Scan(append([]any{idScan{&v.ID}, idScan{&v.AuthorID}, idScan{&v.GroupID}, &v.Title, &v.Content,
 		&v.Image.Key, &v.Image.Ext, &v.Image.Width, &v.Image.Height, &v.Image.Alpha, &created, &updated,
 		&v.Counts.Likes, &v.Counts.Bookmarks, &v.Counts.Comments, &v.Counts.Saves,
 		&v.Author.Nickname, &v.Author.Avatar.Key, &v.Author.Avatar.Ext, &v.Author.Avatar.Width,
 		&v.Author.Avatar.Height, &v.Author.Avatar.Alpha,
-		&v.LikedByMe, &v.BookmarkedByMe, &saved)
+		&v.LikedByMe, &v.BookmarkedByMe, &saved}, more...)...)
 	v.Author.ID = v.AuthorID
 	v.CreatedAt, v.UpdatedAt = fromMS(created), fromMS(updated)
 	v.SavedGroupIDs = parseHexIDs(saved.String)
@@ -70,9 +70,18 @@ func parseHexIDs(list string) []bson.ObjectID {
 
 // queryPins runs a query selecting pinViewCols for viewer and returns its
 // rows in order; args follow the viewer's three.
-func queryPins(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, viewer bson.ObjectID, query string, args ...any) ([]store.PinView, error) {
+func queryPins(ctx context.Context, q querier, viewer bson.ObjectID, query string, args ...any) ([]store.PinView, error) {
+	pins, _, err := queryPinRows(ctx, q, viewer, false, query, args...)
+	return pins, err
+}
+
+// queryKeyedPins is queryPins for a query that selects one id more after
+// pinViewCols, the row's key in its list, returned beside the pins.
+func queryKeyedPins(ctx context.Context, q querier, viewer bson.ObjectID, query string, args ...any) ([]store.PinView, []bson.ObjectID, error) {
+	return queryPinRows(ctx, q, viewer, true, query, args...)
+}
+
+func queryPinRows(ctx context.Context, q querier, viewer bson.ObjectID, keyed bool, query string, args ...any) ([]store.PinView, []bson.ObjectID, error) {
 	if viewer.IsZero() {
 		// Nobody signed in has liked, bookmarked or saved anything.
 		query = strings.Replace(query, viewerCols, anonCols, 1)
@@ -81,18 +90,27 @@ func queryPins(ctx context.Context, q interface {
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, nil, mapErr(err)
 	}
 	defer rows.Close()
 	out := []store.PinView{}
+	var keys []bson.ObjectID
 	for rows.Next() {
-		v, err := scanPinView(rows)
+		var key bson.ObjectID
+		var more []any
+		if keyed {
+			more = []any{idScan{&key}}
+		}
+		v, err := scanPinView(rows, more...)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, v)
+		if keyed {
+			keys = append(keys, key)
+		}
 	}
-	return out, mapErr(rows.Err())
+	return out, keys, mapErr(rows.Err())
 }
 
 // FindPin returns pin id hydrated for viewer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // migrations bring a database from version i (PRAGMA user_version) to i+1.
@@ -268,6 +269,55 @@ CREATE VIRTUAL TABLE temp.pin_words_terms USING fts5vocab(main, pin_words, row);
 INSERT INTO search_terms (term) SELECT term FROM temp.pin_words_terms;
 DROP TABLE temp.pin_words_terms;
 `,
+	// 4: each group's previews (the images of its newest additions), kept
+	// by triggers like the counts, so that a page of groups is one range
+	// of rows. Computed on every read, they were two index ranges per
+	// group and a pin lookup per image: a page of a user's groups cost
+	// more than a page of pins.
+	step4Previews(),
+}
+
+// step4Previews is schema step 4 (never edited once released, like every
+// step). previews is a JSON array of [key, ext, width, height, alpha], the
+// images of the group's newest store.PreviewPins (4) additions, posted or
+// saved, newest first. Triggers recompute it whenever an addition comes or
+// goes, or a pin changes group or image (then in every group it was saved
+// into too).
+func step4Previews() string {
+	of := func(g string) string {
+		// The aggregate reads its ordered subquery in order (no
+		// "json_group_array(… ORDER BY …)": SQLite before 3.44, such as
+		// a system sqlite3 shell, could not read the schema).
+		return strings.ReplaceAll(`(SELECT json_group_array(json(x.img)) FROM (
+			SELECT json_array(p.image_key, p.image_ext, p.image_w, p.image_h, p.image_alpha) AS img
+			FROM (SELECT k, pin FROM (
+				SELECT * FROM (SELECT id AS k, id AS pin FROM pins WHERE group_id = $g ORDER BY id DESC LIMIT 4)
+				UNION ALL
+				SELECT * FROM (SELECT id, pin_id FROM saves WHERE group_id = $g ORDER BY id DESC LIMIT 4)
+			) ORDER BY k DESC LIMIT 4) a JOIN pins p ON p.id = a.pin ORDER BY a.k DESC) x)`, "$g", g)
+	}
+	return `
+ALTER TABLE pin_groups ADD COLUMN previews TEXT NOT NULL DEFAULT '[]';
+UPDATE pin_groups SET previews = ` + of("pin_groups.id") + `;
+CREATE TRIGGER pins_ai_previews AFTER INSERT ON pins BEGIN
+	UPDATE pin_groups SET previews = ` + of("NEW.group_id") + ` WHERE id = NEW.group_id;
+END;
+CREATE TRIGGER pins_ad_previews AFTER DELETE ON pins BEGIN
+	UPDATE pin_groups SET previews = ` + of("OLD.group_id") + ` WHERE id = OLD.group_id;
+END;
+CREATE TRIGGER pins_au_previews AFTER UPDATE OF group_id, image_key, image_ext, image_w, image_h, image_alpha ON pins
+	WHEN OLD.group_id <> NEW.group_id OR OLD.image_key <> NEW.image_key OR OLD.image_ext <> NEW.image_ext
+		OR OLD.image_w <> NEW.image_w OR OLD.image_h <> NEW.image_h OR OLD.image_alpha <> NEW.image_alpha BEGIN
+	UPDATE pin_groups SET previews = ` + of("pin_groups.id") + `
+	WHERE id IN (OLD.group_id, NEW.group_id) OR id IN (SELECT group_id FROM saves WHERE pin_id = NEW.id);
+END;
+CREATE TRIGGER saves_ai_previews AFTER INSERT ON saves BEGIN
+	UPDATE pin_groups SET previews = ` + of("NEW.group_id") + ` WHERE id = NEW.group_id;
+END;
+CREATE TRIGGER saves_ad_previews AFTER DELETE ON saves BEGIN
+	UPDATE pin_groups SET previews = ` + of("OLD.group_id") + ` WHERE id = OLD.group_id;
+END;
+`
 }
 
 // migrationSteps are the parts of a step that need Go (store.Words),

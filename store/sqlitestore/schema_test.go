@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -74,5 +75,62 @@ func TestUpgradeToBoards(t *testing.T) {
 	}
 	if found, _, err := st.SearchGroups(ctx, "old", store.Page{}); err != nil || len(found) != 2 || found[1].ID != g2 {
 		t.Fatalf("search after a new group = %+v, %v", found, err)
+	}
+}
+
+// TestUpgradeFillsPreviews: a database of schema step 3 opens with every
+// group's previews computed from the pins and saves it already holds.
+func TestUpgradeFillsPreviews(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range 3 {
+		if _, err := db.ExecContext(ctx, migrations[v]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `PRAGMA user_version = 3`); err != nil {
+		t.Fatal(err)
+	}
+	owner, g1, g2, p1, p2, save := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
+		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'a', '', 1, 1, 1)`, []any{g1[:], owner[:]}},
+		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'b', '', 1, 1, 2)`, []any{g2[:], owner[:]}},
+		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, created_at, updated_at)
+			VALUES (?, ?, ?, 'p', '', 'k1', 'jpg', 1, 2, 1, 1)`, []any{p1[:], owner[:], g1[:]}},
+		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, image_alpha, created_at, updated_at)
+			VALUES (?, ?, ?, 'p', '', 'k2', 'png', 3, 4, 1, 1, 1)`, []any{p2[:], owner[:], g1[:]}},
+		{`INSERT INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, 1)`, []any{save[:], p1[:], g2[:], owner[:]}},
+	} {
+		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(ctx, dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(ctx)
+	groups, err := st.FindGroupsByOwner(ctx, owner)
+	if err != nil || len(groups) != 2 {
+		t.Fatalf("groups = %+v, %v", groups, err)
+	}
+	one := store.ImageRef{Key: "k1", Ext: "jpg", Width: 1, Height: 2}
+	two := store.ImageRef{Key: "k2", Ext: "png", Width: 3, Height: 4, Alpha: true}
+	want := map[bson.ObjectID][]store.ImageRef{g1: {two, one}, g2: {one}}
+	for _, g := range groups {
+		if !slices.Equal(g.Previews, want[g.ID]) {
+			t.Errorf("previews of %s = %+v, want %+v", g.Title, g.Previews, want[g.ID])
+		}
 	}
 }

@@ -308,7 +308,9 @@ func testUserGroups(t *testing.T, s *suite) {
 }
 
 // testGroupPreviews: group lists carry the images of each group's newest
-// additions, posted or saved, at most store.PreviewPins, newest first.
+// additions, posted or saved, at most store.PreviewPins, newest first; they
+// follow an unsave, a new image (of a pin posted or saved there), a pin
+// moved to another group and a pin deleted.
 func testGroupPreviews(t *testing.T, s *suite) {
 	st := s.store(t)
 	b := boards(t, st)
@@ -318,47 +320,77 @@ func testGroupPreviews(t *testing.T, s *suite) {
 	img := func(i int) store.ImageRef {
 		return store.ImageRef{Key: "k" + string(rune('a'+i)), Ext: "jpg", Width: i + 1, Height: 1}
 	}
-	var want []store.ImageRef
-	for i := range 6 {
+	pins := make([]bson.ObjectID, 6)
+	for i := range pins {
 		if i%2 == 0 {
-			if _, err := st.CreatePin(t.Context(), me, store.PinInput{Title: "p", GroupID: g}, img(i)); err != nil {
+			p, err := st.CreatePin(t.Context(), me, store.PinInput{Title: "p", GroupID: g}, img(i))
+			if err != nil {
 				t.Fatal(err)
 			}
+			pins[i] = p.ID
 		} else {
 			p, err := st.CreatePin(t.Context(), author, store.PinInput{Title: "s", GroupID: ga}, img(i))
 			if err != nil {
 				t.Fatal(err)
 			}
 			mustSave(t, st, p.ID, g, me)
+			pins[i] = p.ID
 		}
-		want = append([]store.ImageRef{img(i)}, want...)
 	}
-	want = want[:store.PreviewPins]
-	check := func(name string, groups []store.GroupView) {
+	check := func(name string, want map[bson.ObjectID][]store.ImageRef) {
 		t.Helper()
-		for _, gv := range groups {
-			switch gv.ID {
-			case g:
-				if !slices.Equal(gv.Previews, want) {
-					t.Fatalf("%s: previews %+v, want %+v", name, gv.Previews, want)
-				}
-			case empty:
-				if gv.Previews == nil || len(gv.Previews) != 0 {
-					t.Fatalf("%s: previews of an empty group %+v", name, gv.Previews)
-				}
+		owned, err := st.FindGroupsByOwner(t.Context(), me)
+		if err != nil || len(owned) != 2 {
+			t.Fatal(owned, err)
+		}
+		listed, _, err := b.FindUserGroups(t.Context(), me, bson.NilObjectID, store.Page{})
+		if err != nil || len(listed) != 2 {
+			t.Fatal(listed, err)
+		}
+		for _, gv := range append(owned, listed...) {
+			if gv.Previews == nil || !slices.Equal(gv.Previews, want[gv.ID]) {
+				t.Fatalf("%s: previews of %s %+v, want %+v", name, gv.Title, gv.Previews, want[gv.ID])
 			}
 		}
 	}
-	owned, err := st.FindGroupsByOwner(t.Context(), me)
-	if err != nil || len(owned) != 2 {
-		t.Fatal(owned, err)
+	images := func(is ...int) []store.ImageRef {
+		out := []store.ImageRef{}
+		for _, i := range is {
+			out = append(out, img(i))
+		}
+		return out
 	}
-	check("own groups", owned)
-	listed, _, err := b.FindUserGroups(t.Context(), me, bson.NilObjectID, store.Page{})
-	if err != nil || len(listed) != 2 {
-		t.Fatal(listed, err)
+	check("posted and saved", map[bson.ObjectID][]store.ImageRef{g: images(5, 4, 3, 2)})
+	if _, _, _, err := b.SetSave(t.Context(), pins[5], g, me, false); err != nil {
+		t.Fatal(err)
 	}
-	check("user groups", listed)
+	check("unsaved", map[bson.ObjectID][]store.ImageRef{g: images(4, 3, 2, 1)})
+	nine := img(9)
+	if _, err := st.UpdatePin(t.Context(), pins[4], me, store.PinPatch{Image: &nine}); err != nil {
+		t.Fatal(err)
+	}
+	check("new image", map[bson.ObjectID][]store.ImageRef{g: images(9, 3, 2, 1)})
+	if _, err := st.UpdatePin(t.Context(), pins[4], me, store.PinPatch{GroupID: &empty}); err != nil {
+		t.Fatal(err)
+	}
+	check("moved", map[bson.ObjectID][]store.ImageRef{g: images(3, 2, 1, 0), empty: images(9)})
+	if err := st.DeletePin(t.Context(), pins[2], me); err != nil {
+		t.Fatal(err)
+	}
+	check("deleted", map[bson.ObjectID][]store.ImageRef{g: images(3, 1, 0), empty: images(9)})
+	if err := st.DeletePin(t.Context(), pins[3], author); err != nil {
+		t.Fatal(err)
+	}
+	check("saved pin deleted", map[bson.ObjectID][]store.ImageRef{g: images(1, 0), empty: images(9)})
+	eight := img(8)
+	if _, err := st.UpdatePin(t.Context(), pins[1], author, store.PinPatch{Image: &eight}); err != nil {
+		t.Fatal(err)
+	}
+	check("saved pin's new image", map[bson.ObjectID][]store.ImageRef{g: images(8, 0), empty: images(9)})
+	if _, err := st.CreatePin(t.Context(), me, store.PinInput{Title: "p", GroupID: g}, img(7)); err != nil {
+		t.Fatal(err)
+	}
+	check("posted last", map[bson.ObjectID][]store.ImageRef{g: images(7, 8, 0), empty: images(9)})
 }
 
 // testSearchGroups: public groups by the words of their title (each term
