@@ -157,6 +157,10 @@ func (tr translator) jsTexts() map[string]string {
 			out["err:"+english] = tr.Reason(field, store.Reason{Code: code})
 		}
 	}
+	// Refusals of a whole request come as the error's message.
+	for _, e := range []*store.Error{store.ErrAlreadyInGroup} {
+		out["err:"+e.Message] = tr.Reason("", e.Reason)
+	}
 	if text, ok := tr.reasonText("", store.ReasonTooLong); ok {
 		out["err.atmost"] = strings.ReplaceAll(text, "{max}", "%d")
 	}

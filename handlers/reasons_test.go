@@ -68,6 +68,8 @@ func TestReasonWording(t *testing.T) {
 		"err:Enter your email.":          "이메일을 입력하세요.",
 		"err:Use at least 8 characters.": "",
 		"err.atmost":                     "%d자 이하로 입력하세요.",
+		// A whole-request refusal: the save picker shows its message.
+		"err:" + store.ErrAlreadyInGroup.Message: "이 핀은 이미 그 그룹에 있습니다(그 그룹에 올린 핀입니다).",
 	} {
 		if got, ok := js[k]; want != "" && got != want || want == "" && ok {
 			t.Errorf("jsTexts[%q] = %q, want %q", k, got, want)
