@@ -21,12 +21,12 @@ type pinBookmarkedJSON struct {
 // open pin page shows bookmarks live as it does likes. A repeat changes
 // nothing and publishes nothing.
 func (s *server) bookmarkPin(ctx context.Context, user, pin bson.ObjectID, on bool) (store.BookmarkState, error) {
-	st, changed, _, err := s.store.SetBookmark(ctx, pin, user, on)
+	r, err := s.store.SetBookmark(ctx, pin, user, on)
 	if err != nil {
-		return st, err
+		return store.BookmarkState{}, err
 	}
-	if changed {
-		s.publish(ctx, pinTopic(pin), evPinBookmarked, pinBookmarkedJSON{PinID: pin.Hex(), BookmarkCount: st.BookmarkCount})
+	if r.Changed {
+		s.publish(ctx, pinTopic(pin), evPinBookmarked, pinBookmarkedJSON{PinID: pin.Hex(), BookmarkCount: r.State.BookmarkCount})
 	}
-	return st, nil
+	return r.State, nil
 }

@@ -58,9 +58,9 @@ func TestNewPinNotifiesAfterResponse(t *testing.T) {
 		t.Fatal("shutdown did not return after the notifications were written")
 	}
 	bID, _ := bson.ObjectIDFromHex(b.id)
-	items, unread, _, err := s.FindNotifications(context.Background(), bID, store.Page{})
-	if err != nil || unread != 1 || len(items) != 1 || items[0].Kind != store.NotifyNewPin || items[0].Pin == nil || items[0].Pin.ID.Hex() != id {
-		t.Fatalf("b's notifications = %+v, unread %d, %v", items, unread, err)
+	np, err := s.FindNotifications(context.Background(), bID, store.Page{})
+	if items := np.Items; err != nil || np.Unread != 1 || len(items) != 1 || items[0].Kind != store.NotifyNewPin || items[0].Pin == nil || items[0].Pin.ID.Hex() != id {
+		t.Fatalf("b's notifications = %+v, %v", np, err)
 	}
 	if n := e.pub.find("user:"+b.id, evNotificationCreated); len(n) != 1 || n[0].Data["kind"] != "new_pin" {
 		t.Fatalf("notification.created for b = %+v", n)

@@ -131,19 +131,19 @@ func (w *web) handleNotificationsPage(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	notes, unread, next, err := w.store.FindNotifications(ctx, u.ID, cursorPage(c))
+	np, err := w.store.FindNotifications(ctx, u.ID, cursorPage(c))
 	if err != nil {
 		return err
 	}
-	v.Notes = notes
-	if unread > 0 {
+	v.Notes = np.Items
+	if np.Unread > 0 {
 		if err := w.store.MarkNotificationsRead(ctx, u.ID); err != nil {
 			return err
 		}
 	}
 	v.Unread = 0
-	if next != nil {
-		v.Next = *next
+	if np.Next != nil {
+		v.Next = *np.Next
 	}
 	return w.render(c, http.StatusOK, "notifications", v)
 }

@@ -208,17 +208,17 @@ func (s *server) setLike(c *fiber.Ctx, on bool) error {
 // is idempotent: a repeat answers the same state and neither publishes
 // nor notifies again.
 func (s *server) likePin(ctx context.Context, user, pin bson.ObjectID, on bool) (store.LikeState, error) {
-	st, changed, p, err := s.store.SetLike(ctx, pin, user, on)
+	r, err := s.store.SetLike(ctx, pin, user, on)
 	if err != nil {
-		return st, err
+		return store.LikeState{}, err
 	}
-	if changed {
-		s.publish(ctx, pinTopic(pin), evPinLiked, pinLikedJSON{PinID: pin.Hex(), LikeCount: st.LikeCount, Rev: st.Revision})
-		if on && p != nil {
-			s.notifyAfter(ctx, store.NotifyLike, user, &pin, p.AuthorID)
+	if r.Changed {
+		s.publish(ctx, pinTopic(pin), evPinLiked, pinLikedJSON{PinID: pin.Hex(), LikeCount: r.State.LikeCount, Rev: r.State.Revision})
+		if on && r.Pin != nil {
+			s.notifyAfter(ctx, store.NotifyLike, user, &pin, r.Pin.AuthorID)
 		}
 	}
-	return st, nil
+	return r.State, nil
 }
 
 type bookmarkJSON struct {

@@ -51,15 +51,15 @@ func (s *server) setSave(c *fiber.Ctx, on bool) error {
 // any form alike. Idempotent: a repeat answers the same state and neither
 // publishes nor notifies again; saving one's own pin notifies nobody.
 func (s *server) savePin(ctx context.Context, user, pin, group bson.ObjectID, on bool) (store.SaveState, error) {
-	st, changed, p, err := s.store.SetSave(ctx, pin, group, user, on)
+	r, err := s.store.SetSave(ctx, pin, group, user, on)
 	if err != nil {
-		return st, err
+		return store.SaveState{}, err
 	}
-	if changed {
-		s.publish(ctx, pinTopic(pin), evPinSaved, pinSavedJSON{PinID: pin.Hex(), SaveCount: st.SaveCount})
-		if on && p != nil {
-			s.notify(ctx, store.NotifySave, user, &pin, p.AuthorID)
+	if r.Changed {
+		s.publish(ctx, pinTopic(pin), evPinSaved, pinSavedJSON{PinID: pin.Hex(), SaveCount: r.State.SaveCount})
+		if on && r.Pin != nil {
+			s.notify(ctx, store.NotifySave, user, &pin, r.Pin.AuthorID)
 		}
 	}
-	return st, nil
+	return r.State, nil
 }
