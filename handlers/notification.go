@@ -36,7 +36,7 @@ func (s *server) handleMarkRead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.MarkNotificationsRead(c.UserContext(), u.ID); err != nil {
+	if err := s.markNotificationsRead(c.UserContext(), u.ID); err != nil {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)
