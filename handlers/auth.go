@@ -181,18 +181,12 @@ func (s *server) setSessionCookie(c *fiber.Ctx, value string, maxAge int, expire
 	})
 }
 
-// handleLogout revokes the token that came with the request (on every
-// instance when revocations live in Redis), closes the WebSockets opened
-// with it on every instance and clears the cookie. Logging out without a
-// valid session is still a 204: the outcome is the same.
+// handleLogout ends the request's session (see logOut). Logging out
+// without a valid session is still a 204: the outcome is the same.
 func (s *server) handleLogout(c *fiber.Ctx) error {
-	if st := auth(c); st.user != nil {
-		if err := s.tokens.revoke(c.UserContext(), st.session); err != nil {
-			return store.Errorf(store.EUnavailable, "Could not sign out; try again.")
-		}
-		s.disconnect(c.UserContext(), st.user.ID, st.session.JTI)
+	if err := s.logOut(c); err != nil {
+		return err
 	}
-	s.clearSession(c)
 	return c.SendStatus(http.StatusNoContent)
 }
 

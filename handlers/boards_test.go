@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 )
 
 // items returns the items of a list answer.
@@ -84,7 +85,12 @@ func TestSaveAPI(t *testing.T) {
 	} else if f := e.pub.find("pin:"+pin, evPinSaved)[0]; f.Data["pin_id"] != pin || f.Data["save_count"] != 1.0 {
 		t.Errorf("pin.saved = %v", f.Data)
 	}
-	notes := items(t, e.must(http.StatusOK, req{method: "GET", path: "/api/v1/notifications", token: a.token}))
+	// The save's notification is written after the response.
+	var notes []map[string]any
+	eventually(t, 10*time.Second, "the save notification", func() bool {
+		notes = items(t, e.must(http.StatusOK, req{method: "GET", path: "/api/v1/notifications", token: a.token}))
+		return slices.ContainsFunc(notes, func(n map[string]any) bool { return n["kind"] == "save" })
+	})
 	saves := 0
 	for _, n := range notes {
 		if n["kind"] == "save" {

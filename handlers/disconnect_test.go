@@ -74,8 +74,18 @@ func jtiOf(t *testing.T, ss *Sessions, token string) string {
 	return sess.JTI
 }
 
+// wantRevoked fails unless token was revoked: it no longer verifies,
+// whether or not its user still exists.
+func wantRevoked(t *testing.T, ss *Sessions, token string) {
+	t.Helper()
+	if _, err := ss.tokens.verify(context.Background(), token); err == nil {
+		t.Error("the session's token still verifies: it was not revoked")
+	}
+}
+
 // Log-out (API and form) disconnects that session; account deletion (API
-// and form) disconnects the whole account; an anonymous log-out nothing.
+// and form, one policy) revokes the session's token and disconnects the
+// whole account; an anonymous log-out nothing.
 func TestLogoutAndDeletionDisconnect(t *testing.T) {
 	d := &recordingDisconnecter{}
 	e, ss := newDisconnectEnv(t, d, nil)
@@ -113,6 +123,7 @@ func TestLogoutAndDeletionDisconnect(t *testing.T) {
 		e.with(t).must(http.StatusNoContent, req{method: "DELETE", path: "/api/v1/me", token: u.token,
 			body: map[string]string{"password": u.password}})
 		check(t, u.id+"/")
+		wantRevoked(t, ss, u.token)
 	})
 	t.Run("form account deletion", func(t *testing.T) {
 		u := e.with(t).signup()
@@ -122,6 +133,7 @@ func TestLogoutAndDeletionDisconnect(t *testing.T) {
 		check(t) // a refused deletion disconnects nobody
 		expect(t, br.post("/settings/delete", map[string]string{"password": u.password}), http.StatusSeeOther)
 		check(t, u.id+"/")
+		wantRevoked(t, ss, u.token)
 	})
 }
 

@@ -25,6 +25,8 @@ func TestEventsArePublished(t *testing.T) {
 		t.Fatalf("profile.followers = %+v (a repeated follow must not publish)", frames)
 	}
 	checkFrame(t, frames[0], "profile:"+a.id, evProfileFollowers)
+	// The follow's notification is written after the response.
+	eventually(t, 10*time.Second, "the follow notification", func() bool { return len(e.pub.find("user:"+a.id, evNotificationCreated)) >= 1 })
 	follows := e.pub.find("user:"+a.id, evNotificationCreated)
 	if len(follows) != 1 || follows[0].Data["kind"] != "follow" || follows[0].Data["unread_count"] != 1.0 ||
 		follows[0].Data["actor"].(map[string]any)["id"] != b.id || follows[0].Data["pin"] != nil {
@@ -255,7 +257,9 @@ func TestFailedPublishDoesNotFailTheRequest(t *testing.T) {
 	e := &testEnv{t: t, app: app, store: s}
 	a, b := e.signup(), e.signup()
 	e.must(http.StatusOK, req{method: "PUT", path: "/api/v1/users/" + a.id + "/follow", token: b.token})
-	// One profile.followers and one notification.created were lost.
+	// One profile.followers and one notification.created were lost; the
+	// notification is written after the response, so wait for it.
+	eventually(t, 10*time.Second, "two failures counted", func() bool { return failures.Load() >= 2 })
 	if got := failures.Load(); got != 2 {
 		t.Errorf("failures counted = %d, want 2", got)
 	}

@@ -101,7 +101,7 @@ func (s *server) handleCreateGroup(c *fiber.Ctx) error {
 		return err
 	}
 	in := store.GroupInput{Title: deref(title), Content: deref(content), Secret: secret != nil && *secret}
-	g, err := s.store.CreateGroup(c.UserContext(), u.ID, in, derefImage(img))
+	g, err := s.createGroup(c.UserContext(), u.ID, in, derefImage(img))
 	if err != nil {
 		return err
 	}
@@ -142,13 +142,9 @@ func (s *server) handlePatchGroup(c *fiber.Ctx) error {
 		if patch.Secret, err = formSecret(c); err != nil {
 			return err
 		}
-		// Check ownership before storing an image for someone else's group.
-		g, err := s.store.FindGroup(c.UserContext(), id, u.ID)
-		if err != nil {
+		// Ask the store before storing an image for someone else's group.
+		if _, err := store.FindOwnGroup(c.UserContext(), s.store, id, u.ID); err != nil {
 			return err
-		}
-		if g.OwnerID != u.ID {
-			return store.ErrForbidden
 		}
 		if patch.Image, err = s.formImage(c); err != nil {
 			return err
@@ -160,7 +156,7 @@ func (s *server) handlePatchGroup(c *fiber.Ctx) error {
 		}
 		patch.Title, patch.Content, patch.Secret = req.Title, req.Content, req.Secret
 	}
-	g, err := s.store.UpdateGroup(c.UserContext(), id, u.ID, patch)
+	g, err := s.updateGroup(c.UserContext(), u.ID, id, patch)
 	if err != nil {
 		return err
 	}
@@ -172,21 +168,10 @@ func (s *server) handleDeleteGroup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.removeGroup(c.UserContext(), u.ID, id); err != nil {
+	if err := s.deleteGroup(c.UserContext(), u.ID, id); err != nil {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)
-}
-
-// removeGroup deletes the group and its pins (the store checks ownership)
-// and tells each pin's watchers, for the API and the form alike.
-func (s *server) removeGroup(ctx context.Context, actor, id bson.ObjectID) error {
-	pins, err := s.store.DeleteGroup(ctx, id, actor)
-	if err != nil {
-		return err
-	}
-	s.publishPinsDeleted(ctx, pins)
-	return nil
 }
 
 // handleGroupPins lists the pins posted or saved into a group, newest

@@ -44,6 +44,24 @@ func newMetricsEnv(t *testing.T, pub Publisher, h *hub.Hub) (*testEnv, *Metrics)
 	return &testEnv{t: t, app: app, store: s}, met
 }
 
+// waitCounter waits until met's counter name (without labels) reaches
+// want: a follow's notification is published after the response.
+func waitCounter(t *testing.T, met *Metrics, name string, want float64) {
+	t.Helper()
+	eventually(t, 10*time.Second, name, func() bool {
+		fams, err := met.reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fams {
+			if f.GetName() == name && len(f.GetMetric()) == 1 {
+				return f.GetMetric()[0].GetCounter().GetValue() >= want
+			}
+		}
+		return false
+	})
+}
+
 // mustHub starts a real in-process hub, shut down with the test.
 func mustHub(t *testing.T) *hub.Hub {
 	t.Helper()
@@ -106,7 +124,7 @@ func mustSeries(t *testing.T, fams map[string]*dto.MetricFamily, name string, wa
 
 func TestMetricsHTTPRoutesAndDatabase(t *testing.T) {
 	h := mustHub(t)
-	e, _ := newMetricsEnv(t, h, h)
+	e, met := newMetricsEnv(t, h, h)
 	missing := bson.NewObjectID().Hex()
 
 	e.must(http.StatusOK, req{method: "GET", path: "/healthz"})
@@ -121,6 +139,7 @@ func TestMetricsHTTPRoutesAndDatabase(t *testing.T) {
 	if err := e.store.(*mongostore.Store).Database().RunCommand(context.Background(), bson.D{{Key: "noSuchCommand", Value: 1}}).Err(); err == nil {
 		t.Fatal("the server accepted noSuchCommand")
 	}
+	waitCounter(t, met, "mypinterest_events_published_total", 2)
 
 	fams := e.scrape()
 	for _, c := range []struct {
@@ -202,9 +221,10 @@ func TestMetricsHTTPRoutesAndDatabase(t *testing.T) {
 }
 
 func TestMetricsCountFailedPublishes(t *testing.T) {
-	e, _ := newMetricsEnv(t, failingPublisher{}, nil)
+	e, met := newMetricsEnv(t, failingPublisher{}, nil)
 	a, b := e.signup(), e.signup()
 	e.must(http.StatusOK, req{method: "PUT", path: "/api/v1/users/" + a.id + "/follow", token: b.token})
+	waitCounter(t, met, "mypinterest_handler_publish_failures_total", 2)
 	fams := e.scrape()
 	// One profile.followers and one notification.created were lost.
 	if v := mustSeries(t, fams, "mypinterest_handler_publish_failures_total", nil).GetCounter().GetValue(); v != 2 {

@@ -23,12 +23,12 @@ func (s *server) handleNotifications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ns, unread, next, err := s.store.FindNotifications(c.UserContext(), u.ID, p)
+	np, err := s.store.FindNotifications(c.UserContext(), u.ID, p)
 	if err != nil {
 		return err
 	}
-	l := newList(ns, next, notificationView)
-	return c.JSON(notificationsJSON{Items: l.Items, UnreadCount: unread, NextCursor: l.NextCursor})
+	l := newList(np.Items, np.Next, notificationView)
+	return c.JSON(notificationsJSON{Items: l.Items, UnreadCount: np.Unread, NextCursor: l.NextCursor})
 }
 
 func (s *server) handleMarkRead(c *fiber.Ctx) error {
@@ -36,7 +36,7 @@ func (s *server) handleMarkRead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.MarkNotificationsRead(c.UserContext(), u.ID); err != nil {
+	if err := s.markNotificationsRead(c.UserContext(), u.ID); err != nil {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)

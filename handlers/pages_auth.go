@@ -68,23 +68,10 @@ func (w *web) handleLoginForm(c *fiber.Ctx) error {
 	return w.redirect(c, v.Form["next"], "loggedin")
 }
 
-// handleLogoutForm revokes the session token and clears the cookie.
+// handleLogoutForm ends the request's session (see logOut).
 func (w *web) handleLogoutForm(c *fiber.Ctx) error {
-	if err := w.endSession(c); err != nil {
+	if err := w.logOut(c); err != nil {
 		return err
 	}
 	return w.redirect(c, "/", "loggedout")
-}
-
-// endSession revokes the request's token, when it has a valid one, closes
-// the WebSockets opened with it and clears the cookie.
-func (w *web) endSession(c *fiber.Ctx) error {
-	if st := auth(c); st.user != nil {
-		if err := w.tokens.revoke(c.UserContext(), st.session); err != nil {
-			return store.Errorf(store.EUnavailable, "Could not sign out; try again.")
-		}
-		w.disconnect(c.UserContext(), st.user.ID, st.session.JTI)
-	}
-	w.clearSession(c)
-	return nil
 }

@@ -44,7 +44,7 @@ func (w *web) handleSaveForm(c *fiber.Ctx) error {
 			return store.Errorf(store.EMalformed, "Malformed group id.")
 		}
 	case c.FormValue("new_title") != "":
-		g, err := w.store.CreateGroup(ctx, u.ID, store.GroupInput{Title: c.FormValue("new_title"), Secret: c.FormValue("secret") != ""}, store.ImageRef{})
+		g, err := w.createGroup(ctx, u.ID, store.GroupInput{Title: c.FormValue("new_title"), Secret: c.FormValue("secret") != ""}, store.ImageRef{})
 		if err != nil {
 			return w.refuseSave(c, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPageBoardsWithoutJavaScript walks boards through plain forms: Bob
@@ -33,7 +34,10 @@ func TestPageBoardsWithoutJavaScript(t *testing.T) {
 		t.Error("pin.saved was not published once")
 	}
 	group := regexpFind(t, page.body, `name="unsave" value="([0-9a-f]{24})"`)
-	expect(t, f.e.newBrowser(&f.alice).get("/notifications"), http.StatusOK, "</a> saved your pin")
+	// The save's notification is written after the response.
+	eventually(t, 10*time.Second, "the save notification", func() bool {
+		return strings.Contains(string(f.e.newBrowser(&f.alice).get("/notifications").body), "</a> saved your pin")
+	})
 
 	// Anyone sees Bob's public group with Alice's pin, credited to her,
 	// and the group on Bob's profile.

@@ -68,7 +68,7 @@ func (w *web) handleCreateGroupForm(c *fiber.Ctx) error {
 			return nil, err
 		}
 		in := store.GroupInput{Title: c.FormValue("title"), Content: c.FormValue("content"), Secret: c.FormValue("secret") != ""}
-		return w.store.CreateGroup(c.UserContext(), u.ID, in, derefImage(img))
+		return w.createGroup(c.UserContext(), u.ID, in, derefImage(img))
 	}()
 	if err != nil {
 		return w.renderRefused(c, v, "group_form", err)
@@ -76,7 +76,8 @@ func (w *web) handleCreateGroupForm(c *fiber.Ctx) error {
 	return w.redirect(c, "/groups/"+g.ID.Hex(), "groupcreated")
 }
 
-// ownGroupForm loads the group for its edit form (403 for others).
+// ownGroupForm loads the group for its edit form (the store answers 403
+// for others, 404 for someone else's secret group).
 func (w *web) ownGroupForm(c *fiber.Ctx) (*view, error) {
 	u, id, err := userAndID(c)
 	if err != nil {
@@ -86,12 +87,8 @@ func (w *web) ownGroupForm(c *fiber.Ctx) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v.Group, err = w.store.FindGroup(c.UserContext(), id, u.ID); err != nil {
+	if v.Group, err = store.FindOwnGroup(c.UserContext(), w.store, id, u.ID); err != nil {
 		return nil, err
-	}
-	if v.Group.OwnerID != u.ID {
-		// Everyone sees a public group; only its owner edits it.
-		return nil, store.ErrForbidden
 	}
 	return v, nil
 }
@@ -125,7 +122,7 @@ func (w *web) handleUpdateGroupForm(c *fiber.Ctx) error {
 		}
 		// The form always shows the box, so its absence means unticked.
 		patch := store.GroupPatch{Title: &title, Content: &content, Secret: &secret, Image: img}
-		return w.store.UpdateGroup(c.UserContext(), v.Group.ID, v.Me.ID, patch)
+		return w.updateGroup(c.UserContext(), v.Me.ID, v.Group.ID, patch)
 	}()
 	if err != nil {
 		return w.renderRefused(c, v, "group_form", err)
@@ -133,14 +130,13 @@ func (w *web) handleUpdateGroupForm(c *fiber.Ctx) error {
 	return w.redirect(c, "/groups/"+v.Group.ID.Hex(), "groupupdated")
 }
 
-// handleDeleteGroupForm deletes the group and, through the store's
-// cascade, its pins, publishing as the API does.
+// handleDeleteGroupForm deletes the group and its pins (see deleteGroup).
 func (w *web) handleDeleteGroupForm(c *fiber.Ctx) error {
 	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
-	if err := w.removeGroup(c.UserContext(), u.ID, id); err != nil {
+	if err := w.deleteGroup(c.UserContext(), u.ID, id); err != nil {
 		return err
 	}
 	return w.redirect(c, "/groups", "groupdeleted")

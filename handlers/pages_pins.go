@@ -156,16 +156,15 @@ func (w *web) handleCreatePinForm(c *fiber.Ctx) error {
 		return err
 	}
 	keepPinForm(c, v)
-	ctx := c.UserContext()
-	p, err := w.createPin(c)
+	p, err := w.createPinFromForm(c)
 	if err != nil {
 		return w.renderRefused(c, v, "pin_form", err)
 	}
-	w.announcePin(ctx, v.Me.ID, p)
 	return w.redirect(c, "/pins/"+p.ID.Hex(), "pincreated")
 }
 
-func (w *web) createPin(c *fiber.Ctx) (*store.PinView, error) {
+// createPinFromForm stores the upload, then creates the pin (createPin).
+func (w *web) createPinFromForm(c *fiber.Ctx) (*store.PinView, error) {
 	group, err := parseGroupID(c.FormValue("group_id"))
 	if err != nil {
 		return nil, err
@@ -175,11 +174,11 @@ func (w *web) createPin(c *fiber.Ctx) (*store.PinView, error) {
 		return nil, err
 	}
 	in := store.PinInput{Title: c.FormValue("title"), Content: c.FormValue("content"), GroupID: group}
-	return w.store.CreatePin(c.UserContext(), viewer(c), in, derefImage(img))
+	return w.createPin(c.UserContext(), viewer(c), in, derefImage(img))
 }
 
-// ownPinForm loads the pin for its edit form: 403 for anyone but the
-// author, before any upload is stored.
+// ownPinForm loads the pin for its edit form: the store answers 403 for
+// anyone but the author, before any upload is stored.
 func (w *web) ownPinForm(c *fiber.Ctx) (*view, *store.PinView, error) {
 	v, err := w.pinFormView(c)
 	if err != nil {
@@ -189,12 +188,9 @@ func (w *web) ownPinForm(c *fiber.Ctx) (*view, *store.PinView, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := w.store.FindPin(c.UserContext(), id, v.Me.ID)
+	p, err := store.FindOwnPin(c.UserContext(), w.store, id, v.Me.ID)
 	if err != nil {
 		return nil, nil, err
-	}
-	if p.AuthorID != v.Me.ID {
-		return nil, nil, store.ErrForbidden
 	}
 	v.Pin = p
 	return v, p, nil
@@ -218,10 +214,9 @@ func (w *web) handleUpdatePinForm(c *fiber.Ctx) error {
 		return err
 	}
 	keepPinForm(c, v)
-	ctx := c.UserContext()
 	title, content := c.FormValue("title"), c.FormValue("content")
 	patch := store.PinPatch{Title: &title, Content: &content}
-	updated, err := func() (*store.PinView, error) {
+	_, err = func() (*store.PinView, error) {
 		gid, err := parseGroupID(c.FormValue("group_id"))
 		if err != nil {
 			return nil, err
@@ -230,22 +225,21 @@ func (w *web) handleUpdatePinForm(c *fiber.Ctx) error {
 		if patch.Image, err = w.formImage(c); err != nil {
 			return nil, err
 		}
-		return w.store.UpdatePin(ctx, p.ID, v.Me.ID, patch)
+		return w.updatePin(c.UserContext(), v.Me.ID, p.ID, patch)
 	}()
 	if err != nil {
 		return w.renderRefused(c, v, "pin_form", err)
 	}
-	w.publish(ctx, pinTopic(p.ID), evPinUpdated, publicPinView(*updated))
 	return w.redirect(c, "/pins/"+p.ID.Hex(), "pinupdated")
 }
 
-// handleDeletePinForm deletes the pin (the store checks authorship).
+// handleDeletePinForm deletes the pin (see deletePin).
 func (w *web) handleDeletePinForm(c *fiber.Ctx) error {
 	u, id, err := userAndID(c)
 	if err != nil {
 		return err
 	}
-	if err := w.removePin(c.UserContext(), u.ID, id); err != nil {
+	if err := w.deletePin(c.UserContext(), u.ID, id); err != nil {
 		return err
 	}
 	return w.redirect(c, "/users/"+u.ID.Hex(), "pindeleted")
@@ -303,7 +297,7 @@ func (w *web) handleDeleteCommentForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cm, err := w.removeComment(c.UserContext(), u.ID, id)
+	cm, err := w.deleteComment(c.UserContext(), u.ID, id)
 	if err != nil {
 		return err
 	}

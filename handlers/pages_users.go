@@ -78,17 +78,11 @@ func (w *web) handleUpdateProfileForm(c *fiber.Ctx) error {
 	msg := c.FormValue("message")
 	v.Form["message"] = msg
 	err = func() error {
-		ctx := c.UserContext()
 		img, err := w.formImage(c)
 		if err != nil {
 			return err
 		}
-		if _, err := w.store.UpdateUserMessage(ctx, u.ID, msg); err != nil {
-			return err
-		}
-		if img != nil {
-			_, err = w.store.SetUserAvatar(ctx, u.ID, *img)
-		}
+		_, err = w.updateProfile(c.UserContext(), u, profileChange{Message: &msg, Avatar: img})
 		return err
 	}()
 	if err != nil {
@@ -102,23 +96,20 @@ func (w *web) handleDeleteAccount(c *fiber.Ctx) error {
 	return w.renderSignedIn(c, "account_delete")
 }
 
-// handleDeleteAccountForm deletes the account and everything it owns,
-// then ends the session.
+// handleDeleteAccountForm deletes the account and everything it owns and
+// ends the session, as the API does (see deleteAccount).
 func (w *web) handleDeleteAccountForm(c *fiber.Ctx) error {
 	u, err := requireUser(c)
 	if err != nil {
 		return err
 	}
-	if err := w.removeAccount(c.UserContext(), u.ID, c.FormValue("password")); err != nil {
+	if err := w.deleteAccount(c, u, c.FormValue("password")); err != nil {
 		v, verr := w.newView(c)
 		if verr != nil {
 			return verr
 		}
 		return w.renderRefused(c, v, "account_delete", err)
 	}
-	// The account is gone, so its token no longer authenticates; only
-	// the cookie is left to clear.
-	w.clearSession(c)
 	return w.redirect(c, "/", "accountdeleted")
 }
 
@@ -131,19 +122,19 @@ func (w *web) handleNotificationsPage(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	notes, unread, next, err := w.store.FindNotifications(ctx, u.ID, cursorPage(c))
+	np, err := w.store.FindNotifications(ctx, u.ID, cursorPage(c))
 	if err != nil {
 		return err
 	}
-	v.Notes = notes
-	if unread > 0 {
-		if err := w.store.MarkNotificationsRead(ctx, u.ID); err != nil {
+	v.Notes = np.Items
+	if np.Unread > 0 {
+		if err := w.markNotificationsRead(ctx, u.ID); err != nil {
 			return err
 		}
 	}
 	v.Unread = 0
-	if next != nil {
-		v.Next = *next
+	if np.Next != nil {
+		v.Next = *np.Next
 	}
 	return w.render(c, http.StatusOK, "notifications", v)
 }
@@ -154,7 +145,7 @@ func (w *web) handleMarkReadForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := w.store.MarkNotificationsRead(c.UserContext(), u.ID); err != nil {
+	if err := w.markNotificationsRead(c.UserContext(), u.ID); err != nil {
 		return err
 	}
 	return w.redirect(c, "/notifications", "notesread")

@@ -54,8 +54,6 @@ func (s *server) listOwnPins(c *fiber.Ctx, find ownPinsFunc) error {
 }
 
 // handleCreatePin takes a multipart form: title, content, group_id, image.
-// After the write it shows the pin to the grid and tells the author's
-// followers.
 func (s *server) handleCreatePin(c *fiber.Ctx) error {
 	u, err := requireUser(c)
 	if err != nil {
@@ -77,20 +75,11 @@ func (s *server) handleCreatePin(c *fiber.Ctx) error {
 		return err
 	}
 	in := store.PinInput{Title: deref(title), Content: deref(content), GroupID: derefID(group)}
-	ctx := c.UserContext()
-	p, err := s.store.CreatePin(ctx, u.ID, in, derefImage(img))
+	p, err := s.createPin(c.UserContext(), u.ID, in, derefImage(img))
 	if err != nil {
 		return err
 	}
-	s.announcePin(ctx, u.ID, p)
 	return c.Status(http.StatusCreated).JSON(pinView(*p))
-}
-
-// announcePin shows a new pin to the grid and tells its author's
-// followers; the API and the upload page both call it after CreatePin.
-func (s *server) announcePin(ctx context.Context, author bson.ObjectID, p *store.PinView) {
-	s.publish(ctx, topicPins, evPinCreated, publicPinView(*p))
-	s.notifyFollowersAfter(ctx, author, p.ID)
 }
 
 func (s *server) handleGetPin(c *fiber.Ctx) error {
@@ -128,13 +117,9 @@ func (s *server) handlePatchPin(c *fiber.Ctx) error {
 		if group, err = formValue(c, "group_id"); err != nil {
 			return err
 		}
-		// Check authorship before storing an image for someone else's pin.
-		p, err := s.store.FindPin(ctx, id, u.ID)
-		if err != nil {
+		// Ask the store before storing an image for someone else's pin.
+		if _, err := store.FindOwnPin(ctx, s.store, id, u.ID); err != nil {
 			return err
-		}
-		if p.AuthorID != u.ID {
-			return store.ErrForbidden
 		}
 		if patch.Image, err = s.formImage(c); err != nil {
 			return err
@@ -153,11 +138,10 @@ func (s *server) handlePatchPin(c *fiber.Ctx) error {
 		}
 		patch.GroupID = &gid
 	}
-	p, err := s.store.UpdatePin(ctx, id, u.ID, patch)
+	p, err := s.updatePin(ctx, u.ID, id, patch)
 	if err != nil {
 		return err
 	}
-	s.publish(ctx, pinTopic(id), evPinUpdated, publicPinView(*p))
 	return c.JSON(pinView(*p))
 }
 
@@ -166,20 +150,10 @@ func (s *server) handleDeletePin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.removePin(c.UserContext(), u.ID, id); err != nil {
+	if err := s.deletePin(c.UserContext(), u.ID, id); err != nil {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)
-}
-
-// removePin deletes the pin (the store checks authorship) and tells the
-// pin's watchers.
-func (s *server) removePin(ctx context.Context, actor, id bson.ObjectID) error {
-	if err := s.store.DeletePin(ctx, id, actor); err != nil {
-		return err
-	}
-	s.publish(ctx, pinTopic(id), evPinDeleted, idJSON{ID: id.Hex()})
-	return nil
 }
 
 type likeJSON struct {
@@ -202,23 +176,6 @@ func (s *server) setLike(c *fiber.Ctx, on bool) error {
 		return err
 	}
 	return c.JSON(likeJSON{Liked: st.Liked, LikeCount: st.LikeCount, Rev: st.Revision})
-}
-
-// likePin sets user's like on pin for the API and the like form alike. It
-// is idempotent: a repeat answers the same state and neither publishes
-// nor notifies again.
-func (s *server) likePin(ctx context.Context, user, pin bson.ObjectID, on bool) (store.LikeState, error) {
-	st, changed, p, err := s.store.SetLike(ctx, pin, user, on)
-	if err != nil {
-		return st, err
-	}
-	if changed {
-		s.publish(ctx, pinTopic(pin), evPinLiked, pinLikedJSON{PinID: pin.Hex(), LikeCount: st.LikeCount, Rev: st.Revision})
-		if on && p != nil {
-			s.notifyAfter(ctx, store.NotifyLike, user, &pin, p.AuthorID)
-		}
-	}
-	return st, nil
 }
 
 type bookmarkJSON struct {

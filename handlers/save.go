@@ -1,22 +1,6 @@
 package handlers
 
-import (
-	"context"
-
-	"github.com/gofiber/fiber/v2"
-	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"mypinterest/store"
-)
-
-// evPinSaved tells a pin's watchers its new save count (SPEC §5). It
-// lives here rather than in events.go to keep that file's edits apart.
-const evPinSaved = "pin.saved"
-
-type pinSavedJSON struct {
-	PinID     string `json:"pin_id"`
-	SaveCount int64  `json:"save_count"`
-}
+import "github.com/gofiber/fiber/v2"
 
 type saveJSON struct {
 	Saved     bool   `json:"saved"`
@@ -45,21 +29,4 @@ func (s *server) setSave(c *fiber.Ctx, on bool) error {
 		return err
 	}
 	return c.JSON(saveJSON{Saved: st.Saved, SaveCount: st.SaveCount, GroupID: st.GroupID.Hex()})
-}
-
-// savePin saves (on) or unsaves pin into group for user, for the API and
-// any form alike. Idempotent: a repeat answers the same state and neither
-// publishes nor notifies again; saving one's own pin notifies nobody.
-func (s *server) savePin(ctx context.Context, user, pin, group bson.ObjectID, on bool) (store.SaveState, error) {
-	st, changed, p, err := s.store.SetSave(ctx, pin, group, user, on)
-	if err != nil {
-		return st, err
-	}
-	if changed {
-		s.publish(ctx, pinTopic(pin), evPinSaved, pinSavedJSON{PinID: pin.Hex(), SaveCount: st.SaveCount})
-		if on && p != nil {
-			s.notify(ctx, store.NotifySave, user, &pin, p.AuthorID)
-		}
-	}
-	return st, nil
 }

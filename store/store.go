@@ -77,9 +77,9 @@ type Groups interface {
 // and the searches of people and public groups.
 type Boards interface {
 	// SetSave saves (on) or unsaves pin into group for user, the group's
-	// owner, idempotently: changed reports whether anything changed. The
+	// owner, idempotently: Changed reports whether anything changed. The
 	// pin is returned so that the caller can notify its author.
-	SetSave(ctx context.Context, pin, group, user bson.ObjectID, on bool) (SaveState, bool, *Pin, error)
+	SetSave(ctx context.Context, pin, group, user bson.ObjectID, on bool) (SaveResult, error)
 	// FindUserGroups lists owner's groups newest first: the public ones,
 	// or all of them when the viewer is the owner.
 	FindUserGroups(ctx context.Context, owner, viewer bson.ObjectID, p Page) ([]GroupView, *string, error)
@@ -107,8 +107,8 @@ type Pins interface {
 
 // Reactions are likes and bookmarks.
 type Reactions interface {
-	SetLike(ctx context.Context, pin, user bson.ObjectID, on bool) (LikeState, bool, *Pin, error)
-	SetBookmark(ctx context.Context, pin, user bson.ObjectID, on bool) (BookmarkState, bool, *Pin, error)
+	SetLike(ctx context.Context, pin, user bson.ObjectID, on bool) (LikeResult, error)
+	SetBookmark(ctx context.Context, pin, user bson.ObjectID, on bool) (BookmarkResult, error)
 	FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p Page) ([]PinView, *string, error)
 }
 
@@ -123,7 +123,7 @@ type Comments interface {
 type Notifications interface {
 	Notify(ctx context.Context, kind string, actor bson.ObjectID, pin *bson.ObjectID, recipients []bson.ObjectID) ([]Delivery, error)
 	NotifyFollowers(ctx context.Context, actor, pin bson.ObjectID) ([]Delivery, error)
-	FindNotifications(ctx context.Context, recipient bson.ObjectID, p Page) ([]NotificationView, int64, *string, error)
+	FindNotifications(ctx context.Context, recipient bson.ObjectID, p Page) (NotificationPage, error)
 	// UnreadCount is FindNotifications' unread count alone (every
 	// signed-in page's badge); 0 for an unknown recipient.
 	UnreadCount(ctx context.Context, recipient bson.ObjectID) (int64, error)

@@ -236,63 +236,63 @@ func (s *Store) groupViews(ctx context.Context, docs []groupDoc) ([]store.GroupV
 // SetSave saves (on) or unsaves pin into group for user, the group's
 // owner. A save written while the pin or the group was being deleted is
 // taken back (the same check-after-write as afterPinPlaced).
-func (s *Store) SetSave(ctx context.Context, pinID, groupID, user bson.ObjectID, on bool) (store.SaveState, bool, *store.Pin, error) {
+func (s *Store) SetSave(ctx context.Context, pinID, groupID, user bson.ObjectID, on bool) (store.SaveResult, error) {
 	st := store.SaveState{Saved: on, GroupID: groupID}
 	p, err := s.loadPin(ctx, pinID)
 	if err != nil {
-		return store.SaveState{}, false, nil, err
+		return store.SaveResult{}, err
 	}
 	if _, err := s.ownGroup(ctx, groupID, user); err != nil {
-		return store.SaveState{}, false, nil, err
+		return store.SaveResult{}, err
 	}
 	changed := false
 	one := bson.D{{Key: "pin_id", Value: pinID}, {Key: "group_id", Value: groupID}}
 	switch {
 	case on && p.GroupID == groupID:
-		return store.SaveState{}, false, nil, store.ErrAlreadyInGroup
+		return store.SaveResult{}, store.ErrAlreadyInGroup
 	case on:
 		sv := store.Save{ID: bson.NewObjectID(), PinID: pinID, GroupID: groupID, UserID: user, CreatedAt: store.Now()}
 		_, err := s.saves.InsertOne(ctx, sv)
 		switch {
 		case mongo.IsDuplicateKeyError(err):
 		case err != nil:
-			return store.SaveState{}, false, nil, err
+			return store.SaveResult{}, err
 		default:
 			changed = true
 		}
 		pinOK, err := s.pinAlive(ctx, pinID)
 		if err != nil {
-			return store.SaveState{}, false, nil, err
+			return store.SaveResult{}, err
 		}
 		groupOK, err := s.groupAlive(ctx, groupID, user)
 		if err != nil {
-			return store.SaveState{}, false, nil, err
+			return store.SaveResult{}, err
 		}
 		if !pinOK || !groupOK {
 			if err := s.deleteSaves(ctx, one); err != nil {
-				return store.SaveState{}, false, nil, err
+				return store.SaveResult{}, err
 			}
-			return store.SaveState{}, false, nil, store.ErrNotFound
+			return store.SaveResult{}, store.ErrNotFound
 		}
 	default:
 		res, err := s.saves.DeleteOne(ctx, one)
 		if err != nil {
-			return store.SaveState{}, false, nil, err
+			return store.SaveResult{}, err
 		}
 		changed = res.DeletedCount > 0
 	}
 	if changed {
 		s.invalidate(saveKeys(pinID, groupID)...)
 		if err := s.refreshPreviews(ctx, groupID); err != nil {
-			return store.SaveState{}, false, nil, err
+			return store.SaveResult{}, err
 		}
 	}
 	n, err := countBy(ctx, s.saves, "pin_id", []bson.ObjectID{pinID})
 	if err != nil {
-		return store.SaveState{}, false, nil, err
+		return store.SaveResult{}, err
 	}
 	st.SaveCount = n[pinID]
-	return st, changed, &p, nil
+	return store.SaveResult{State: st, Changed: changed, Pin: &p}, nil
 }
 
 // savedGroups returns, for each of pins, viewer's groups it was saved

@@ -95,11 +95,11 @@ func (s *Store) NotifyFollowers(ctx context.Context, actor, pin bson.ObjectID) (
 
 // FindNotifications lists a recipient's notifications, newest first, with
 // the unread count; a page costs four queries however long it is.
-func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, p store.Page) ([]store.NotificationView, int64, *string, error) {
+func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, p store.Page) (store.NotificationPage, error) {
 	sc := s.listScope("notifications:" + recipient.Hex())
 	after, limit, err := p.Decode(sc)
 	if err != nil {
-		return nil, 0, nil, err
+		return store.NotificationPage{}, err
 	}
 	filter := bson.D{{Key: "recipient_id", Value: recipient}}
 	if after != bson.NilObjectID {
@@ -109,22 +109,22 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 		SetSort(bson.D{{Key: "_id", Value: -1}}).
 		SetLimit(int64(limit+1)))
 	if err != nil {
-		return nil, 0, nil, err
+		return store.NotificationPage{}, err
 	}
 	var notes []store.Notification
 	if err := cur.All(ctx, &notes); err != nil {
-		return nil, 0, nil, err
+		return store.NotificationPage{}, err
 	}
 	notes, next := store.NextCursor(sc, notes, limit, func(n store.Notification) bson.ObjectID { return n.ID })
 	unread, err := s.unreadCounts(ctx, []bson.ObjectID{recipient})
 	if err != nil {
-		return nil, 0, nil, err
+		return store.NotificationPage{}, err
 	}
 	views, err := s.hydrateNotifications(ctx, notes)
 	if err != nil {
-		return nil, 0, nil, err
+		return store.NotificationPage{}, err
 	}
-	return views, unread[recipient], next, nil
+	return store.NotificationPage{Items: views, Unread: unread[recipient], Next: next}, nil
 }
 
 // UnreadCount counts recipient's unread notifications.

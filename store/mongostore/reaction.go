@@ -22,35 +22,46 @@ type reaction struct {
 // reports whether this call changed anything, so that the caller notifies
 // only then. The answer carries the recounted like count, the pin and,
 // when changed, the pin's new like revision (see bumpRevision).
-func (s *Store) SetLike(ctx context.Context, pin, user bson.ObjectID, on bool) (store.LikeState, bool, *store.Pin, error) {
-	n, rev, changed, p, err := s.setReaction(ctx, s.likes, pin, user, on, "like", likesRevKey(pin))
+func (s *Store) SetLike(ctx context.Context, pin, user bson.ObjectID, on bool) (store.LikeResult, error) {
+	r, err := s.setReaction(ctx, s.likes, pin, user, on, "like", likesRevKey(pin))
 	if err != nil {
-		return store.LikeState{}, false, nil, err
+		return store.LikeResult{}, err
 	}
-	return store.LikeState{Liked: on, LikeCount: n, Revision: rev}, changed, p, nil
+	st := store.LikeState{Liked: on, LikeCount: r.count, Revision: r.rev}
+	return store.LikeResult{State: st, Changed: r.changed, Pin: r.pin}, nil
 }
 
 // SetBookmark makes user bookmark (on) or unbookmark pin, like SetLike.
-func (s *Store) SetBookmark(ctx context.Context, pin, user bson.ObjectID, on bool) (store.BookmarkState, bool, *store.Pin, error) {
-	// Bookmark counts have no live event, hence no revision to order.
-	n, _, changed, p, err := s.setReaction(ctx, s.bookmarks, pin, user, on, "bookmark", "")
+func (s *Store) SetBookmark(ctx context.Context, pin, user bson.ObjectID, on bool) (store.BookmarkResult, error) {
+	// Bookmark counts carry no revision to order (pin.bookmarked has no rev).
+	r, err := s.setReaction(ctx, s.bookmarks, pin, user, on, "bookmark", "")
 	if err != nil {
-		return store.BookmarkState{}, false, nil, err
+		return store.BookmarkResult{}, err
 	}
-	return store.BookmarkState{Bookmarked: on, BookmarkCount: n}, changed, p, nil
+	st := store.BookmarkState{Bookmarked: on, BookmarkCount: r.count}
+	return store.BookmarkResult{State: st, Changed: r.changed, Pin: r.pin}, nil
+}
+
+// reactionResult is what setReaction did: the pin's recount and, when it
+// changed anything and had a revision to bump, the new revision; whether
+// it changed anything; and the pin.
+type reactionResult struct {
+	count, rev int64
+	changed    bool
+	pin        *store.Pin
 }
 
 // setReaction inserts or deletes user's document for pin in coll and
 // returns the pin's recounted number of them. When that changed anything
 // and revKey is set, it bumps that revision between the write and the
 // recount and returns the new revision too.
-func (s *Store) setReaction(ctx context.Context, coll *collection, pinID, user bson.ObjectID, on bool, verb, revKey string) (int64, int64, bool, *store.Pin, error) {
+func (s *Store) setReaction(ctx context.Context, coll *collection, pinID, user bson.ObjectID, on bool, verb, revKey string) (reactionResult, error) {
 	p, err := s.loadPin(ctx, pinID)
 	if err != nil {
-		return 0, 0, false, nil, err
+		return reactionResult{}, err
 	}
 	if p.AuthorID == user {
-		return 0, 0, false, nil, store.Errorf(store.EInvalid, "You cannot %s your own pin.", verb)
+		return reactionResult{}, store.Errorf(store.EInvalid, "You cannot %s your own pin.", verb)
 	}
 	changed := false
 	if on {
@@ -60,17 +71,17 @@ func (s *Store) setReaction(ctx context.Context, coll *collection, pinID, user b
 		case mongo.IsDuplicateKeyError(err):
 			// Already there (maybe from a concurrent call): nothing changed.
 		case err != nil:
-			return 0, 0, false, nil, err
+			return reactionResult{}, err
 		default:
 			changed = true
 			if err := s.keepIfPinAlive(ctx, coll, r.ID, pinID); err != nil {
-				return 0, 0, false, nil, err
+				return reactionResult{}, err
 			}
 		}
 	} else {
 		res, err := coll.DeleteOne(ctx, bson.D{{Key: "pin_id", Value: pinID}, {Key: "user_id", Value: user}})
 		if err != nil {
-			return 0, 0, false, nil, err
+			return reactionResult{}, err
 		}
 		changed = res.DeletedCount > 0
 	}
@@ -79,15 +90,15 @@ func (s *Store) setReaction(ctx context.Context, coll *collection, pinID, user b
 		s.invalidate(pinCountsKey(pinID))
 		if revKey != "" {
 			if rev, err = s.bumpRevision(ctx, revKey); err != nil {
-				return 0, 0, false, nil, err
+				return reactionResult{}, err
 			}
 		}
 	}
 	n, err := countBy(ctx, coll, "pin_id", []bson.ObjectID{pinID})
 	if err != nil {
-		return 0, 0, false, nil, err
+		return reactionResult{}, err
 	}
-	return n[pinID], rev, changed, &p, nil
+	return reactionResult{count: n[pinID], rev: rev, changed: changed, pin: &p}, nil
 }
 
 // keepIfPinAlive closes the race between a child insert (comment, like,

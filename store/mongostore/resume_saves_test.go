@@ -22,7 +22,7 @@ func TestResumeDeletionsWithSaves(t *testing.T) {
 	crashed := fixturePin(t, s, me, mine, "crashed", "").ID
 	fanPin := fixturePin(t, s, fan, fans, "fan's", "").ID
 	for _, sv := range []struct{ pin, group, user bson.ObjectID }{{crashed, fans, fan}, {fanPin, doomed, me}} {
-		if _, _, _, err := s.SetSave(ctx, sv.pin, sv.group, sv.user, true); err != nil {
+		if _, err := s.SetSave(ctx, sv.pin, sv.group, sv.user, true); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -54,7 +54,8 @@ func TestNotificationOfMissingPin(t *testing.T) {
 	if _, err := s.Database().Collection("pins").DeleteOne(ctx, bson.D{{Key: "_id", Value: gone}}); err != nil {
 		t.Fatal(err)
 	}
-	items, unread, _, err := s.FindNotifications(ctx, me.ID, store.Page{})
+	np, err := s.FindNotifications(ctx, me.ID, store.Page{})
+	items, unread := np.Items, np.Unread
 	if err != nil || len(items) != 2 || unread != 2 {
 		t.Fatalf("%d notifications, %d unread, %v", len(items), unread, err)
 	}
@@ -79,10 +80,10 @@ func seedChildren(t *testing.T, s *mongostore.Store, pin, author, fan bson.Objec
 	if _, _, err := s.CreateComment(ctx, pin, fan, "nice"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := s.SetLike(ctx, pin, fan, true); err != nil {
+	if _, err := s.SetLike(ctx, pin, fan, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := s.SetBookmark(ctx, pin, fan, true); err != nil {
+	if _, err := s.SetBookmark(ctx, pin, fan, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Database().Collection("notifications").InsertOne(ctx, bson.D{

@@ -14,7 +14,7 @@ import (
 
 // SetSave saves (on) or unsaves pin into group for user, who must own the
 // group; the counts move with the row (triggers saves_ai/saves_ad).
-func (s *Store) SetSave(ctx context.Context, pinID, groupID, user bson.ObjectID, on bool) (store.SaveState, bool, *store.Pin, error) {
+func (s *Store) SetSave(ctx context.Context, pinID, groupID, user bson.ObjectID, on bool) (store.SaveResult, error) {
 	st := store.SaveState{Saved: on, GroupID: groupID}
 	var changed bool
 	var pin store.Pin
@@ -46,9 +46,9 @@ func (s *Store) SetSave(ctx context.Context, pinID, groupID, user bson.ObjectID,
 		return tx.QueryRowContext(ctx, `SELECT save_count FROM pins WHERE id = ?`, pinID[:]).Scan(&st.SaveCount)
 	})
 	if err != nil {
-		return store.SaveState{}, false, nil, err
+		return store.SaveResult{}, err
 	}
-	return st, changed, &pin, nil
+	return store.SaveResult{State: st, Changed: changed, Pin: &pin}, nil
 }
 
 // FindUserGroups lists owner's groups newest first (the public ones

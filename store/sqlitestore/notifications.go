@@ -150,16 +150,16 @@ func (s *Store) NotifyFollowers(ctx context.Context, actor, pin bson.ObjectID) (
 
 // FindNotifications lists a recipient's notifications, newest first, with
 // the unread count.
-func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, p store.Page) ([]store.NotificationView, int64, *string, error) {
+func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, p store.Page) (store.NotificationPage, error) {
 	sc := s.listScope("notifications:" + recipient.Hex())
 	after, limit, err := p.Decode(sc)
 	if err != nil {
-		return nil, 0, nil, err
+		return store.NotificationPage{}, err
 	}
 	// One read transaction: the page and the count agree.
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, 0, nil, mapErr(err)
+		return store.NotificationPage{}, mapErr(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
 	where, args := `recipient_id = ?`, []any{recipient[:]}
@@ -169,18 +169,18 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 	}
 	notes, err := queryNotifications(ctx, tx, `WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
-		return nil, 0, nil, err
+		return store.NotificationPage{}, err
 	}
 	notes, next := store.NextCursor(sc, notes, limit, func(n store.Notification) bson.ObjectID { return n.ID })
 	unread, err := unreadCounts(ctx, tx, []bson.ObjectID{recipient})
 	if err != nil {
-		return nil, 0, nil, err
+		return store.NotificationPage{}, err
 	}
 	views, err := hydrateNotifications(ctx, tx, notes)
 	if err != nil {
-		return nil, 0, nil, err
+		return store.NotificationPage{}, err
 	}
-	return views, unread[recipient], next, nil
+	return store.NotificationPage{Items: views, Unread: unread[recipient], Next: next}, nil
 }
 
 // UnreadCount reads recipient's unread count, a column kept by triggers.

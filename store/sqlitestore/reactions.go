@@ -9,35 +9,45 @@ import (
 	"mypinterest/store"
 )
 
-// SetLike makes user like (on) or unlike pin, idempotently: changed
+// SetLike makes user like (on) or unlike pin, idempotently: Changed
 // reports whether this call changed anything, and only then is Revision
 // set. The pin is returned so that the caller can notify its author.
-func (s *Store) SetLike(ctx context.Context, pin, user bson.ObjectID, on bool) (store.LikeState, bool, *store.Pin, error) {
-	n, rev, changed, p, err := s.setReaction(ctx, "likes", "like_count, like_rev", "like", pin, user, on)
+func (s *Store) SetLike(ctx context.Context, pin, user bson.ObjectID, on bool) (store.LikeResult, error) {
+	r, err := s.setReaction(ctx, "likes", "like_count, like_rev", "like", pin, user, on)
 	if err != nil {
-		return store.LikeState{}, false, nil, err
+		return store.LikeResult{}, err
 	}
-	st := store.LikeState{Liked: on, LikeCount: n}
-	if changed {
-		st.Revision = rev
+	st := store.LikeState{Liked: on, LikeCount: r.count}
+	if r.changed {
+		st.Revision = r.rev
 	}
-	return st, changed, p, nil
+	return store.LikeResult{State: st, Changed: r.changed, Pin: r.pin}, nil
 }
 
 // SetBookmark makes user bookmark (on) or unbookmark pin, like SetLike.
-func (s *Store) SetBookmark(ctx context.Context, pin, user bson.ObjectID, on bool) (store.BookmarkState, bool, *store.Pin, error) {
-	n, _, changed, p, err := s.setReaction(ctx, "bookmarks", "bookmark_count, 0", "bookmark", pin, user, on)
+func (s *Store) SetBookmark(ctx context.Context, pin, user bson.ObjectID, on bool) (store.BookmarkResult, error) {
+	r, err := s.setReaction(ctx, "bookmarks", "bookmark_count, 0", "bookmark", pin, user, on)
 	if err != nil {
-		return store.BookmarkState{}, false, nil, err
+		return store.BookmarkResult{}, err
 	}
-	return store.BookmarkState{Bookmarked: on, BookmarkCount: n}, changed, p, nil
+	st := store.BookmarkState{Bookmarked: on, BookmarkCount: r.count}
+	return store.BookmarkResult{State: st, Changed: r.changed, Pin: r.pin}, nil
+}
+
+// reactionResult is what setReaction did: the pin's count and revision after
+// it, whether it changed anything, and the pin.
+type reactionResult struct {
+	count, rev int64
+	changed    bool
+	pin        *store.Pin
 }
 
 // setReaction inserts or deletes user's row for pin in table (likes or
 // bookmarks) and reads back the pin's count and revision (counts, two
 // columns of pins) in the same transaction.
-func (s *Store) setReaction(ctx context.Context, table, counts, verb string, pinID, user bson.ObjectID, on bool) (n, rev int64, changed bool, pin *store.Pin, err error) {
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+func (s *Store) setReaction(ctx context.Context, table, counts, verb string, pinID, user bson.ObjectID, on bool) (reactionResult, error) {
+	var r reactionResult
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		p, err := loadPin(ctx, tx, pinID)
 		if err != nil {
 			return err
@@ -57,11 +67,14 @@ func (s *Store) setReaction(ctx context.Context, table, counts, verb string, pin
 			return err
 		}
 		k, _ := res.RowsAffected()
-		changed = k > 0
-		pin = &p
-		return tx.QueryRowContext(ctx, `SELECT `+counts+` FROM pins WHERE id = ?`, pinID[:]).Scan(&n, &rev)
+		r.changed = k > 0
+		r.pin = &p
+		return tx.QueryRowContext(ctx, `SELECT `+counts+` FROM pins WHERE id = ?`, pinID[:]).Scan(&r.count, &r.rev)
 	})
-	return n, rev, changed, pin, err
+	if err != nil {
+		return reactionResult{}, err
+	}
+	return r, nil
 }
 
 // loadPin reads pin id inside tx.

@@ -46,6 +46,7 @@ var topics = []struct {
 	{"images", imageTests},
 	{"tokens", tokenTests},
 	{"transfer", transferTests},
+	{"owners", ownerTests},
 }
 
 // Run holds a store implementation to every domain rule, through the

@@ -46,10 +46,10 @@ func buildWorld(t *testing.T, st store.Store) world {
 		user *store.User
 	}
 	for _, l := range []like{{w.pinA, w.victim}, {w.pinV, w.a}} {
-		if _, _, _, err := st.SetLike(ctx, l.pin, l.user.ID, true); err != nil {
+		if _, err := st.SetLike(ctx, l.pin, l.user.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := st.SetBookmark(ctx, l.pin, l.user.ID, true); err != nil {
+		if _, err := st.SetBookmark(ctx, l.pin, l.user.ID, true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,8 +84,8 @@ func buildWorld(t *testing.T, st store.Store) world {
 func notifications(t *testing.T, st store.Store, user bson.ObjectID) []store.NotificationView {
 	t.Helper()
 	all, _ := allPages(t, store.MaxLimit, func(p store.Page) ([]store.NotificationView, *string, error) {
-		items, _, next, err := st.FindNotifications(t.Context(), user, p)
-		return items, next, err
+		np, err := st.FindNotifications(t.Context(), user, p)
+		return np.Items, np.Next, err
 	})
 	return all
 }
@@ -114,8 +114,8 @@ func wantNothingOf(t *testing.T, st store.Store, w world) {
 	}
 	wantPinGone(t, st, w.pinV, w.others()...)
 	wantIDs(t, "pins of the deleted user", authorPinIDs(t, st, v), nil)
-	if items, _, _, err := st.FindNotifications(ctx, v, store.Page{}); store.ErrorCode(err) != store.ENotFound && (err != nil || len(items) != 0) {
-		t.Fatalf("notifications of the deleted user = %v, %v", items, err)
+	if np, err := st.FindNotifications(ctx, v, store.Page{}); store.ErrorCode(err) != store.ENotFound && (err != nil || len(np.Items) != 0) {
+		t.Fatalf("notifications of the deleted user = %v, %v", np.Items, err)
 	}
 	for _, u := range w.others() {
 		for _, list := range [][]bson.ObjectID{followerIDs(t, st, u), followingIDs(t, st, u)} {

@@ -34,11 +34,11 @@ func boards(t *testing.T, st store.Store) store.Boards {
 // mustSave saves pin into group for user.
 func mustSave(t *testing.T, st store.Store, pin, group, user bson.ObjectID) store.SaveState {
 	t.Helper()
-	s, _, _, err := boards(t, st).SetSave(t.Context(), pin, group, user, true)
+	r, err := boards(t, st).SetSave(t.Context(), pin, group, user, true)
 	if err != nil {
 		t.Fatalf("save: %v", err)
 	}
-	return s
+	return r.State
 }
 
 // newSecretGroup creates a secret group of owner, without a cover.
@@ -62,12 +62,12 @@ func testSaveRules(t *testing.T, s *suite) {
 	author, me, other := newUser(t, st, "auth").ID, newUser(t, st, "me").ID, newUser(t, st, "oth").ID
 	ga, mine, mine2 := newGroup(t, st, author), newGroup(t, st, me), newGroup(t, st, me)
 	pin := newPin(t, st, author, ga, "saved", "").ID
-	st1, changed, p, err := b.SetSave(ctx, pin, mine, me, true)
-	if err != nil || !changed || !st1.Saved || st1.SaveCount != 1 || st1.GroupID != mine || p == nil || p.AuthorID != author {
-		t.Fatalf("save = %+v, %v, %+v, %v", st1, changed, p, err)
+	r1, err := b.SetSave(ctx, pin, mine, me, true)
+	if st1 := r1.State; err != nil || !r1.Changed || !st1.Saved || st1.SaveCount != 1 || st1.GroupID != mine || r1.Pin == nil || r1.Pin.AuthorID != author {
+		t.Fatalf("save = %+v, %v", r1, err)
 	}
-	if st2, changed, _, err := b.SetSave(ctx, pin, mine, me, true); err != nil || changed || st2.SaveCount != 1 || !st2.Saved {
-		t.Fatalf("save again = %+v, %v, %v", st2, changed, err)
+	if r2, err := b.SetSave(ctx, pin, mine, me, true); err != nil || r2.Changed || r2.State.SaveCount != 1 || !r2.State.Saved {
+		t.Fatalf("save again = %+v, %v", r2, err)
 	}
 	mustSave(t, st, pin, mine2, me)
 	ownPin := newPin(t, st, me, mine, "own", "").ID
@@ -98,20 +98,20 @@ func testSaveRules(t *testing.T, s *suite) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, _, err := b.SetSave(ctx, tc.pin, tc.group, tc.actor, true)
+			_, err := b.SetSave(ctx, tc.pin, tc.group, tc.actor, true)
 			wantCode(t, err, tc.code)
 			if e := (*store.Error)(nil); tc.code == store.EInvalid && (!errors.As(err, &e) || e.Reason.Code != store.ReasonAlreadyInGroup) {
 				t.Errorf("error = %v, want the reason %s for the form", err, store.ReasonAlreadyInGroup)
 			}
 			if tc.code != store.EInvalid {
-				_, _, _, err = b.SetSave(ctx, tc.pin, tc.group, tc.actor, false)
+				_, err = b.SetSave(ctx, tc.pin, tc.group, tc.actor, false)
 				wantCode(t, err, tc.code)
 			}
 		})
 	}
 	for range 2 {
-		st4, _, _, err := b.SetSave(ctx, pin, mine, me, false)
-		if err != nil || st4.Saved || st4.SaveCount != 1 {
+		r4, err := b.SetSave(ctx, pin, mine, me, false)
+		if st4 := r4.State; err != nil || st4.Saved || st4.SaveCount != 1 {
 			t.Fatalf("unsave = %+v, %v", st4, err)
 		}
 	}
@@ -361,7 +361,7 @@ func testGroupPreviews(t *testing.T, s *suite) {
 		return out
 	}
 	check("posted and saved", map[bson.ObjectID][]store.ImageRef{g: images(5, 4, 3, 2)})
-	if _, _, _, err := b.SetSave(t.Context(), pins[5], g, me, false); err != nil {
+	if _, err := b.SetSave(t.Context(), pins[5], g, me, false); err != nil {
 		t.Fatal(err)
 	}
 	check("unsaved", map[bson.ObjectID][]store.ImageRef{g: images(4, 3, 2, 1)})

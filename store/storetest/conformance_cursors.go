@@ -99,7 +99,7 @@ func testMalformedCursors(t *testing.T, s *suite) {
 		wantCode(t, err, store.EMalformed)
 		_, _, err = st.FindComments(ctx, pin.ID, store.Page{Cursor: c})
 		wantCode(t, err, store.EMalformed)
-		_, _, _, err = st.FindNotifications(ctx, me, store.Page{Cursor: c})
+		_, err = st.FindNotifications(ctx, me, store.Page{Cursor: c})
 		wantCode(t, err, store.EMalformed)
 		_, _, err = st.FindBookmarkedPins(ctx, me, store.Page{Cursor: c})
 		wantCode(t, err, store.EMalformed)
@@ -140,7 +140,7 @@ func cursorWorld(t *testing.T, st store.Store) map[string]list {
 	}
 	mustFollow(t, st, b, a)
 	for _, p := range pinsA[:2] {
-		if _, _, _, err := st.SetBookmark(ctx, p, b, true); err != nil {
+		if _, err := st.SetBookmark(ctx, p, b, true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,8 +154,8 @@ func cursorWorld(t *testing.T, st store.Store) map[string]list {
 	}
 	notes := func(user bson.ObjectID) list {
 		return func(st store.Store, p store.Page) (*string, error) {
-			_, _, next, err := st.FindNotifications(ctx, user, p)
-			return next, err
+			np, err := st.FindNotifications(ctx, user, p)
+			return np.Next, err
 		}
 	}
 	followers := func(user bson.ObjectID) list {

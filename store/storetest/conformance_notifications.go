@@ -45,7 +45,8 @@ func testNotifyBatch(t *testing.T, s *suite) {
 		}
 	}
 	for _, r := range []*store.User{r1, r2, r3} {
-		items, unread, next, err := st.FindNotifications(ctx, r.ID, store.Page{})
+		np, err := st.FindNotifications(ctx, r.ID, store.Page{})
+		items, unread, next := np.Items, np.Unread, np.Next
 		if err != nil || len(items) != 2 || unread != 2 || next != nil {
 			t.Errorf("%s: %d items, %d unread, %v; want 2 and 2", r.Nickname, len(items), unread, err)
 		}
@@ -58,8 +59,8 @@ func testNotifyBatch(t *testing.T, s *suite) {
 			t.Errorf("UnreadCount(%s) = %d, %v; want 0", id.Hex(), n, err)
 		}
 	}
-	if items, unread, _, err := st.FindNotifications(ctx, actor.ID, store.Page{}); err != nil || len(items) != 0 || unread != 0 {
-		t.Errorf("actor has %d notifications, %d unread, %v", len(items), unread, err)
+	if np, err := st.FindNotifications(ctx, actor.ID, store.Page{}); err != nil || len(np.Items) != 0 || np.Unread != 0 {
+		t.Errorf("actor has %d notifications, %d unread, %v", len(np.Items), np.Unread, err)
 	}
 	if ds, err := st.Notify(ctx, store.NotifyFollow, actor.ID, nil, []bson.ObjectID{actor.ID}); err != nil || len(ds) != 0 {
 		t.Errorf("notify only the actor = %v, %v; want nothing", ds, err)
@@ -97,8 +98,8 @@ func testNotifyFollowers(t *testing.T, s *suite) {
 	if !sameSet(got, fans) {
 		t.Fatalf("delivered to %v, want the fans %v", got, fans)
 	}
-	if _, unread, _, err := st.FindNotifications(ctx, outsider.ID, store.Page{}); err != nil || unread != 0 {
-		t.Errorf("a non-follower got %d notifications, %v", unread, err)
+	if np, err := st.FindNotifications(ctx, outsider.ID, store.Page{}); err != nil || np.Unread != 0 {
+		t.Errorf("a non-follower got %d notifications, %v", np.Unread, err)
 	}
 	lonely := newUser(t, st, "lone").ID
 	lp := newPin(t, st, lonely, newGroup(t, st, lonely), "alone", "")
@@ -132,7 +133,8 @@ func testNotificationPages(t *testing.T, s *suite) {
 	page := func(unreadWant int64) []store.NotificationView {
 		t.Helper()
 		all, sizes := allPages(t, 2, func(p store.Page) ([]store.NotificationView, *string, error) {
-			items, unread, next, err := st.FindNotifications(ctx, me, p)
+			np, err := st.FindNotifications(ctx, me, p)
+			items, unread, next := np.Items, np.Unread, np.Next
 			if err == nil && unread != unreadWant {
 				t.Errorf("unread = %d, want %d", unread, unreadWant)
 			}
@@ -164,12 +166,12 @@ func testNotificationPages(t *testing.T, s *suite) {
 		}
 	}
 	// Only mine were marked read; a new one is unread again.
-	if _, unread, _, err := st.FindNotifications(ctx, other, store.Page{}); err != nil || unread != 4 {
-		t.Errorf("other's unread = %d, %v; want 4", unread, err)
+	if np, err := st.FindNotifications(ctx, other, store.Page{}); err != nil || np.Unread != 4 {
+		t.Errorf("other's unread = %d, %v; want 4", np.Unread, err)
 	}
 	notify(store.NotifyLike, &p1.ID, me)
-	if items, unread, _, err := st.FindNotifications(ctx, me, store.Page{Limit: 1}); err != nil || unread != 1 || len(items) != 1 || items[0].Read {
-		t.Errorf("after a new one: %+v, %d unread, %v", items, unread, err)
+	if np, err := st.FindNotifications(ctx, me, store.Page{Limit: 1}); err != nil || np.Unread != 1 || len(np.Items) != 1 || np.Items[0].Read {
+		t.Errorf("after a new one: %+v, %d unread, %v", np.Items, np.Unread, err)
 	}
 	if err := st.MarkNotificationsRead(ctx, me); err != nil { // again: nothing left to mark
 		t.Fatal(err)
@@ -215,8 +217,8 @@ func testToggleNotifiesOnce(t *testing.T, s *suite) {
 	if n := count(store.NotifyComment, fan.ID, &p1.ID, 3); n != 3 {
 		t.Errorf("3 comments delivered %d, want 3", n)
 	}
-	_, unread, _, err := st.FindNotifications(ctx, author.ID, store.Page{})
-	if err != nil || unread != 7 {
-		t.Errorf("unread = %d, %v; want 7", unread, err)
+	np, err := st.FindNotifications(ctx, author.ID, store.Page{})
+	if err != nil || np.Unread != 7 {
+		t.Errorf("unread = %d, %v; want 7", np.Unread, err)
 	}
 }

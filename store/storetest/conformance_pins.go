@@ -152,10 +152,10 @@ func seedChildren(t *testing.T, st store.Store, pin, author, fan bson.ObjectID) 
 	if _, _, err := st.CreateComment(ctx, pin, fan, "nice"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := st.SetLike(ctx, pin, fan, true); err != nil {
+	if _, err := st.SetLike(ctx, pin, fan, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := st.SetBookmark(ctx, pin, fan, true); err != nil {
+	if _, err := st.SetBookmark(ctx, pin, fan, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Notify(ctx, store.NotifyLike, fan, &pin, []bson.ObjectID{author}); err != nil {
@@ -179,7 +179,7 @@ func wantPinGone(t *testing.T, st store.Store, pin bson.ObjectID, users ...bson.
 	for _, u := range users {
 		_, err := st.FindPin(ctx, pin, u)
 		wantCode(t, err, store.ENotFound)
-		_, _, _, err = st.SetLike(ctx, pin, u, false)
+		_, err = st.SetLike(ctx, pin, u, false)
 		wantCode(t, err, store.ENotFound)
 		_, _, err = st.CreateComment(ctx, pin, u, "late")
 		wantCode(t, err, store.ENotFound)
@@ -190,8 +190,8 @@ func wantPinGone(t *testing.T, st store.Store, pin bson.ObjectID, users ...bson.
 			t.Fatal("deleted pin still on its author's profile")
 		}
 		notes, _ := allPages(t, store.MaxLimit, func(p store.Page) ([]store.NotificationView, *string, error) {
-			items, _, next, err := st.FindNotifications(ctx, u, p)
-			return items, next, err
+			np, err := st.FindNotifications(ctx, u, p)
+			return np.Items, np.Next, err
 		})
 		for _, n := range notes {
 			if n.PinID != nil && *n.PinID == pin {
@@ -216,8 +216,8 @@ func testDeletePinCascade(t *testing.T, s *suite) {
 	wantGroupRecount(t, st, me)
 	gridIDs(t, st)
 	bookmarkedIDs(t, st, fan)
-	if _, unread, _, err := st.FindNotifications(ctx, me, store.Page{}); err != nil || unread != 2 {
-		t.Fatalf("before: %d unread, %v", unread, err)
+	if np, err := st.FindNotifications(ctx, me, store.Page{}); err != nil || np.Unread != 2 {
+		t.Fatalf("before: %d unread, %v", np.Unread, err)
 	}
 
 	if err := st.DeletePin(ctx, gone.ID, me); err != nil {
@@ -239,8 +239,8 @@ func testDeletePinCascade(t *testing.T, s *suite) {
 	}
 	wantPinRecount(t, st, kept.ID, []bson.ObjectID{me, fan})
 	wantIDs(t, "bookmarks", bookmarkedIDs(t, st, fan), []bson.ObjectID{kept.ID})
-	if notes, unread, _, err := st.FindNotifications(ctx, me, store.Page{}); err != nil || unread != 1 || len(notes) != 1 {
-		t.Fatalf("after: %d notifications, %d unread, %v; want 1 and 1", len(notes), unread, err)
+	if np, err := st.FindNotifications(ctx, me, store.Page{}); err != nil || np.Unread != 1 || len(np.Items) != 1 {
+		t.Fatalf("after: %d notifications, %d unread, %v; want 1 and 1", len(np.Items), np.Unread, err)
 	}
 }
 
@@ -319,7 +319,7 @@ func testListsStayFresh(t *testing.T, s *suite) {
 	if items := first(store.PinQuery{}); items[0].Title != title {
 		t.Fatalf("after update: %q", items[0].Title)
 	}
-	if _, _, _, err := st.SetLike(ctx, p1.ID, fan, true); err != nil {
+	if _, err := st.SetLike(ctx, p1.ID, fan, true); err != nil {
 		t.Fatal(err)
 	}
 	if items := first(store.PinQuery{}); items[0].Counts.Likes != 1 {

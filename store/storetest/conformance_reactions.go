@@ -30,20 +30,20 @@ type toggle struct {
 var toggles = []toggle{
 	{"like",
 		func(ctx context.Context, st store.Store, pin, user bson.ObjectID, on bool) (int64, bool, error) {
-			ls, changed, p, err := st.SetLike(ctx, pin, user, on)
-			if err == nil && (ls.Liked != on || p == nil || p.ID != pin) {
-				return 0, false, fmt.Errorf("SetLike(%v) answered %+v, pin %v", on, ls, p)
+			r, err := st.SetLike(ctx, pin, user, on)
+			if err == nil && (r.State.Liked != on || r.Pin == nil || r.Pin.ID != pin) {
+				return 0, false, fmt.Errorf("SetLike(%v) answered %+v", on, r)
 			}
-			return ls.LikeCount, changed, err
+			return r.State.LikeCount, r.Changed, err
 		},
 		func(v *store.PinView) (int64, bool) { return v.Counts.Likes, v.LikedByMe }},
 	{"bookmark",
 		func(ctx context.Context, st store.Store, pin, user bson.ObjectID, on bool) (int64, bool, error) {
-			bs, changed, p, err := st.SetBookmark(ctx, pin, user, on)
-			if err == nil && (bs.Bookmarked != on || p == nil || p.ID != pin) {
-				return 0, false, fmt.Errorf("SetBookmark(%v) answered %+v, pin %v", on, bs, p)
+			r, err := st.SetBookmark(ctx, pin, user, on)
+			if err == nil && (r.State.Bookmarked != on || r.Pin == nil || r.Pin.ID != pin) {
+				return 0, false, fmt.Errorf("SetBookmark(%v) answered %+v", on, r)
 			}
-			return bs.BookmarkCount, changed, err
+			return r.State.BookmarkCount, r.Changed, err
 		},
 		func(v *store.PinView) (int64, bool) { return v.Counts.Bookmarks, v.BookmarkedByMe }},
 }
@@ -147,7 +147,7 @@ func testBookmarksOrder(t *testing.T, s *suite) {
 	order := []int{2, 0, 4, 1, 3}
 	var want []bson.ObjectID
 	for _, i := range order {
-		if _, _, _, err := st.SetBookmark(ctx, pins[i], fan, true); err != nil {
+		if _, err := st.SetBookmark(ctx, pins[i], fan, true); err != nil {
 			t.Fatal(err)
 		}
 		want = append([]bson.ObjectID{pins[i]}, want...)
@@ -166,12 +166,12 @@ func testBookmarksOrder(t *testing.T, s *suite) {
 	}
 	// Bookmarking again changes nothing; unbookmarking and bookmarking
 	// again moves the pin to the top.
-	if _, changed, _, err := st.SetBookmark(ctx, pins[2], fan, true); err != nil || changed {
-		t.Fatalf("bookmark again: changed %v, %v", changed, err)
+	if r, err := st.SetBookmark(ctx, pins[2], fan, true); err != nil || r.Changed {
+		t.Fatalf("bookmark again: changed %v, %v", r.Changed, err)
 	}
 	wantIDs(t, "after a repeat", bookmarkedIDs(t, st, fan), want)
 	for _, on := range []bool{false, true} {
-		if _, _, _, err := st.SetBookmark(ctx, pins[2], fan, on); err != nil {
+		if _, err := st.SetBookmark(ctx, pins[2], fan, on); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -180,7 +180,7 @@ func testBookmarksOrder(t *testing.T, s *suite) {
 	if err := st.DeletePin(ctx, pins[4], me); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := st.SetBookmark(ctx, pins[1], fan, false); err != nil {
+	if _, err := st.SetBookmark(ctx, pins[1], fan, false); err != nil {
 		t.Fatal(err)
 	}
 	wantIDs(t, "after delete and unbookmark", bookmarkedIDs(t, st, fan), []bson.ObjectID{pins[2], pins[3], pins[0]})
@@ -198,8 +198,8 @@ func testLikeRevisions(t *testing.T, s *suite) {
 	users := newUsers(t, st, "fan", 12)
 	states := make([]store.LikeState, len(users))
 	parallel(t, len(users), func(i int) error {
-		var err error
-		states[i], _, _, err = st.SetLike(ctx, pin.ID, users[i], true)
+		r, err := st.SetLike(ctx, pin.ID, users[i], true)
+		states[i] = r.State
 		return err
 	})
 	seen := map[int64]bool{}
@@ -216,14 +216,15 @@ func testLikeRevisions(t *testing.T, s *suite) {
 	if top.LikeCount != 12 {
 		t.Fatalf("highest revision answer = %+v, want like_count 12", top)
 	}
-	if ls, changed, _, err := st.SetLike(ctx, pin.ID, users[0], true); err != nil || changed || ls.Revision != 0 || ls.LikeCount != 12 {
-		t.Fatalf("repeated like = %+v, changed %v, %v", ls, changed, err)
+	if r, err := st.SetLike(ctx, pin.ID, users[0], true); err != nil || r.Changed || r.State.Revision != 0 || r.State.LikeCount != 12 {
+		t.Fatalf("repeated like = %+v, %v", r, err)
 	}
-	ls, _, _, err := st.SetLike(ctx, pin.ID, users[0], false)
+	r, err := st.SetLike(ctx, pin.ID, users[0], false)
+	ls := r.State
 	if err != nil || ls.Revision <= top.Revision || ls.LikeCount != 11 {
 		t.Fatalf("unlike = %+v, %v; want a revision above %d and like_count 11", ls, err, top.Revision)
 	}
-	if again, changed, _, err := st.SetLike(ctx, pin.ID, users[0], false); err != nil || changed || again.Revision != 0 {
-		t.Fatalf("repeated unlike = %+v, changed %v, %v", again, changed, err)
+	if again, err := st.SetLike(ctx, pin.ID, users[0], false); err != nil || again.Changed || again.State.Revision != 0 {
+		t.Fatalf("repeated unlike = %+v, %v", again, err)
 	}
 }

@@ -55,7 +55,8 @@ func Snapshot(tb testing.TB, s store.Store, w World) string {
 		following, _, err := s.FindFollowing(ctx, u.ID, all)
 		must(err)
 		line("  followers %s following %s", cardIDs(followers), cardIDs(following))
-		notes, unread, _, err := s.FindNotifications(ctx, u.ID, all)
+		np, err := s.FindNotifications(ctx, u.ID, all)
+		notes, unread := np.Items, np.Unread
 		must(err)
 		line("  notifications unread=%d", unread)
 		for _, n := range notes {

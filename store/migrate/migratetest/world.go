@@ -99,13 +99,13 @@ func Build(tb testing.TB, s store.Store, extraComments int) World {
 		comment(a2, carol, fmt.Sprintf("comment %d", i))
 	}
 	for _, r := range [][2]bson.ObjectID{{a1, bob}, {a1, carol}, {b1, alice}, {a1, dave}, {d1.ID, alice}} {
-		_, _, _, err := s.SetLike(ctx, r[0], r[1], true)
+		_, err := s.SetLike(ctx, r[0], r[1], true)
 		must(err)
 		_, err = s.Notify(ctx, store.NotifyLike, r[1], &r[0], []bson.ObjectID{alice})
 		must(err)
 	}
 	for _, r := range [][2]bson.ObjectID{{a1, carol}, {b1, carol}, {a2, bob}, {a1, dave}} {
-		_, _, _, err := s.SetBookmark(ctx, r[0], r[1], true)
+		_, err := s.SetBookmark(ctx, r[0], r[1], true)
 		must(err)
 	}
 	// Saves, one into a secret group; dave's goes with his account.
@@ -115,7 +115,7 @@ func Build(tb testing.TB, s store.Store, extraComments int) World {
 	for _, sv := range []struct{ pin, group, user bson.ObjectID }{
 		{a1, gc, carol}, {a1, secret.ID, bob}, {b1, ga2, alice}, {b1, gd, dave},
 	} {
-		_, _, _, err := s.SetSave(ctx, sv.pin, sv.group, sv.user, true)
+		_, err := s.SetSave(ctx, sv.pin, sv.group, sv.user, true)
 		must(err)
 	}
 	_, err = s.NotifyFollowers(ctx, alice, a2)
