@@ -114,7 +114,7 @@ type liveMsg struct {
 	Event string          `json:"event"`
 	Code  string          `json:"code"`
 	Data  json.RawMessage `json:"data"`
-	// SPEC §5 Recovery: the position of an event or a "subscribed".
+	// docs/LIVE.md §Recovery: the position of an event or a "subscribed".
 	Offset    *uint64 `json:"offset"`
 	Epoch     string  `json:"epoch"`
 	Recovered *bool   `json:"recovered"`

@@ -13,7 +13,7 @@ import (
 // notifies again. The notification a new like, save or follow causes is
 // written after the response, which does not show it.
 
-// Events of SPEC §5 kept beside their only sender, apart from events.go.
+// Events of docs/LIVE.md §Topics and events kept beside their only sender, apart from events.go.
 const (
 	// evPinBookmarked tells a pin's viewers its new bookmark count.
 	evPinBookmarked = "pin.bookmarked"

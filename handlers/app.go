@@ -1,4 +1,4 @@
-// Package handlers is the HTTP side of MyPinterest: the JSON API of SPEC §4
+// Package handlers is the HTTP side of MyPinterest: the JSON API of docs/API.md
 // on Fiber, authentication, live-event publishing after each write, and
 // the mounts for images and the WebSocket hub.
 package handlers
@@ -216,7 +216,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	app.Use(s.refuseCrossSite)
 	app.Use(s.csrfMiddleware())
 	if s.metrics != nil {
-		// On the main port, as SPEC §4 lists it, for whom metricsGate
+		// On the main port, as docs/API.md §Machine endpoints lists it, for whom metricsGate
 		// lets in: skipCSRF exempts it, no rate limit applies, and the
 		// scrape never reads the request's deadline context, so none of
 		// them can cut it off.

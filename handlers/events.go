@@ -10,7 +10,7 @@ import (
 	"mypinterest/store"
 )
 
-// Event names and topics of SPEC §5.
+// Event names and topics of docs/LIVE.md §Topics and events.
 const (
 	evCommentCreated      = "comment.created"
 	evCommentDeleted      = "comment.deleted"

@@ -10,7 +10,7 @@ import (
 	"mypinterest/store"
 )
 
-// The pages of boards (SPEC §3, §6): saving a pin into one's groups from
+// The pages of boards (docs/API.md §Saves, §Pages): saving a pin into one's groups from
 // a plain form, the group a pin is in, related pins, a profile's public
 // groups. The JavaScript picker calls the JSON API instead; these forms
 // are what works without it.

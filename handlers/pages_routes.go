@@ -9,7 +9,7 @@ import (
 
 // registerPages parses the templates (failing start-up when one is
 // broken), installs the HTML error page and registers the static assets
-// and every page of SPEC §6. It runs after the API routes, so /api paths
+// and every page of docs/API.md §Pages. It runs after the API routes, so /api paths
 // never reach a page handler. State changes are POST forms only; the
 // csrfMiddleware installed before all routes checks their token.
 func (s *server) registerPages(app *fiber.App) error {

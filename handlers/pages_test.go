@@ -90,7 +90,7 @@ func TestPageAnonymousVisitor(t *testing.T) {
 	if r := b.get("/"); !strings.Contains(string(r.body), "둘러보기") {
 		t.Errorf("after the switch the page is not Korean: %.300s", r.body)
 	}
-	// The pin page's live "N viewing" (SPEC §5 presence) in Korean.
+	// The pin page's live "N viewing" (docs/LIVE.md §Presence) in Korean.
 	expect(t, b.get("/pins/"+f.pinID), http.StatusOK, `data-viewers hidden`, `<data value="viewing">%d명 보는 중</data>`)
 	for _, path := range []string{"/feed", "/bookmarks", "/groups", "/pins/new", "/notifications", "/settings/profile"} {
 		r := b.get(path)

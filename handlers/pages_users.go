@@ -114,7 +114,7 @@ func (w *web) handleDeleteAccountForm(c *fiber.Ctx) error {
 }
 
 // handleNotificationsPage lists notifications, newest first, and marks
-// them all read (SPEC §6: read once opened). The list still shows which
+// them all read (docs/API.md §Pages: read once opened). The list still shows which
 // were new, as loaded before the marking; the badge shows none left.
 func (w *web) handleNotificationsPage(c *fiber.Ctx) error {
 	u, v, err := w.userView(c)

@@ -7,7 +7,8 @@ import (
 )
 
 // routes registers every route of the app: the machine endpoints, the JSON
-// API (SPEC §4), the WebSocket (§5) and the pages (§6, pages_routes.go).
+// API (docs/API.md), the WebSocket (docs/LIVE.md) and the pages (docs/API.md
+// §Pages, pages_routes.go).
 func (s *server) routes(app *fiber.App) error {
 	app.Get("/healthz", s.handleHealthz)
 	app.Get("/readyz", s.handleReadyz)

@@ -8,7 +8,7 @@ import (
 	"mypinterest/store"
 )
 
-// This file converts store types into the JSON shapes of SPEC §4. Field
+// This file converts store types into the JSON shapes of docs/API.md §Shapes. Field
 // order follows the spec so that answers read the way it documents them.
 
 // defaultAvatarURL is shown for users who never set an avatar.
@@ -82,7 +82,7 @@ func profileView(p *store.Profile) profileJSON {
 }
 
 // groupJSON is a group: image_url and thumb_url are null without a cover;
-// preview_urls (additive to SPEC §4) are the thumbnails of its newest
+// preview_urls (docs/API.md §Groups) are the thumbnails of its newest
 // pins, posted or saved, at most store.PreviewPins, for a collage.
 type groupJSON struct {
 	ID          string   `json:"id"`

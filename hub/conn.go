@@ -246,7 +246,7 @@ func (c *conn) readLoop() {
 	}
 }
 
-// handle applies one client frame (SPEC §5). Errors are answered on the
+// handle applies one client frame (docs/LIVE.md §Messages). Errors are answered on the
 // connection, which stays open.
 func (c *conn) handle(data []byte) {
 	var m clientMsg

@@ -16,7 +16,7 @@ const StatusSignedOut websocket.StatusCode = 4001
 
 // DisconnectTopic is the broker topic carrying Disconnect's control
 // messages to every instance. Clients cannot subscribe to it (checkTopic
-// accepts only the topics of SPEC §5) and it is never fanned out to
+// accepts only the topics of docs/LIVE.md §Topics and events) and it is never fanned out to
 // connections: the hub subscribes it itself, at New, for its whole life.
 const DisconnectTopic = "internal:disconnect"
 

@@ -52,7 +52,7 @@ type frameMsg struct {
 		Viewers int64 `json:"viewers"` // presence events
 		Rev     int64 `json:"rev"`
 	} `json:"data"`
-	// Recovery (SPEC §5): events and "subscribed" carry a position.
+	// Recovery (docs/LIVE.md §Recovery): events and "subscribed" carry a position.
 	Offset    *uint64 `json:"offset"`
 	Epoch     string  `json:"epoch"`
 	Recovered *bool   `json:"recovered"`

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// History defaults (SPEC §5: at least the last 100 events of a topic for at
+// History defaults (docs/LIVE.md §Recovery: at least the last 100 events of a topic for at
 // least 2 minutes). A topic's history lives HistoryTTL after its last event.
 const (
 	HistorySize = 128
@@ -37,7 +37,7 @@ type Recovery struct {
 }
 
 // since returns the events after p, when all of them are in r and p is of
-// r's epoch (SPEC §5's recovered:true).
+// r's epoch (docs/LIVE.md §Recovery's recovered:true).
 func (r Recovery) since(p *Position) ([][]byte, bool) {
 	if p == nil || p.Epoch != r.Latest.Epoch || p.Offset > r.Latest.Offset {
 		return nil, false

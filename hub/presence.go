@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Presence (SPEC §5): every connection subscribed to pin:<id> is one viewer
+// Presence (docs/LIVE.md §Presence): every connection subscribed to pin:<id> is one viewer
 // of that pin, on whatever instance it is. Each instance counts its own
 // viewers per pin and a PresenceStore adds the instances' counts up and
 // decides, for all instances at once, when a "presence" event may go out:

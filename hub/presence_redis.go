@@ -13,7 +13,7 @@ import (
 // DefaultPresenceTTL is how long an instance's counts stay valid without
 // a heartbeat when NewRedisPresence is given no TTL. Heartbeats come every
 // TTL/4, so a vanished instance's viewers are dropped within
-// PresenceDropBound(DefaultPresenceTTL) = 26 s, inside SPEC §5's 30 s.
+// PresenceDropBound(DefaultPresenceTTL) = 26 s, inside docs/LIVE.md §Presence's 30 s.
 const DefaultPresenceTTL = 20 * time.Second
 
 // PresenceDropBound is the longest a vanished instance's viewers are still

@@ -14,7 +14,7 @@ import (
 	"mypinterest/internal/redistest"
 )
 
-// presenceDeadline is SPEC §5's bound on counting a clean unsubscribe or
+// presenceDeadline is docs/LIVE.md §Presence's bound on counting a clean unsubscribe or
 // close.
 const presenceDeadline = 2 * time.Second
 
@@ -167,7 +167,7 @@ func TestPresenceVanishedInstance(t *testing.T) {
 }
 
 // TestPresenceDefaultBound: with the default TTL a vanished instance's
-// viewers are dropped within SPEC §5's 30 s, and a zero TTL means it.
+// viewers are dropped within docs/LIVE.md §Presence's 30 s, and a zero TTL means it.
 func TestPresenceDefaultBound(t *testing.T) {
 	if b := PresenceDropBound(DefaultPresenceTTL); b > 30*time.Second {
 		t.Fatalf("default drop bound %v exceeds 30 s", b)

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Error codes sent to clients in {"type":"error","code":…} frames (SPEC §5).
+// Error codes sent to clients in {"type":"error","code":…} frames (docs/LIVE.md §Messages).
 const (
 	CodeBadRequest           = "bad_request"            // malformed JSON or unknown type
 	CodeBadTopic             = "bad_topic"              // not a known topic shape
@@ -29,7 +29,7 @@ type serverMsg struct {
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
 	// The position of a "subscribed" answer when the broker keeps
-	// history (SPEC §5 Recovery).
+	// history (docs/LIVE.md §Recovery).
 	Offset    *uint64 `json:"offset,omitempty"`
 	Epoch     string  `json:"epoch,omitempty"`
 	Recovered *bool   `json:"recovered,omitempty"`
@@ -52,7 +52,7 @@ func errorMsg(topic, code, message string) []byte {
 	return serverMsg{Type: "error", Topic: topic, Code: code, Message: message}.encode()
 }
 
-// checkTopic applies SPEC §5's rules for who may subscribe to topic; it
+// checkTopic applies docs/LIVE.md §Topics and events' rules for who may subscribe to topic; it
 // returns "" when user (the authenticated user id, "" if anonymous) may.
 func checkTopic(topic, user string) (code string) {
 	if topic == "pins" {

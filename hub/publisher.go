@@ -330,7 +330,7 @@ func settle(items []pubItem) {
 // awaitSent waits until done is closed: until the event is in Redis, with
 // its offset, or dropped. So a request is answered after its event took
 // its place in the topic's order, and two writes answered one after the
-// other, on any instances, publish in that order (SPEC's commit order: the
+// other, on any instances, publish in that order (docs/LIVE.md §Delivery's commit order: the
 // burst of docs/FANOUT.md, whose publishers alternate instances, saw 4 %
 // of its events overtaken while this wait ended after 100 ms). The wait is
 // bounded by PublishWait, one try of a batch, and does not start, or ends,

@@ -14,7 +14,7 @@ import (
 	"mypinterest/internal/redistest"
 )
 
-// TestRecoveryThousandClients is SPEC §5's recovery target as a figure:
+// TestRecoveryThousandClients is the recovery target of docs/LIVE.md §Recovery as a figure:
 // 1,000 clients that left a topic at one offset reconnect at once, 100
 // events later, and each recovers all 100; the time from the first dial
 // to the last event is printed and must be ≤ 2 s (without -race).

@@ -21,7 +21,7 @@ import (
 	"mypinterest/store"
 )
 
-// Limits of an upload (SPEC §3).
+// Limits of an upload (docs/API.md §Images).
 const (
 	// MaxBytes is the largest accepted upload.
 	MaxBytes = 10 << 20

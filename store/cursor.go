@@ -9,7 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Page sizes for every list (SPEC §3).
+// Page sizes for every list (docs/API.md §Lists).
 const (
 	DefaultLimit = 24
 	MaxLimit     = 100

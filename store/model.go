@@ -7,7 +7,7 @@ import (
 )
 
 // This file holds the domain types shared by the store and its callers.
-// Handlers turn them into the JSON shapes of SPEC §4.
+// Handlers turn them into the JSON shapes of docs/API.md §Shapes.
 
 // ImageRef names an uploaded image stored in GridFS under Key (a content
 // hash) with its variants; Width and Height are the original's. The media
@@ -234,7 +234,7 @@ const (
 
 // RenotifyAfter is how long a like or a follow toggled off and on again
 // stays silent: the same actor, kind, pin and recipient notify once within
-// it (SPEC §3).
+// it (docs/API.md §Counts).
 const RenotifyAfter = 24 * time.Hour
 
 // Deduplicated reports whether notifications of kind are sent at most

@@ -2,7 +2,7 @@ package store
 
 import "go.mongodb.org/mongo-driver/v2/bson"
 
-// RelatedPage is one decoded page of a pin's related pins (SPEC §3), a
+// RelatedPage is one decoded page of a pin's related pins (docs/API.md §Related pins), a
 // list in two parts, each newest first: the pins sharing a group with the
 // pin, then those sharing a word of its title. A cursor is scoped to the
 // part it continues, so both stores read and write it here.

@@ -7,7 +7,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Search semantics, the same in every store (SPEC §3): text is split into
+// Search semantics, the same in every store (docs/API.md §Search): text is split into
 // words at every character that is neither a letter nor a digit, words
 // are compared lower-cased and NFC-composed (so Hangul typed as separate
 // jamo matches), and each term of a query must be the start of some word

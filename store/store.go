@@ -72,7 +72,7 @@ type Groups interface {
 	FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p Page) ([]PinView, *string, error)
 }
 
-// Boards are what make groups Pinterest's boards (SPEC §3): saving any
+// Boards are what make groups Pinterest's boards (docs/API.md §Groups, §Saves): saving any
 // visible pin into one's own group, a user's public groups, related pins
 // and the searches of people and public groups.
 type Boards interface {

@@ -13,7 +13,7 @@ import (
 // This file holds the rules of user input that every store applies before
 // writing: one implementation, whatever the database.
 
-// Limits on user fields (SPEC §3).
+// Limits on user fields (docs/API.md §Accounts).
 const (
 	MaxEmailLength    = 100
 	MaxNicknameLength = 10

@@ -7,7 +7,7 @@ import "mypinterest/store"
 const (
 	savesPerPin = 0.3
 	// secretEvery: one group in this many is secret (groups are public by
-	// default, SPEC §3).
+	// default, docs/API.md §Groups).
 	secretEvery = 5
 	// savedGroupsKept is how many of the groups with most saves the state
 	// keeps for the group-pins-saves scenario.

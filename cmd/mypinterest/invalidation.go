@@ -11,7 +11,7 @@ import (
 )
 
 // cacheTopic carries cache invalidations between instances. Clients cannot
-// subscribe to it: the hub accepts only the topics of SPEC §5.
+// subscribe to it: the hub accepts only the topics of docs/LIVE.md §Topics and events.
 const cacheTopic = "internal:cache"
 
 // invalidationBroker takes the cache topic out of the broker's deliveries
@@ -69,7 +69,7 @@ func shareInvalidations(broker hub.Broker, st store.SharedCache, logger *slog.Lo
 	return b
 }
 
-// historyInvalidationBroker keeps the wrapped broker's history (SPEC §5
+// historyInvalidationBroker keeps the wrapped broker's history (docs/LIVE.md §Recovery
 // Recovery) visible to the hub, which looks for hub.HistoryBroker.
 type historyInvalidationBroker struct {
 	*invalidationBroker

@@ -1,7 +1,7 @@
 package main
 
 // Observability wiring. The metrics live in handlers.Metrics, on a registry
-// of their own, and are served at GET /metrics on the main port, as SPEC §4
+// of their own, and are served at GET /metrics on the main port, as docs/API.md §Machine endpoints
 // lists it, so that a scraper reaches every instance at the address it
 // already knows. They name routes, command names and event volumes but no
 // user data; still, they are for operators: the public proxy should not

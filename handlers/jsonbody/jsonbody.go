@@ -19,7 +19,7 @@ import (
 // {"email":{"$gt":""}}, is a 400 before anything reaches the database —
 // and lenient about unknown fields, so that clients may send more than an
 // endpoint reads. An empty body is a 400 too: every caller needs one. The
-// body must say Content-Type: application/json (415 otherwise, SPEC §4):
+// body must say Content-Type: application/json (415 otherwise, docs/API.md §Conventions):
 // a browser can post text/plain across sites without asking, and
 // JSON-looking text/plain is how a forged form would reach a JSON
 // endpoint.

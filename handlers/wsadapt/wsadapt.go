@@ -7,7 +7,7 @@
 // websocket.Accept writes before hijacking is never sent: the adaptor only
 // writes a response when the handler returns without hijacking. Handler wraps
 // the writer so that Hijack first writes the 101 status line and headers onto
-// the hijacked connection itself (SPEC §1).
+// the hijacked connection itself (docs/ARCHITECTURE.md §Stack).
 package wsadapt
 
 import (

@@ -17,7 +17,7 @@ import (
 // DefaultOpTimeout bounds each command a request sends when
 // Options.OpTimeout is 0. A database that stops answering with its
 // connections still open (a hung process, a full disk, a partition that
-// drops packets) is then a 503 within 2 s (SPEC §4): the driver's own
+// drops packets) is then a 503 within 2 s (docs/API.md §Errors): the driver's own
 // per-operation timeout (Open) applies only to contexts without a
 // deadline, and every request's context has one of 30 s.
 const DefaultOpTimeout = 1500 * time.Millisecond

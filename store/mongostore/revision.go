@@ -11,7 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Revision keys: one counter per live count (SPEC §5 events).
+// Revision keys: one counter per live count (docs/LIVE.md §Topics and events).
 func likesRevKey(pin bson.ObjectID) string      { return "pin:" + pin.Hex() }
 func followersRevKey(user bson.ObjectID) string { return "followers:" + user.Hex() }
 

@@ -12,7 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Search (SPEC §3): every pin document carries terms, the distinct words
+// Search (docs/API.md §Search): every pin document carries terms, the distinct words
 // of its title and content as store.Words defines them (lower-cased,
 // NFC). A query matches a pin when each of its terms starts some element
 // of terms. An anchored, case-sensitive regex /^term/ is a range of the

@@ -73,7 +73,7 @@ type Store struct {
 func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error) {
 	copts := options.Client().ApplyURI(uri).
 		SetTimeout(15 * time.Second).
-		// A database that is down is a 503 within 2 s (SPEC §4), not a
+		// A database that is down is a 503 within 2 s (docs/API.md §Errors), not a
 		// wait for the driver's 30 s default.
 		SetServerSelectionTimeout(time.Second).
 		SetConnectTimeout(time.Second).

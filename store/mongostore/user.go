@@ -176,7 +176,7 @@ func (s *Store) countUser(ctx context.Context, id bson.ObjectID) (userCounts, er
 }
 
 // aggregateCount counts the documents of coll matching match with one
-// $match/$group/$sum pipeline (SPEC: counts come from aggregations).
+// $match/$group/$sum pipeline (docs/API.md §Counts: counts come from aggregations).
 func aggregateCount(ctx context.Context, coll *collection, match bson.D) (int64, error) {
 	cur, err := coll.Aggregate(ctx, mongo.Pipeline{
 		{{Key: "$match", Value: match}},

@@ -206,7 +206,7 @@ CREATE TRIGGER notifications_au AFTER UPDATE OF read ON notifications WHEN OLD.r
 	UPDATE users SET unread_count = unread_count + (CASE WHEN NEW.read = 0 THEN 1 ELSE -1 END) WHERE id = NEW.recipient_id;
 END;
 `,
-	// 2: boards (SPEC §3): public or secret groups, saves of any pin into
+	// 2: boards (docs/API.md §Groups, §Saves): public or secret groups, saves of any pin into
 	// one's groups, and a search index of public groups' titles.
 	`
 ALTER TABLE pin_groups ADD COLUMN secret INTEGER NOT NULL DEFAULT 0;

@@ -25,7 +25,7 @@ type conformanceTest struct {
 	run  func(t *testing.T, s *suite)
 }
 
-// topics groups the rules as SPEC §3 lists them; each file
+// topics groups the rules as docs/API.md lists them; each file
 // conformance_<topic>.go holds one list.
 var topics = []struct {
 	name  string

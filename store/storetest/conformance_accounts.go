@@ -9,7 +9,7 @@ import (
 )
 
 // accountTests: deleting an account removes everything of the user and
-// leaves every count shown elsewhere right (SPEC §3 Deletion cascades).
+// leaves every count shown elsewhere right (docs/API.md §Deletion).
 var accountTests = []conformanceTest{
 	{"delete account cascades", testDeleteAccount},
 	{"store lifecycle", testLifecycle},

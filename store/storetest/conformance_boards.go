@@ -11,7 +11,7 @@ import (
 )
 
 // boardTests: saves, public groups on profiles and their previews, and
-// the searches of groups and people (SPEC §3 Pin group, Save, Search).
+// the searches of groups and people (docs/API.md §Groups, §Saves, §Search).
 var boardTests = []conformanceTest{
 	{"save rules", testSaveRules},
 	{"group lists posted and saved pins", testGroupAdditions},

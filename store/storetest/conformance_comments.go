@@ -10,7 +10,7 @@ import (
 )
 
 // commentTests: comments are 1–2000 characters, listed oldest first, and
-// deleted only by their author (SPEC §3 Comment).
+// deleted only by their author (docs/API.md §Comments).
 var commentTests = []conformanceTest{
 	{"create validation and count", testCreateComment},
 	{"oldest first pages", testCommentPages},

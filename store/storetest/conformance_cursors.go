@@ -11,7 +11,7 @@ import (
 
 // cursorTests: lists are cursor-paginated (default 24, max 100), with no
 // gap or duplicate, and a cursor is accepted only by the list that issued
-// it, untouched, on a store holding the same key (SPEC §3, store/cursor.go).
+// it, untouched, on a store holding the same key (docs/API.md §Lists, store/cursor.go).
 var cursorTests = []conformanceTest{
 	{"all pages, no gap or duplicate", testPinPages},
 	{"malformed cursors", testMalformedCursors},

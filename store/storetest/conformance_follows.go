@@ -11,7 +11,7 @@ import (
 )
 
 // followTests: a user follows another, never oneself, never twice; the
-// counts and lists agree (SPEC §3 Follow).
+// counts and lists agree (docs/API.md §Follows).
 var followTests = []conformanceTest{
 	{"follow is idempotent and never self", testFollowIdempotent},
 	{"unfollow is idempotent", testUnfollowIdempotent},

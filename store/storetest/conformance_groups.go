@@ -10,7 +10,7 @@ import (
 )
 
 // groupTests: pin groups are owned, validated, counted, and deleted with
-// their pins (SPEC §3 Pin group, Deletion cascades).
+// their pins (docs/API.md §Groups, §Deletion).
 var groupTests = []conformanceTest{
 	{"validation", testGroupValidation},
 	{"public and secret", testGroupVisibility},

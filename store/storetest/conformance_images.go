@@ -9,7 +9,7 @@ import (
 )
 
 // imageTests: image files are stored whole under their name, once, and
-// read back as they were (SPEC §3 Images; the checks on uploads are the
+// read back as they were (docs/API.md §Images; the checks on uploads are the
 // media package's).
 var imageTests = []conformanceTest{
 	{"round trip", testImageRoundTrip},

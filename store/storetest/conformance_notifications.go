@@ -10,7 +10,7 @@ import (
 
 // notificationTests: notifications are persisted per recipient, never for
 // the actor, listed newest first with an unread count, and marked read
-// all at once (SPEC §3 Notification).
+// all at once (docs/API.md §Notifications).
 var notificationTests = []conformanceTest{
 	{"notify a batch", testNotifyBatch},
 	{"notify followers", testNotifyFollowers},

@@ -11,8 +11,8 @@ import (
 )
 
 // pinTests: pins are validated, edited and deleted by their author only,
-// and deleting one removes everything hanging from it (SPEC §3 Pin,
-// Deletion cascades); the feed shows followees' pins.
+// and deleting one removes everything hanging from it (docs/API.md §Pins,
+// §Deletion); the feed shows followees' pins.
 var pinTests = []conformanceTest{
 	{"create validation", testCreatePinValidation},
 	{"update", testUpdatePin},

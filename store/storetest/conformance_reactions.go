@@ -11,8 +11,8 @@ import (
 )
 
 // reactionTests: likes and bookmarks are toggles on someone else's pin, at
-// most one each per user and pin, counted exactly under concurrency (SPEC
-// §3 Like / bookmark, Counts).
+// most one each per user and pin, counted exactly under concurrency (docs/API.md
+// §Likes and bookmarks, §Counts).
 var reactionTests = []conformanceTest{
 	{"toggle rules", testToggleRules},
 	{"concurrent toggles count exactly", testConcurrentToggles},

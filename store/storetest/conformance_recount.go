@@ -10,7 +10,7 @@ import (
 )
 
 // Recounts through the API: a count a store shows must equal the number
-// of items its own lists hold (SPEC §3 "Counts"), whatever caches or
+// of items its own lists hold (docs/API.md §Counts), whatever caches or
 // counters it keeps.
 
 // followerIDs lists every follower of id, newest follow first.

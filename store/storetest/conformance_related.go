@@ -9,7 +9,7 @@ import (
 	"mypinterest/store"
 )
 
-// relatedTests: the pins under a pin (SPEC §3 Related pins).
+// relatedTests: the pins under a pin (docs/API.md §Related pins).
 var relatedTests = []conformanceTest{
 	{"groups first, then title words", testRelatedPins},
 }

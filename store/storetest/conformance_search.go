@@ -12,7 +12,7 @@ import (
 )
 
 // searchTests: each term of q must match the start of a word of a pin's
-// title or content, case-insensitively, Hangul included (SPEC §3 Search,
+// title or content, case-insensitively, Hangul included (docs/API.md §Search,
 // store/search.go).
 var searchTests = []conformanceTest{
 	{"word prefixes", testSearchWordPrefixes},

@@ -10,7 +10,7 @@ import (
 )
 
 // transferTests: a store copied record by record into a fresh one serves
-// the same data, ids and times kept (SPEC §2 Outgrowing one machine).
+// the same data, ids and times kept (docs/OPERATIONS.md §Moving house).
 var transferTests = []conformanceTest{
 	{"copy into a fresh store", testTransferCopy},
 }

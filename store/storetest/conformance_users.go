@@ -12,7 +12,7 @@ import (
 	"mypinterest/store"
 )
 
-// userTests: sign-up, log-in, profile message and avatar (SPEC §3 User).
+// userTests: sign-up, log-in, profile message and avatar (docs/API.md §Accounts).
 var userTests = []conformanceTest{
 	{"sign-up validation", testSignUpValidation},
 	{"sign-up reports every field", testSignUpEveryField},

@@ -1,7 +1,7 @@
 // The WebSocket client: one connection to /ws on this origin, subscribed
 // to the page's topics. A frame may hold several JSON messages, one per
 // line. When the connection drops it reconnects with growing, jittered
-// delays and resumes every topic where it left off (SPEC §5 Recovery): it
+// delays and resumes every topic where it left off (docs/LIVE.md §Recovery): it
 // remembers each topic's last offset and epoch and subscribes with
 // "since", and the server sends what was missed before any live event.
 // Only when the server cannot recover a topic (recovered:false: too old,
