@@ -14,18 +14,11 @@ import (
 // handleProfilePage shows a user with counts, follow button, public
 // groups and pins.
 func (w *web) handleProfilePage(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	v, err := w.newView(c)
+	v, id, err := w.profileView(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.UserContext()
-	if v.Profile, err = w.store.FindProfile(ctx, id, viewer(c)); err != nil {
-		return err
-	}
 	pins, next, err := w.store.FindPins(ctx, store.PinQuery{AuthorID: id}, viewer(c), cursorPage(c))
 	if err != nil {
 		return err
@@ -165,18 +158,11 @@ func (w *web) handleFollowingPage(c *fiber.Ctx) error {
 // loads it (one query of cards, whatever their number), heading is the
 // catalog key of the title, which names the user.
 func (w *web) peoplePage(c *fiber.Ctx, find func(context.Context, bson.ObjectID, store.Page) ([]store.Card, *string, error), heading, suffix string) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	v, err := w.newView(c)
+	v, id, err := w.profileView(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.UserContext()
-	if v.Profile, err = w.store.FindProfile(ctx, id, viewer(c)); err != nil {
-		return err
-	}
 	people, next, err := find(ctx, id, cursorPage(c))
 	if err != nil {
 		return err
@@ -186,4 +172,22 @@ func (w *web) peoplePage(c *fiber.Ctx, find func(context.Context, bson.ObjectID,
 		v.MoreURL = "/users/" + id.Hex() + suffix + "?" + url.Values{"cursor": {*next}}.Encode()
 	}
 	return w.render(c, http.StatusOK, "people", v)
+}
+
+// profileView starts the view of a page about the user named by :id (the
+// profile and its people pages): that user's profile as the viewer sees
+// it.
+func (w *web) profileView(c *fiber.Ctx) (*view, bson.ObjectID, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, id, err
+	}
+	v, err := w.newView(c)
+	if err != nil {
+		return nil, id, err
+	}
+	if v.Profile, err = w.store.FindProfile(c.UserContext(), id, viewer(c)); err != nil {
+		return nil, id, err
+	}
+	return v, id, nil
 }
