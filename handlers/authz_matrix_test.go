@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAuthorizationMatrix is generated from the route table: every route
@@ -146,6 +147,12 @@ func newAuthzFixture(e *testEnv) *authzFixture {
 		body: map[string]string{"content": "my comment"}}).json(e.t)["id"].(string)
 	// A notification for the owner, so that marking read changes something.
 	e.must(http.StatusOK, req{method: "PUT", path: "/api/v1/users/" + f.owner.id + "/follow", token: e.signup().token})
+	// It is written after the response: wait for it, or the snapshot
+	// taken before a request would race it.
+	eventually(e.t, 5*time.Second, "the follow notification", func() bool {
+		r := e.do(req{method: "GET", path: "/api/v1/notifications", token: f.owner.token})
+		return r.status == http.StatusOK && strings.Contains(string(r.body), `"kind":"follow"`)
+	})
 	parts := strings.Split(f.owner.token, ".")
 	sig := []byte(parts[2])
 	sig[len(sig)/2] ^= 1

@@ -183,7 +183,7 @@ func (s *server) handleGroupPins(c *fiber.Ctx) error {
 // handleUserGroups lists a user's public groups (all of them for the user
 // themselves), newest first.
 func (s *server) handleUserGroups(c *fiber.Ctx) error {
-	id, err := s.existingUser(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}

@@ -133,8 +133,9 @@ func (s *server) listCards(c *fiber.Ctx, find func(ctx context.Context, id bson.
 	return c.JSON(newList(cards, next, cardView))
 }
 
+// handleUserPins lists a user's pins; an unknown user is the store's 404.
 func (s *server) handleUserPins(c *fiber.Ctx) error {
-	id, err := s.existingUser(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -147,22 +148,6 @@ func (s *server) handleUserPins(c *fiber.Ctx) error {
 		return err
 	}
 	return s.sendPinList(c, pins, next)
-}
-
-// existingUser parses the :id of a user route and checks the user exists
-// (a cached lookup). Only for the lists whose store call answers an
-// unknown user with an empty list (FindPins, FindUserGroups: the
-// conformance suite holds them to it); the follow lists' store calls
-// answer 404 themselves.
-func (s *server) existingUser(c *fiber.Ctx) (bson.ObjectID, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return id, err
-	}
-	if _, err := s.store.FindUserByID(c.UserContext(), id); err != nil {
-		return id, err
-	}
-	return id, nil
 }
 
 func (s *server) handleBookmarks(c *fiber.Ctx) error {

@@ -81,7 +81,8 @@ type Boards interface {
 	// pin is returned so that the caller can notify its author.
 	SetSave(ctx context.Context, pin, group, user bson.ObjectID, on bool) (SaveResult, error)
 	// FindUserGroups lists owner's groups newest first: the public ones,
-	// or all of them when the viewer is the owner.
+	// or all of them when the viewer is the owner. An unknown owner is
+	// ErrNotFound (CheckListOwner).
 	FindUserGroups(ctx context.Context, owner, viewer bson.ObjectID, p Page) ([]GroupView, *string, error)
 	// SearchGroups lists public groups whose title words start with every
 	// term of q, newest first.
@@ -101,6 +102,8 @@ type Pins interface {
 	FindPin(ctx context.Context, id, viewer bson.ObjectID) (*PinView, error)
 	UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch PinPatch) (*PinView, error)
 	DeletePin(ctx context.Context, id, actor bson.ObjectID) error
+	// FindPins lists pins newest first: all, one author's (an unknown
+	// author is ErrNotFound, CheckListOwner), or a search of either.
 	FindPins(ctx context.Context, q PinQuery, viewer bson.ObjectID, p Page) ([]PinView, *string, error)
 	FindFeed(ctx context.Context, user bson.ObjectID, p Page) ([]PinView, *string, error)
 }

@@ -16,6 +16,17 @@ var pinOrder = bson.D{{Key: "_id", Value: -1}}
 // search.go) or by one author. The anonymous first page is served from
 // the cache when warm: the grid is the busiest read by far.
 func (s *Store) FindPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
+	pins, next, err := s.findPins(ctx, q, viewer, p)
+	if err == nil {
+		err = store.CheckListOwner(ctx, len(pins), p, q.AuthorID, s.FindUserByID)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return pins, next, nil
+}
+
+func (s *Store) findPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	query := strings.TrimSpace(q.Query)
 	// The scope names the list: the grid, a profile, and each search of
 	// either are lists of their own.

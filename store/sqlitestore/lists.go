@@ -36,6 +36,17 @@ func (s *Store) pinPage(ctx context.Context, sc store.ListScope, viewer bson.Obj
 // matching a search (store.SearchTerms: every term starts a word of the
 // title or content).
 func (s *Store) FindPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
+	pins, next, err := s.findPins(ctx, q, viewer, p)
+	if err == nil {
+		err = store.CheckListOwner(ctx, len(pins), p, q.AuthorID, s.FindUserByID)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return pins, next, nil
+}
+
+func (s *Store) findPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	query := strings.TrimSpace(q.Query)
 	scope := "pins"
 	if !q.AuthorID.IsZero() {

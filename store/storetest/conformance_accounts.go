@@ -113,7 +113,10 @@ func wantNothingOf(t *testing.T, st store.Store, w world) {
 		t.Fatalf("groups of the deleted user = %v, %v", groups, err)
 	}
 	wantPinGone(t, st, w.pinV, w.others()...)
-	wantIDs(t, "pins of the deleted user", authorPinIDs(t, st, v), nil)
+	_, _, err = st.FindPins(ctx, store.PinQuery{AuthorID: v}, w.a.ID, store.Page{})
+	wantCode(t, err, store.ENotFound)
+	_, _, err = st.FindUserGroups(ctx, v, w.a.ID, store.Page{})
+	wantCode(t, err, store.ENotFound)
 	if np, err := st.FindNotifications(ctx, v, store.Page{}); store.ErrorCode(err) != store.ENotFound && (err != nil || len(np.Items) != 0) {
 		t.Fatalf("notifications of the deleted user = %v, %v", np.Items, err)
 	}

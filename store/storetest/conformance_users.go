@@ -300,4 +300,21 @@ func testUnknownUsers(t *testing.T, s *suite) {
 	if cards, err := st.FindCards(ctx, nil); err != nil || len(cards) != 0 {
 		t.Fatalf("no ids: %v, %v", cards, err)
 	}
+	// A list about a user: an unknown user is not found, a known one
+	// with nothing in it is an empty list (searched or not).
+	stranger := bson.NewObjectID()
+	for _, q := range []store.PinQuery{{AuthorID: stranger}, {AuthorID: stranger, Query: "sunset"}} {
+		_, _, err = st.FindPins(ctx, q, u.ID, store.Page{})
+		wantCode(t, err, store.ENotFound)
+	}
+	_, _, err = st.FindUserGroups(ctx, stranger, u.ID, store.Page{})
+	wantCode(t, err, store.ENotFound)
+	for _, q := range []store.PinQuery{{AuthorID: u.ID}, {AuthorID: u.ID, Query: "sunset"}} {
+		if pins, _, err := st.FindPins(ctx, q, stranger, store.Page{}); err != nil || len(pins) != 0 {
+			t.Fatalf("pins of a user with none (%+v): %v, %v", q, pins, err)
+		}
+	}
+	if groups, _, err := st.FindUserGroups(ctx, u.ID, stranger, store.Page{}); err != nil || len(groups) != 0 {
+		t.Fatalf("groups of a user with none: %v, %v", groups, err)
+	}
 }
