@@ -17,7 +17,8 @@ func (s *server) handleRelatedPins(c *fiber.Ctx) error {
 }
 
 // listPinsOf answers a page of the pin list find gives for the :id of the
-// path (a pin's related pins, a group's pins), as the viewer sees it.
+// path (a pin's related pins, a group's pins, a user's pins), as the viewer
+// sees it.
 func (s *server) listPinsOf(c *fiber.Ctx, find func(ctx context.Context, id, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error)) error {
 	id, err := idParam(c, "id")
 	if err != nil {

@@ -135,19 +135,9 @@ func (s *server) listCards(c *fiber.Ctx, find func(ctx context.Context, id bson.
 
 // handleUserPins lists a user's pins; an unknown user is the store's 404.
 func (s *server) handleUserPins(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	pins, next, err := s.store.FindPins(c.UserContext(), store.PinQuery{AuthorID: id}, viewer(c), p)
-	if err != nil {
-		return err
-	}
-	return s.sendPinList(c, pins, next)
+	return s.listPinsOf(c, func(ctx context.Context, id, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
+		return s.store.FindPins(ctx, store.PinQuery{AuthorID: id}, viewer, p)
+	})
 }
 
 func (s *server) handleBookmarks(c *fiber.Ctx) error {

@@ -2,6 +2,11 @@ package store
 
 import "go.mongodb.org/mongo-driver/v2/bson"
 
+// RelatedGroups bounds, in every store, the groups whose pins are a pin's
+// neighbours: its own and the groups it was saved into, of which a popular
+// pin may have thousands.
+const RelatedGroups = 20
+
 // RelatedPage is one decoded page of a pin's related pins (docs/API.md §Related pins), a
 // list in two parts, each newest first: the pins sharing a group with the
 // pin, then those sharing a word of its title. A cursor is scoped to the

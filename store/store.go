@@ -82,7 +82,7 @@ type Boards interface {
 	SetSave(ctx context.Context, pin, group, user bson.ObjectID, on bool) (SaveResult, error)
 	// FindUserGroups lists owner's groups newest first: the public ones,
 	// or all of them when the viewer is the owner. An unknown owner is
-	// ErrNotFound (CheckListOwner).
+	// ErrNotFound (ListAbout).
 	FindUserGroups(ctx context.Context, owner, viewer bson.ObjectID, p Page) ([]GroupView, *string, error)
 	// SearchGroups lists public groups whose title words start with every
 	// term of q, newest first.
@@ -103,7 +103,7 @@ type Pins interface {
 	UpdatePin(ctx context.Context, id, actor bson.ObjectID, patch PinPatch) (*PinView, error)
 	DeletePin(ctx context.Context, id, actor bson.ObjectID) error
 	// FindPins lists pins newest first: all, one author's (an unknown
-	// author is ErrNotFound, CheckListOwner), or a search of either.
+	// author is ErrNotFound, ListAbout), or a search of either.
 	FindPins(ctx context.Context, q PinQuery, viewer bson.ObjectID, p Page) ([]PinView, *string, error)
 	FindFeed(ctx context.Context, user bson.ObjectID, p Page) ([]PinView, *string, error)
 }

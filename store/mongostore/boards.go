@@ -351,14 +351,9 @@ func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p s
 // FindUserGroups lists owner's groups newest first (the public ones
 // unless viewer is owner), with pin counts and previews.
 func (s *Store) FindUserGroups(ctx context.Context, owner, viewer bson.ObjectID, p store.Page) ([]store.GroupView, *string, error) {
-	groups, next, err := s.findUserGroups(ctx, owner, viewer, p)
-	if err == nil {
-		err = store.CheckListOwner(ctx, len(groups), p, owner, s.FindUserByID)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return groups, next, nil
+	return store.ListAbout(ctx, owner, p, s.FindUserByID, func() ([]store.GroupView, *string, error) {
+		return s.findUserGroups(ctx, owner, viewer, p)
+	})
 }
 
 func (s *Store) findUserGroups(ctx context.Context, owner, viewer bson.ObjectID, p store.Page) ([]store.GroupView, *string, error) {

@@ -16,14 +16,9 @@ var pinOrder = bson.D{{Key: "_id", Value: -1}}
 // search.go) or by one author. The anonymous first page is served from
 // the cache when warm: the grid is the busiest read by far.
 func (s *Store) FindPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
-	pins, next, err := s.findPins(ctx, q, viewer, p)
-	if err == nil {
-		err = store.CheckListOwner(ctx, len(pins), p, q.AuthorID, s.FindUserByID)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return pins, next, nil
+	return store.ListAbout(ctx, q.AuthorID, p, s.FindUserByID, func() ([]store.PinView, *string, error) {
+		return s.findPins(ctx, q, viewer, p)
+	})
 }
 
 func (s *Store) findPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {

@@ -10,11 +10,6 @@ import (
 	"mypinterest/store"
 )
 
-// relatedGroups bounds the groups whose pins are a pin's neighbours: its
-// own and the groups it was saved into, of which a popular pin may have
-// thousands.
-const relatedGroups = 20
-
 // FindRelatedPins lists pin's neighbours in two parts, each newest first:
 // the pins sharing a public group with it (posted: the index (group_id,
 // _id) over the groups; saved: (group_id, pin_id)), then the pins sharing
@@ -87,10 +82,10 @@ func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID
 }
 
 // relatedGroupIDs returns the public groups pin is in: its own and up to
-// relatedGroups it was saved into.
+// store.RelatedGroups it was saved into.
 func (s *Store) relatedGroupIDs(ctx context.Context, pin store.Pin) ([]bson.ObjectID, error) {
 	cur, err := s.saves.Find(ctx, bson.D{{Key: "pin_id", Value: pin.ID}}, options.Find().
-		SetSort(bson.D{{Key: "group_id", Value: -1}}).SetLimit(relatedGroups).
+		SetSort(bson.D{{Key: "group_id", Value: -1}}).SetLimit(store.RelatedGroups).
 		SetProjection(bson.D{{Key: "group_id", Value: 1}}))
 	if err != nil {
 		return nil, err

@@ -36,14 +36,9 @@ func (s *Store) pinPage(ctx context.Context, sc store.ListScope, viewer bson.Obj
 // matching a search (store.SearchTerms: every term starts a word of the
 // title or content).
 func (s *Store) FindPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
-	pins, next, err := s.findPins(ctx, q, viewer, p)
-	if err == nil {
-		err = store.CheckListOwner(ctx, len(pins), p, q.AuthorID, s.FindUserByID)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return pins, next, nil
+	return store.ListAbout(ctx, q.AuthorID, p, s.FindUserByID, func() ([]store.PinView, *string, error) {
+		return s.findPins(ctx, q, viewer, p)
+	})
 }
 
 func (s *Store) findPins(ctx context.Context, q store.PinQuery, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {

@@ -10,11 +10,6 @@ import (
 	"mypinterest/store"
 )
 
-// relatedGroups bounds the groups whose pins are a pin's neighbours: its
-// own and the groups it was saved into, of which a popular pin may have
-// thousands.
-const relatedGroups = 20
-
 // FindRelatedPins lists pin's neighbours in two parts, each newest first:
 // the pins sharing a public group with it (a k-way merge of two index
 // ranges per group, deduplicated), then the pins sharing a word of its
@@ -40,7 +35,7 @@ func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID
 		groups = append(groups, ownGroup)
 	}
 	saved, err := collectIDsDB(ctx, s.r, `SELECT s.group_id FROM saves s JOIN pin_groups g ON g.id = s.group_id
-		WHERE s.pin_id = ? AND g.secret = 0 ORDER BY s.group_id DESC LIMIT ?`, pinID[:], relatedGroups)
+		WHERE s.pin_id = ? AND g.secret = 0 ORDER BY s.group_id DESC LIMIT ?`, pinID[:], store.RelatedGroups)
 	if err != nil {
 		return nil, nil, err
 	}
