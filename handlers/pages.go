@@ -76,6 +76,9 @@ type web struct {
 	tpl map[string]map[string]*template.Template
 	// pages keeps what signed-out visitors are shown; see pageCache.
 	pages *pageCache
+	// static holds, per language, what the pages written in Go repeat
+	// (see render_html.go); filled at start-up and only read afterwards.
+	static map[string]*langStatic
 }
 
 // parsePages parses every template in every language. A parse error or a
@@ -262,6 +265,12 @@ func (w *web) render(c *fiber.Ctx, status int, page string, v *view) error {
 		if html, ok := w.pages.get(key); ok {
 			return c.Status(status).Send(html)
 		}
+	}
+	if html, ok := w.writePage(page, v); ok {
+		if shared {
+			w.pages.put(key, []byte(html))
+		}
+		return c.Status(status).SendString(html)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
