@@ -266,11 +266,13 @@ func (w *web) render(c *fiber.Ctx, status int, page string, v *view) error {
 			return c.Status(status).Send(html)
 		}
 	}
-	if html, ok := w.writePage(page, v); ok {
+	if hw, ok := w.writePage(page, v); ok {
 		if shared {
-			w.pages.put(key, []byte(html))
+			w.pages.put(key, bytes.Clone(hw.b))
 		}
-		return c.Status(status).SendString(html)
+		c.Status(status).Response().SetBody(hw.b) // a copy: hw goes back to the pool
+		release(hw)
+		return nil
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"strings"
 
 	"mypinterest/internal/bytecache"
 	"mypinterest/store"
@@ -47,18 +46,18 @@ func (f *fragments) funcs(lang string) template.FuncMap {
 
 // cards is the grid cards of ps, written in Go where writeCard can.
 func (f *fragments) cards(lang string, tr translator, ps []store.PinView) (template.HTML, error) {
-	var b strings.Builder
+	w := &htmlw{tr: tr, b: make([]byte, 0, 1200*len(ps))}
 	for i := range ps {
-		if writeCard(&b, tr, &ps[i]) {
+		if writeCard(w, &ps[i]) {
 			continue
 		}
 		html, err := f.card(lang, ps[i])
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(string(html))
+		w.raw(string(html))
 	}
-	return template.HTML(b.String()), nil
+	return template.HTML(w.b), nil
 }
 
 // comment is the "comment" partial of c as v's viewer sees it, cached

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
+	"mypinterest/media"
 	"mypinterest/store"
 )
 
@@ -21,36 +23,27 @@ import (
 
 // htmlw writes one page.
 type htmlw struct {
-	b  strings.Builder
+	b  []byte
 	tr translator
 	ls *langStatic
 	ok bool
 }
 
 // raw writes markup.
-func (w *htmlw) raw(s string) { w.b.WriteString(s) }
+func (w *htmlw) raw(s string) { w.b = append(w.b, s...) }
 
 // text writes s escaped as html/template escapes text and quoted
 // attribute values (not URLs).
-func (w *htmlw) text(s string) { escapeHTML(&w.b, s) }
+func (w *htmlw) text(s string) { w.b = appendEscaped(w.b, s) }
 
 // t writes the text of key, escaped.
-func (w *htmlw) t(key string) { escapeHTML(&w.b, w.tr.T(key)) }
+func (w *htmlw) t(key string) { w.b = appendEscaped(w.b, w.tr.T(key)) }
 
 // num writes n.
-func (w *htmlw) num(n int64) {
-	var buf [20]byte
-	w.b.Write(strconv.AppendInt(buf[:0], n, 10))
-}
+func (w *htmlw) num(n int64) { w.b = strconv.AppendInt(w.b, n, 10) }
 
 // bool writes b as html/template prints a bool.
-func (w *htmlw) bool(b bool) {
-	if b {
-		w.raw("true")
-	} else {
-		w.raw("false")
-	}
-}
+func (w *htmlw) bool(b bool) { w.b = strconv.AppendBool(w.b, b) }
 
 // url writes u where a src or href begins: printed unchanged when it is a
 // plain path (see plainURL), else the page goes to the template.
@@ -58,7 +51,7 @@ func (w *htmlw) url(u string) {
 	if !plainURL(u) {
 		w.ok = false
 	}
-	w.b.WriteString(u)
+	w.raw(u)
 }
 
 // linkURL writes an href that may carry a query (a "More" link): kept as
@@ -71,7 +64,7 @@ func (w *htmlw) linkURL(u string) {
 			w.ok = false // ':' too: the template would check the scheme
 		}
 	}
-	escapeHTML(&w.b, u)
+	w.text(u)
 }
 
 // query writes s inside a URL's query as html/template's URL escaper
@@ -82,12 +75,10 @@ func (w *htmlw) query(s string) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			w.b.WriteByte(c)
+			w.b = append(w.b, c)
 			continue
 		}
-		w.b.WriteByte('%')
-		w.b.WriteByte(hex[c>>4])
-		w.b.WriteByte(hex[c&15])
+		w.b = append(w.b, '%', hex[c>>4], hex[c&15])
 	}
 }
 
@@ -115,17 +106,17 @@ func newLangStatic(f *fragments, lang string) (*langStatic, error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var b strings.Builder
-	b.WriteString(`<template id="i18n">`)
+	w := &htmlw{tr: tr, ls: ls, ok: true}
+	w.raw(`<template id="i18n">`)
 	for _, k := range keys {
-		b.WriteString(`<data value="`)
-		escapeHTML(&b, k)
-		b.WriteString(`">`)
-		escapeHTML(&b, texts[k])
-		b.WriteString(`</data>`)
+		w.raw(`<data value="`)
+		w.text(k)
+		w.raw(`">`)
+		w.text(texts[k])
+		w.raw(`</data>`)
 	}
-	b.WriteString(`</template>`)
-	ls.i18n = b.String()
+	w.raw(`</template>`)
+	ls.i18n = string(w.b)
 
 	card, err := f.cardTemplate(lang, tr)
 	if err != nil {
@@ -138,9 +129,9 @@ func newLangStatic(f *fragments, lang string) (*langStatic, error) {
 	ls.cardTemplate = string(html)
 
 	others := slotComment(slotAuthor.ID)
-	w := &htmlw{tr: tr, ls: ls, ok: true}
+	w = &htmlw{tr: tr, ls: ls, ok: true}
 	writeComment(w, &others, &view{Lang: lang})
-	ls.commentTemplate = slottedHTML("comment-template", w.b.String(), commentSlots(tr, others))
+	ls.commentTemplate = slottedHTML("comment-template", string(w.b), commentSlots(tr, others))
 
 	attr := template.Must(template.New("").Parse(`<b data-on="{{.On}}" data-off="{{.Off}}">`))
 	var ab strings.Builder
@@ -156,15 +147,9 @@ func newLangStatic(f *fragments, lang string) (*langStatic, error) {
 // slottedHTML is the "slotted" partial written in Go.
 func slottedHTML(id, html string, slots map[string]string) string {
 	s := newSlotted(id, template.HTML(html), slots)
-	var b strings.Builder
-	b.WriteString(`<template id="`)
-	escapeHTML(&b, s.ID)
-	b.WriteString(`" data-slots="`)
-	escapeHTML(&b, s.Slots)
-	b.WriteString(`">`)
-	b.WriteString(string(s.HTML))
-	b.WriteString(`</template>`)
-	return b.String()
+	b := append([]byte(`<template id="`), s.ID...)
+	b = append(appendEscaped(append(b, `" data-slots="`...), s.Slots), `">`...)
+	return string(append(append(b, s.HTML...), `</template>`...))
 }
 
 // goPage is a page written in Go: its "title" and "content" blocks.
@@ -181,21 +166,34 @@ var goPages = map[string]goPage{
 	"pinlist": {pinlistTitle, pinlistContent},
 }
 
+// pageBufs are the buffers pages are written into, kept between requests:
+// a page is tens of kilobytes, which would otherwise be garbage each time.
+var pageBufs = sync.Pool{New: func() any { return new(htmlw) }}
+
 // writePage writes page with v in Go; ok is false when the page is not
-// written in Go or a value needs the template.
-func (w *web) writePage(page string, v *view) (string, bool) {
+// written in Go or a value needs the template. The caller copies out
+// w.b, then hands w back to release.
+func (w *web) writePage(page string, v *view) (hw *htmlw, ok bool) {
 	gp, found := goPages[page]
 	ls := w.static[v.Lang]
 	if !found || ls == nil {
-		return "", false
+		return nil, false
 	}
-	hw := &htmlw{tr: newTranslator(v.Lang), ls: ls, ok: true}
-	hw.b.Grow(16 << 10)
+	hw = pageBufs.Get().(*htmlw)
+	*hw = htmlw{b: hw.b[:0], tr: newTranslator(v.Lang), ls: ls, ok: true}
 	writeLayout(hw, v, gp)
 	if !hw.ok {
-		return "", false
+		release(hw)
+		return nil, false
 	}
-	return hw.b.String(), true
+	return hw, true
+}
+
+// release puts a page's buffer back, unless it is unusually big.
+func release(hw *htmlw) {
+	if cap(hw.b) <= 1<<20 {
+		pageBufs.Put(hw)
+	}
 }
 
 // writeLayout is the "layout" template.
@@ -259,7 +257,7 @@ func writeLayout(w *htmlw, v *view, gp goPage) {
 		w.raw("</li>\n      <li><a href=\"/users/")
 		w.raw(v.Me.ID.Hex())
 		w.raw("\" class=\"me\"><img class=\"avatar sm\" src=\"")
-		w.url(avatarURL(v.Me.Avatar))
+		w.avatar(v.Me.Avatar)
 		w.raw("\" alt=\"\" width=\"28\" height=\"28\"> ")
 		w.text(v.Me.Nickname)
 		w.raw("</a></li>\n      <li><form method=\"post\" action=\"/logout\">")
@@ -357,8 +355,9 @@ func writeGrid(w *htmlw, v *view) {
 		w.raw(`"`)
 	}
 	w.raw(">\n")
+	w.b = slices.Grow(w.b, 1200*len(v.Pins))
 	for i := range v.Pins {
-		if !writeCard(&w.b, w.tr, &v.Pins[i]) {
+		if !writeCard(w, &v.Pins[i]) {
 			w.ok = false
 			return
 		}
@@ -388,13 +387,13 @@ func writeBoard(w *htmlw, g *store.GroupView) {
 	w.raw("\">\n    ")
 	if !g.Image.IsZero() {
 		w.raw(`<img class="board-cover" src="`)
-		w.url(thumbURL(g.Image))
+		w.image(g.Image, media.ThumbWidth)
 		w.raw("\" alt=\"\" width=\"236\" height=\"160\" loading=\"lazy\">\n    ")
 	} else {
 		w.raw(`<span class="collage" aria-hidden="true">`)
 		for _, p := range g.Previews {
 			w.raw(`<img src="`)
-			w.url(thumbURL(p))
+			w.image(p, media.ThumbWidth)
 			w.raw(`" alt="" loading="lazy">`)
 		}
 		w.raw(`</span>`)
@@ -468,7 +467,7 @@ func writeComment(w *htmlw, c *store.CommentView, v *view) {
 	w.raw("\">\n  <a class=\"who\" href=\"/users/")
 	w.raw(author)
 	w.raw(`"><img class="avatar xs" src="`)
-	w.url(avatarURL(c.Author.Avatar))
+	w.avatar(c.Author.Avatar)
 	w.raw(`" alt="" width="24" height="24"> <strong>`)
 	w.text(c.Author.Nickname)
 	w.raw("</strong></a>\n  <p>")

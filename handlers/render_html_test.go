@@ -176,11 +176,13 @@ func TestGoPagesMatchTemplates(t *testing.T) {
 					v := base(lang, u)
 					vr.fill(v)
 					want := templatePage(t, w, page, v)
-					got, ok := w.writePage(page, v)
+					hw, ok := w.writePage(page, v)
 					if !ok {
 						t.Errorf("%s/%s/%s signed in %v: not written in Go", page, vr.name, lang, u != nil)
 						continue
 					}
+					got := string(hw.b)
+					release(hw)
 					if got != want {
 						t.Errorf("%s/%s/%s signed in %v: %s", page, vr.name, lang, u != nil, firstDiff(got, want))
 					}

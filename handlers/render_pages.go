@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"slices"
+
+	"mypinterest/media"
 )
 
 // The "title" and "content" blocks of the pages written in Go (see
@@ -93,7 +95,7 @@ func profileContent(w *htmlw, v *view) {
 	w.raw("\n<header class=\"profile\" data-profile=\"")
 	w.raw(id)
 	w.raw("\">\n  <img class=\"avatar lg\" src=\"")
-	w.url(avatarURL(u.Avatar))
+	w.avatar(u.Avatar)
 	w.raw(`" alt="`)
 	w.text(w.tr.Tf("profile.avataralt", u.Nickname))
 	w.raw("\" width=\"96\" height=\"96\">\n  <div>\n    <h1>")
@@ -155,17 +157,16 @@ func pinTitle(w *htmlw, v *view) { w.text(v.Pin.Title) }
 func pinContent(w *htmlw, v *view) {
 	p := v.Pin
 	id, author := p.ID.Hex(), p.Author.ID.Hex()
-	thumb, detail := thumbURL(p.Image), detailURL(p.Image)
 	w.raw("\n<article class=\"detail\" data-pin-detail=\"")
 	w.raw(id)
 	w.raw(`" data-author="`)
 	w.raw(author)
 	w.raw("\">\n  <div class=\"detail-img\">\n    <img src=\"")
-	w.url(detail)
+	w.image(p.Image, media.DetailWidth)
 	w.raw(`" srcset="`)
-	w.url(thumb)
+	w.image(p.Image, media.ThumbWidth)
 	w.raw(` 236w, `)
-	w.url(detail)
+	w.image(p.Image, media.DetailWidth)
 	w.raw(` 736w" sizes="(max-width: 800px) 100vw, 736px" width="`)
 	w.num(int64(p.Image.Width))
 	w.raw(`" height="`)
@@ -199,7 +200,7 @@ func pinContent(w *htmlw, v *view) {
 	w.raw("\">\n      <a href=\"/users/")
 	w.raw(author)
 	w.raw(`" class="who"><img class="avatar" src="`)
-	w.url(avatarURL(p.Author.Avatar))
+	w.avatar(p.Author.Avatar)
 	w.raw(`" alt="" width="48" height="48"> <strong>`)
 	w.text(p.Author.Nickname)
 	w.raw("</strong></a>\n      <a class=\"muted\" href=\"/users/")
@@ -334,7 +335,7 @@ func pinContent(w *htmlw, v *view) {
 		if !cw.ok {
 			w.ok = false
 		}
-		w.raw(slottedHTML("comment-template-mine", cw.b.String(), commentSlots(w.tr, mine)))
+		w.raw(slottedHTML("comment-template-mine", string(cw.b), commentSlots(w.tr, mine)))
 	}
 	w.raw("\n")
 }
