@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -129,6 +130,9 @@ func dict(kv ...any) (map[string]any, error) {
 	return m, nil
 }
 
+// staticPrefix is the versioned prefix of the static assets, made once.
+var staticPrefix = sync.OnceValue(func() string { return "/static/v/" + public.Version() })
+
 // newView fills what every page shows: language, the signed-in user and
 // their unread count (for the badge), the CSRF token for the forms and
 // the flash message left by the previous request.
@@ -138,7 +142,7 @@ func (w *web) newView(c *fiber.Ctx) (*view, error) {
 		Me:     auth(c).user,
 		CSRF:   csrfToken(c),
 		Path:   string(c.Request().URI().RequestURI()),
-		Static: "/static/v/" + public.Version(),
+		Static: staticPrefix(),
 		Query:  strings.TrimSpace(c.Query("q")),
 		Form:   map[string]string{},
 		Errors: map[string]string{},
@@ -340,7 +344,7 @@ func (w *web) renderError(c *fiber.Ctx, status int, _ *store.Error) error {
 	v, err := w.newView(c)
 	if err != nil {
 		// The database is what failed: show the page without the badge.
-		v = &view{Lang: langOf(c), Me: auth(c).user, CSRF: csrfToken(c), Static: "/static/v/" + public.Version()}
+		v = &view{Lang: langOf(c), Me: auth(c).user, CSRF: csrfToken(c), Static: staticPrefix()}
 	}
 	key := fmt.Sprintf("error.%d", status)
 	if _, ok := catalog[languages[0]][key]; !ok {
