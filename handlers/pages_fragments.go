@@ -13,8 +13,11 @@ import (
 // comment — once per content and language, and reuses the HTML. A pin with
 // 60 comments would otherwise spend most of each request in html/template's
 // reflection. Grid cards are written in Go (pages_card.go), which costs
-// less than a lookup; only the rare card that needs the template is cached. A key holds everything a fragment shows, so
-// a changed pin or author gets a new key and nothing needs invalidating.
+// less than a lookup; only the rare card that needs the template is
+// cached. The pages written in Go (render_html.go) write their comments
+// too; the cache serves the pages still executed by their templates. A
+// key holds everything a fragment shows, so a changed pin or author gets
+// a new key and nothing needs invalidating.
 type fragments struct {
 	// tpl is set once after parsing and only read afterwards.
 	tpl map[string]map[string]*template.Template
