@@ -11,7 +11,7 @@ import (
 	"mypinterest/store"
 )
 
-// The busiest pages (the grid, a pin, a profile, one's groups) are written
+// The busiest pages (the grid, a pin, a profile, groups, pin lists) are written
 // in Go rather than by html/template, whose reflection — a reflect call
 // per action, one per escaper and per function — was half of their CPU.
 // The templates stay the reference: TestGoPagesMatchTemplates holds every
@@ -164,6 +164,7 @@ var goPages = map[string]goPage{
 	"profile": {profileTitle, profileContent},
 	"groups":  {groupsTitle, groupsContent},
 	"pinlist": {pinlistTitle, pinlistContent},
+	"group":   {groupTitle, groupContent},
 }
 
 // pageBufs are the buffers pages are written into, kept between requests:

@@ -114,6 +114,26 @@ func TestGoPagesMatchTemplates(t *testing.T) {
 			}},
 			{"nointro", func(v *view) { v.setPins(nil, nil, "/api/v1/me/bookmarks"); v.Heading = odd }},
 		},
+		"group": {
+			{"others", func(v *view) {
+				g := groups[0]
+				g.Content, g.OwnerID = odd, other.ID
+				v.Group = &g
+				v.Profile = &store.Profile{Card: other}
+				next := "g1"
+				v.setPins(pins, &next, "/api/v1/groups/x/pins")
+			}},
+			{"own", func(v *view) {
+				g := groups[1]
+				if v.Me != nil {
+					g.OwnerID = v.Me.ID
+					v.Profile = &store.Profile{Card: v.Me.Card()}
+				} else {
+					v.Profile = &store.Profile{Card: store.Card{ID: bson.NewObjectID(), Nickname: odd}}
+				}
+				v.Group = &g
+			}},
+		},
 		"groups": {
 			{"some", func(v *view) { v.Groups = groups }},
 			{"none", func(v *view) {}},

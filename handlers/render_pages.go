@@ -417,3 +417,63 @@ func writeSaver(w *htmlw, v *view) {
 	w.t("save.create")
 	w.raw("</button>\n    </form>\n  </div>\n</details>")
 }
+
+// group.html
+func groupTitle(w *htmlw, v *view) { w.text(v.Group.Title) }
+
+func groupContent(w *htmlw, v *view) {
+	g := v.Group
+	id := g.ID.Hex()
+	w.raw("\n<header class=\"group-head\">\n  ")
+	if !g.Image.IsZero() {
+		w.raw(`<img class="cover" src="`)
+		w.image(g.Image, media.ThumbWidth)
+		w.raw(`" alt="" width="120" height="120">`)
+	}
+	w.raw("\n  <div>\n    <h1>")
+	w.text(g.Title)
+	if g.Secret {
+		w.raw(` <span class="tag">`)
+		w.t("groups.secret")
+		w.raw(`</span>`)
+	}
+	w.raw("</h1>\n    ")
+	if g.Content != "" {
+		w.raw(`<p class="content">`)
+		w.text(g.Content)
+		w.raw(`</p>`)
+	}
+	w.raw("\n    <p class=\"muted\">")
+	w.t("groups.by")
+	w.raw(` <a class="who" href="/users/`)
+	w.raw(v.Profile.ID.Hex())
+	w.raw(`"><img class="avatar xs" src="`)
+	w.avatar(v.Profile.Avatar)
+	w.raw(`" alt="" width="24" height="24"> `)
+	w.text(v.Profile.Nickname)
+	w.raw(`</a> · `)
+	w.text(w.tr.N("groups.pincount", g.PinCount))
+	w.raw("</p>\n    ")
+	if v.Me != nil && v.Me.ID == g.OwnerID {
+		w.raw("<div class=\"buttons\">\n      <a class=\"btn primary\" href=\"/pins/new?group=")
+		w.raw(id)
+		w.raw(`">`)
+		w.t("nav.newpin")
+		w.raw("</a>\n      <a class=\"btn\" href=\"/groups/")
+		w.raw(id)
+		w.raw(`/edit">`)
+		w.t("action.edit")
+		w.raw("</a>\n      <form method=\"post\" action=\"/groups/")
+		w.raw(id)
+		w.raw(`/delete" data-confirm="`)
+		w.t("groups.confirmdelete")
+		w.raw(`">`)
+		writeCSRF(w, v.CSRF)
+		w.raw(`<button class="btn danger" type="submit">`)
+		w.t("action.delete")
+		w.raw("</button></form>\n    </div>")
+	}
+	w.raw("\n  </div>\n</header>\n")
+	writeGrid(w, v)
+	w.raw("\n")
+}
