@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -76,6 +77,9 @@ type web struct {
 	tpl map[string]map[string]*template.Template
 	// pages keeps what signed-out visitors are shown; see pageCache.
 	pages *pageCache
+	// static holds, per language, what the pages written in Go repeat
+	// (see render_html.go); filled at start-up and only read afterwards.
+	static map[string]*langStatic
 }
 
 // parsePages parses every template in every language. A parse error or a
@@ -126,6 +130,9 @@ func dict(kv ...any) (map[string]any, error) {
 	return m, nil
 }
 
+// staticPrefix is the versioned prefix of the static assets, made once.
+var staticPrefix = sync.OnceValue(func() string { return "/static/v/" + public.Version() })
+
 // newView fills what every page shows: language, the signed-in user and
 // their unread count (for the badge), the CSRF token for the forms and
 // the flash message left by the previous request.
@@ -135,7 +142,7 @@ func (w *web) newView(c *fiber.Ctx) (*view, error) {
 		Me:     auth(c).user,
 		CSRF:   csrfToken(c),
 		Path:   string(c.Request().URI().RequestURI()),
-		Static: "/static/v/" + public.Version(),
+		Static: staticPrefix(),
 		Query:  strings.TrimSpace(c.Query("q")),
 		Form:   map[string]string{},
 		Errors: map[string]string{},
@@ -263,6 +270,14 @@ func (w *web) render(c *fiber.Ctx, status int, page string, v *view) error {
 			return c.Status(status).Send(html)
 		}
 	}
+	if hw, ok := w.writePage(page, v); ok {
+		if shared {
+			w.pages.put(key, bytes.Clone(hw.b))
+		}
+		c.Status(status).Response().SetBody(hw.b) // a copy: hw goes back to the pool
+		release(hw)
+		return nil
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("pages: render %s: %w", page, err)
@@ -329,7 +344,7 @@ func (w *web) renderError(c *fiber.Ctx, status int, _ *store.Error) error {
 	v, err := w.newView(c)
 	if err != nil {
 		// The database is what failed: show the page without the badge.
-		v = &view{Lang: langOf(c), Me: auth(c).user, CSRF: csrfToken(c), Static: "/static/v/" + public.Version()}
+		v = &view{Lang: langOf(c), Me: auth(c).user, CSRF: csrfToken(c), Static: staticPrefix()}
 	}
 	key := fmt.Sprintf("error.%d", status)
 	if _, ok := catalog[languages[0]][key]; !ok {

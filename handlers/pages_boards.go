@@ -104,7 +104,7 @@ func (w *web) addBoards(c *fiber.Ctx, v *view, p *store.PinView) error {
 			return err
 		}
 	}
-	related, next, err := b.FindRelatedPins(ctx, p.ID, viewer(c), store.Page{Limit: store.DefaultLimit})
+	related, next, err := b.FindRelatedPins(ctx, p.ID, cardViewer, store.Page{Limit: store.DefaultLimit})
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (w *web) handleRelatedPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pins, next, err := b.FindRelatedPins(c.UserContext(), id, viewer(c), cursorPage(c))
+	pins, next, err := b.FindRelatedPins(c.UserContext(), id, cardViewer, cursorPage(c))
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,8 @@ package handlers
 import (
 	"html/template"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
+	"mypinterest/media"
 	"mypinterest/store"
 )
 
@@ -18,74 +17,111 @@ import (
 // character the template's URL normaliser would change: the caller then
 // executes the template.
 func cardHTML(tr translator, p *store.PinView) (html template.HTML, ok bool) {
-	var b strings.Builder
-	if !writeCard(&b, tr, p) {
+	w := &htmlw{tr: tr, b: make([]byte, 0, 1024)}
+	if !writeCard(w, p) {
 		return "", false
 	}
-	return template.HTML(b.String()), true
+	return template.HTML(w.b), true
 }
 
-// writeCard is cardHTML appending to b; it writes nothing when it
-// returns false.
-func writeCard(b *strings.Builder, tr translator, p *store.PinView) bool {
-	id := p.ID.Hex()
-	thumb, detail, avatar := thumbURL(p.Image), detailURL(p.Image), avatarURL(p.Author.Avatar)
-	if !plainURL(thumb) || !plainURL(detail) || !plainURL(avatar) {
+// writeCard is cardHTML appending to w; it writes nothing when it returns
+// false.
+func writeCard(w *htmlw, p *store.PinView) bool {
+	if p.Image.IsZero() || !plainPath(p.Image.Key) || !p.Author.Avatar.IsZero() && !plainPath(p.Author.Avatar.Key) {
 		return false
 	}
-	save, likes := tr.T("save.save"), tr.T("pin.likes")
-	b.Grow(1024)
-	w := b.WriteString
-	w(`<article class="card" data-pin="`)
-	w(id)
-	w("\">\n  <a class=\"card-img\" href=\"/pins/")
-	w(id)
-	w("\">\n    <img src=\"")
-	w(thumb)
-	w(`" srcset="`)
-	w(thumb)
-	w(` 236w, `)
-	w(detail)
-	w(` 736w" sizes="(max-width: 540px) 46vw, 236px" width="`)
-	w(strconv.Itoa(p.Image.Width))
-	w(`" height="`)
-	w(strconv.Itoa(p.Image.Height))
-	w(`" alt="`)
-	escapeHTML(b, p.Title)
-	w("\" loading=\"lazy\" decoding=\"async\">\n  </a>\n  <a class=\"btn primary card-save\" href=\"/pins/")
-	w(id)
-	w(`#save" data-save-pin="`)
-	w(id)
-	w(`">`)
-	escapeHTML(b, save)
-	w(`<span class="sr-only">: `)
-	escapeHTML(b, p.Title)
-	w("</span></a>\n  <div class=\"card-body\">\n    <a class=\"card-title\" href=\"/pins/")
-	w(id)
-	w(`">`)
-	escapeHTML(b, p.Title)
-	w("</a>\n    <div class=\"card-meta\">\n      <a class=\"who\" href=\"/users/")
-	w(p.Author.ID.Hex())
-	w(`"><img class="avatar xs" src="`)
-	w(avatar)
-	w(`" alt="" width="20" height="20"> `)
-	escapeHTML(b, p.Author.Nickname)
-	w("</a>\n      <span class=\"count\" title=\"")
-	escapeHTML(b, likes)
-	w(`"><span aria-hidden="true">♥</span> <span class="sr-only">`)
-	escapeHTML(b, likes)
-	w(`</span> `)
-	w(strconv.FormatInt(p.Counts.Likes, 10))
-	w("</span>\n    </div>\n  </div>\n</article>")
+	id := p.ID.Hex()
+	w.raw(`<article class="card" data-pin="`)
+	w.raw(id)
+	w.raw("\">\n  <a class=\"card-img\" href=\"/pins/")
+	w.raw(id)
+	w.raw("\">\n    <img src=\"")
+	w.variant(p.Image, media.ThumbWidth)
+	w.raw(`" srcset="`)
+	w.variant(p.Image, media.ThumbWidth)
+	w.raw(` 236w, `)
+	w.variant(p.Image, media.DetailWidth)
+	w.raw(` 736w" sizes="(max-width: 540px) 46vw, 236px" width="`)
+	w.num(int64(p.Image.Width))
+	w.raw(`" height="`)
+	w.num(int64(p.Image.Height))
+	w.raw(`" alt="`)
+	w.text(p.Title)
+	w.raw("\" loading=\"lazy\" decoding=\"async\">\n  </a>\n  <a class=\"btn primary card-save\" href=\"/pins/")
+	w.raw(id)
+	w.raw(`#save" data-save-pin="`)
+	w.raw(id)
+	w.raw(`">`)
+	w.t("save.save")
+	w.raw(`<span class="sr-only">: `)
+	w.text(p.Title)
+	w.raw("</span></a>\n  <div class=\"card-body\">\n    <a class=\"card-title\" href=\"/pins/")
+	w.raw(id)
+	w.raw(`">`)
+	w.text(p.Title)
+	w.raw("</a>\n    <div class=\"card-meta\">\n      <a class=\"who\" href=\"/users/")
+	w.raw(p.Author.ID.Hex())
+	w.raw(`"><img class="avatar xs" src="`)
+	if p.Author.Avatar.IsZero() {
+		w.raw(defaultAvatarURL)
+	} else {
+		w.variant(p.Author.Avatar, media.ThumbWidth)
+	}
+	w.raw(`" alt="" width="20" height="20"> `)
+	w.text(p.Author.Nickname)
+	w.raw("</a>\n      <span class=\"count\" title=\"")
+	likes := w.tr.T("pin.likes")
+	w.text(likes)
+	w.raw(`"><span aria-hidden="true">♥</span> <span class="sr-only">`)
+	w.text(likes)
+	w.raw(`</span> `)
+	w.num(p.Counts.Likes)
+	w.raw("</span>\n    </div>\n  </div>\n</article>")
 	return true
+}
+
+// variant writes the URL of ref's variant width wide, as thumbURL and
+// detailURL make it (media.ThumbName, media.DetailName), without
+// formatting a string.
+func (w *htmlw) variant(ref store.ImageRef, width int) {
+	w.raw("/media/")
+	w.raw(ref.Key)
+	w.raw("/")
+	w.b = strconv.AppendInt(w.b, int64(width), 10)
+	if ref.Alpha {
+		w.raw(".png")
+	} else {
+		w.raw(".jpg")
+	}
+}
+
+// image writes the URL of ref's variant width wide where a src begins:
+// thumbURL or detailURL, or the page goes to the template when the
+// template would change it.
+func (w *htmlw) image(ref store.ImageRef, width int) {
+	if ref.IsZero() || !plainPath(ref.Key) {
+		w.ok = false
+	}
+	w.variant(ref, width)
+}
+
+// avatar writes avatarURL(ref) where a src begins.
+func (w *htmlw) avatar(ref store.ImageRef) {
+	if ref.IsZero() {
+		w.raw(defaultAvatarURL)
+		return
+	}
+	w.image(ref, media.ThumbWidth)
 }
 
 // plainURL reports whether html/template would print u unchanged in a
 // src, href or srcset attribute: a path of letters, digits and / . _ -.
 func plainURL(u string) bool {
-	if !strings.HasPrefix(u, "/") {
-		return false
-	}
+	return len(u) > 0 && u[0] == '/' && plainPath(u)
+}
+
+// plainPath reports whether u is made of letters, digits and / . _ - only.
+func plainPath(u string) bool {
 	for i := 0; i < len(u); i++ {
 		c := u[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '/' || c == '.' || c == '_' || c == '-') {
@@ -95,13 +131,13 @@ func plainURL(u string) bool {
 	return true
 }
 
-// escapeHTML writes s as html/template escapes text and quoted attribute
-// values.
-func escapeHTML(b *strings.Builder, s string) {
+// appendEscaped appends s as html/template escapes text and quoted
+// attribute values.
+func appendEscaped(b []byte, s string) []byte {
 	last := 0
-	for i, r := range s {
+	for i := 0; i < len(s); i++ {
 		var rep string
-		switch r {
+		switch c := s[i]; c {
 		case 0:
 			rep = "\uFFFD"
 		case '"':
@@ -119,9 +155,9 @@ func escapeHTML(b *strings.Builder, s string) {
 		default:
 			continue
 		}
-		b.WriteString(s[last:i])
-		b.WriteString(rep)
-		last = i + utf8.RuneLen(r)
+		b = append(b, s[last:i]...)
+		b = append(b, rep...)
+		last = i + 1
 	}
-	b.WriteString(s[last:])
+	return append(b, s[last:]...)
 }

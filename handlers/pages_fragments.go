@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"strings"
 
 	"mypinterest/internal/bytecache"
 	"mypinterest/store"
@@ -14,8 +13,11 @@ import (
 // comment — once per content and language, and reuses the HTML. A pin with
 // 60 comments would otherwise spend most of each request in html/template's
 // reflection. Grid cards are written in Go (pages_card.go), which costs
-// less than a lookup; only the rare card that needs the template is cached. A key holds everything a fragment shows, so
-// a changed pin or author gets a new key and nothing needs invalidating.
+// less than a lookup; only the rare card that needs the template is
+// cached. The pages written in Go (render_html.go) write their comments
+// too; the cache serves the pages still executed by their templates. A
+// key holds everything a fragment shows, so a changed pin or author gets
+// a new key and nothing needs invalidating.
 type fragments struct {
 	// tpl is set once after parsing and only read afterwards.
 	tpl map[string]map[string]*template.Template
@@ -47,18 +49,18 @@ func (f *fragments) funcs(lang string) template.FuncMap {
 
 // cards is the grid cards of ps, written in Go where writeCard can.
 func (f *fragments) cards(lang string, tr translator, ps []store.PinView) (template.HTML, error) {
-	var b strings.Builder
+	w := &htmlw{tr: tr, b: make([]byte, 0, 1200*len(ps))}
 	for i := range ps {
-		if writeCard(&b, tr, &ps[i]) {
+		if writeCard(w, &ps[i]) {
 			continue
 		}
 		html, err := f.card(lang, ps[i])
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(string(html))
+		w.raw(string(html))
 	}
-	return template.HTML(b.String()), nil
+	return template.HTML(w.b), nil
 }
 
 // comment is the "comment" partial of c as v's viewer sees it, cached

@@ -5,9 +5,18 @@ import (
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"mypinterest/store"
 )
+
+// cardViewer is the viewer the pages ask lists of cards for: nobody. A
+// card shows nothing about its viewer (whether they liked, bookmarked or
+// saved the pin), and which pins FindPins and FindRelatedPins list does
+// not depend on who asks, so the store need not look up the viewer's
+// likes, bookmarks and saves of every pin (three lookups a card). Group
+// pins are not such a list: a secret group is its owner's only.
+var cardViewer bson.ObjectID
 
 // cursorPage is the list page a "More" link or the script asks for.
 func cursorPage(c *fiber.Ctx) store.Page {
@@ -37,7 +46,7 @@ func (w *web) handleHome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pins, next, err := w.store.FindPins(c.UserContext(), store.PinQuery{Query: v.Query}, viewer(c), cursorPage(c))
+	pins, next, err := w.store.FindPins(c.UserContext(), store.PinQuery{Query: v.Query}, cardViewer, cursorPage(c))
 	if err != nil {
 		return err
 	}

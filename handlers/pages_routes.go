@@ -13,11 +13,16 @@ import (
 // never reach a page handler. State changes are POST forms only; the
 // csrfMiddleware installed before all routes checks their token.
 func (s *server) registerPages(app *fiber.App) error {
-	tpl, err := parsePages(newFragments(cacheShare(s.cfg.CacheBytes)))
+	frag := newFragments(cacheShare(s.cfg.CacheBytes))
+	tpl, err := parsePages(frag)
 	if err != nil {
 		return err
 	}
-	w := &web{server: s, tpl: tpl, pages: newPageCache(cacheShare(s.cfg.CacheBytes))}
+	static, err := newStatics(frag)
+	if err != nil {
+		return err
+	}
+	w := &web{server: s, tpl: tpl, pages: newPageCache(cacheShare(s.cfg.CacheBytes)), static: static}
 	s.pageError = w.renderError
 	registerStatic(app)
 

@@ -45,7 +45,7 @@ func (w *web) handleSearchPage(c *fiber.Ctx) error {
 		}
 	default:
 		var pins []store.PinView
-		pins, next, err = w.store.FindPins(ctx, store.PinQuery{Query: v.Query}, viewer(c), cursorPage(c))
+		pins, next, err = w.store.FindPins(ctx, store.PinQuery{Query: v.Query}, cardViewer, cursorPage(c))
 		if err != nil {
 			return err
 		}

@@ -97,9 +97,7 @@ func fillSlots(t *testing.T, s slotted, values map[string]string) string {
 		if !ok {
 			t.Errorf("%s: no value for %s", s.ID, name[text])
 		}
-		var b strings.Builder
-		escapeHTML(&b, v)
-		pairs = append(pairs, text, b.String())
+		pairs = append(pairs, text, string(appendEscaped(nil, v)))
 	}
 	return strings.NewReplacer(pairs...).Replace(string(s.HTML))
 }

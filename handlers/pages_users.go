@@ -19,7 +19,7 @@ func (w *web) handleProfilePage(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	pins, next, err := w.store.FindPins(ctx, store.PinQuery{AuthorID: id}, viewer(c), cursorPage(c))
+	pins, next, err := w.store.FindPins(ctx, store.PinQuery{AuthorID: id}, cardViewer, cursorPage(c))
 	if err != nil {
 		return err
 	}
