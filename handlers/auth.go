@@ -35,14 +35,17 @@ func (s *server) authenticate(c *fiber.Ctx) error {
 	c.Locals(authKey{}, st)
 	// A cookie rides along on cross-site requests too; refuseCrossSite
 	// and the CSRF token have already turned those away.
-	raw := parseBearer(c.Get(fiber.HeaderAuthorization))
-	if raw == "" {
-		raw = c.Cookies(sessionCookie)
-	}
-	if raw == "" {
+	var sess session
+	var err error
+	if raw := parseBearer(c.Get(fiber.HeaderAuthorization)); raw != "" {
+		sess, err = s.tokens.verify(c.UserContext(), raw)
+	} else if c.Cookies(sessionCookie) == "" {
 		return c.Next()
+	} else if claims, ok := signedCookie(c, s.tokens.secret); ok {
+		sess, err = s.tokens.check(c.UserContext(), claims)
+	} else {
+		err = errSignedOut
 	}
-	sess, err := s.tokens.verify(c.UserContext(), raw)
 	if err != nil {
 		st.err = err
 		return c.Next()

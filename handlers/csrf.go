@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/golang-jwt/jwt/v5"
 
 	"mypinterest/store"
 )
@@ -172,17 +171,8 @@ func (g *csrfGuard) binding(c *fiber.Ctx) string {
 // revoked alike: the request's authentication decides what it may do; a
 // binding only has to be unforgeable and differ per session), else "".
 func (g *csrfGuard) sessionBinding(c *fiber.Ctx) string {
-	raw := c.Cookies(sessionCookie)
-	if raw == "" {
-		return ""
-	}
-	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(raw, &claims,
-		func(*jwt.Token) (any, error) { return g.jwtKey, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithoutClaimsValidation(),
-	)
-	if err != nil || claims.ID == "" || claims.Issuer != g.issuer {
+	claims, ok := signedCookie(c, g.jwtKey)
+	if !ok || claims.ID == "" || claims.Issuer != g.issuer {
 		return ""
 	}
 	return "s:" + claims.ID

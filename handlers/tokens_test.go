@@ -3,6 +3,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"golang.org/x/crypto/bcrypt"
 
 	"mypinterest/store"
@@ -125,5 +128,41 @@ func TestSessionsAuthenticateForTheHub(t *testing.T) {
 				t.Errorf("Authenticate = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// The CSRF guard and authenticate both read the session cookie; it is
+// parsed once per request and a forged one is refused by both.
+func TestSessionCookieParsedOncePerRequest(t *testing.T) {
+	tk := &tokens{secret: []byte("k"), issuer: "mypinterest", ttl: time.Hour, revoked: newMemoryRevoker(time.Now), now: time.Now}
+	good, err := tk.issue(bson.NewObjectID().Hex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := (&tokens{secret: []byte("other"), issuer: "mypinterest", ttl: time.Hour, now: time.Now}).issue("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fiber.New()
+	app.Get("/", func(c *fiber.Ctx) error {
+		first, ok1 := signedCookie(c, tk.secret)
+		c.Request().Header.SetCookie(sessionCookie, "changed")
+		second, ok2 := signedCookie(c, tk.secret)
+		if ok1 != ok2 || first.ID != second.ID {
+			return c.SendString("parsed twice")
+		}
+		return c.SendString(fmt.Sprint(ok1))
+	})
+	for cookie, want := range map[string]string{good: "true", forged: "false", "junk": "false"} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: cookie})
+		res, err := app.Test(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		if string(body) != want {
+			t.Errorf("cookie %.12s…: %s, want %s", cookie, body, want)
+		}
 	}
 }
