@@ -174,43 +174,33 @@ func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) 
 }
 
 // FindBookmarkedPins lists the pins user bookmarked, most recently
-// bookmarked first; the cursor runs over the bookmarks.
+// bookmarked first; the cursor runs over the bookmarks. The page of
+// bookmarks and its pins are one query (a bookmark's pin always exists:
+// deleting a pin deletes its bookmarks).
 func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	sc := s.listScope("bookmarks:" + user.Hex())
 	after, limit, err := p.Decode(sc)
 	if err != nil {
 		return nil, nil, err
 	}
-	where, args := `user_id = ?`, []any{user[:]}
-	if !after.IsZero() {
-		where += ` AND id < ?`
-		args = append(args, after[:])
+	below := after[:]
+	if after.IsZero() {
+		below = maxID
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, pin_id FROM bookmarks WHERE `+where+` ORDER BY id DESC LIMIT ?`,
-		append(args, limit+1)...)
+	pins, keys, err := queryKeyedPins(ctx, s.r, user, `SELECT `+pinViewCols+`, b.id
+		FROM (SELECT id, pin_id FROM bookmarks WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?) b
+		JOIN pins p ON p.id = b.pin_id JOIN users u ON u.id = p.author_id
+		ORDER BY b.id DESC`, user[:], below, limit+1)
 	if err != nil {
-		return nil, nil, mapErr(err)
+		return nil, nil, err
 	}
-	var marks []store.Reaction
-	for rows.Next() {
-		var r store.Reaction
-		if err := rows.Scan(idScan{&r.ID}, idScan{&r.PinID}); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		marks = append(marks, r)
+	var next *string
+	if len(pins) > limit {
+		pins = pins[:limit]
+		c := store.EncodeCursor(sc, keys[limit-1])
+		next = &c
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, mapErr(err)
-	}
-	marks, next := store.NextCursor(sc, marks, limit, func(r store.Reaction) bson.ObjectID { return r.ID })
-	ids := make([]bson.ObjectID, len(marks))
-	for i, m := range marks {
-		ids[i] = m.PinID
-	}
-	pins, err := s.pinsByID(ctx, ids, user)
-	return pins, next, err
+	return pins, next, nil
 }
 
 // pinsByID returns the pins among ids hydrated for viewer, in the order of
