@@ -197,11 +197,16 @@ func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p st
 	if err != nil {
 		return nil, nil, err
 	}
+	if user.IsZero() {
+		return []store.PinView{}, nil, nil // nobody signed in bookmarked nothing
+	}
 	below := after[:]
 	if after.IsZero() {
 		below = maxID
 	}
-	pins, keys, err := queryKeyedPins(ctx, s.r, user, `SELECT `+pinViewCols+`, b.id
+	// Every pin here is bookmarked by the viewer: the lookup is a constant.
+	cols := strings.Replace(pinViewCols, bookmarkedCol, `? IS NOT NULL`, 1)
+	pins, keys, err := queryKeyedPins(ctx, s.r, user, `SELECT `+cols+`, b.id
 		FROM (SELECT id, pin_id FROM bookmarks WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?) b
 		JOIN pins p ON p.id = b.pin_id JOIN users u ON u.id = p.author_id
 		ORDER BY b.id DESC`, user[:], below, limit+1)

@@ -33,10 +33,13 @@ var pinViewCols = packed(
 // index lookups per pin. Signed out, queryPins puts anonCols instead.
 var (
 	viewerCols = packInt(`EXISTS (SELECT 1 FROM likes WHERE user_id = ? AND pin_id = p.id)`) + `,
-	` + packInt(`EXISTS (SELECT 1 FROM bookmarks WHERE user_id = ? AND pin_id = p.id)`) + `,
+	` + packInt(bookmarkedCol) + `,
 	(SELECT group_concat(hex(group_id)) FROM saves WHERE user_id = ? AND pin_id = p.id)`
 	anonCols = packInt(`0`) + `, ` + packInt(`0`)
 )
+
+// bookmarkedCol is whether the viewer bookmarked pin p.
+const bookmarkedCol = `EXISTS (SELECT 1 FROM bookmarks WHERE user_id = ? AND pin_id = p.id)`
 
 // pinViewFrom is the FROM clause that goes with pinViewCols.
 const pinViewFrom = ` FROM pins p JOIN users u ON u.id = p.author_id `
