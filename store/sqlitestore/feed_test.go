@@ -16,8 +16,9 @@ import (
 // TestFeedPlans checks FindFeed's two plans against a recount: a user who
 // follows many (the walk down the newest pins), a user who follows many
 // who wrote little under a thousand newer pins of others (the walk gives
-// up and the merge serves), and a user who follows two (the merge). The
-// conformance suite's users follow too few to reach the walk.
+// up and the merge serves), a user who follows two who write much (the
+// walk, chosen by their share of the pins), and one who follows two who
+// wrote little (the merge at once).
 func TestFeedPlans(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.SQLite(t, store.Options{})
@@ -47,7 +48,7 @@ func TestFeedPlans(t *testing.T) {
 	follow := func(who, whom int) {
 		follows = append(follows, store.FollowEdge{ID: bson.NewObjectID(), FollowerID: users[who].ID, FolloweeID: users[whom].ID, CreatedAt: at})
 	}
-	const many, sparse, few = 0, 1, 2
+	const many, sparse, few, rare = 0, 1, 2, 3
 	for i := 3; i < 45; i++ {
 		follow(many, i) // 42: most recent pins are theirs
 	}
@@ -56,6 +57,8 @@ func TestFeedPlans(t *testing.T) {
 	}
 	follow(few, 5)
 	follow(few, 41)
+	follow(rare, 5)
+	follow(rare, 6)
 	for _, b := range []store.Batch{
 		{Kind: store.KindUsers, Users: users}, {Kind: store.KindGroups, Groups: groups},
 		{Kind: store.KindPins, Pins: pins}, {Kind: store.KindFollows, Follows: follows},
@@ -64,7 +67,7 @@ func TestFeedPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, who := range []int{many, sparse, few} {
+	for _, who := range []int{many, sparse, few, rare} {
 		followed := map[bson.ObjectID]bool{}
 		for _, f := range follows {
 			if f.FollowerID == users[who].ID {

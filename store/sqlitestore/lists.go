@@ -108,25 +108,30 @@ func (s *Store) searchPins(ctx context.Context, sc store.ListScope, author bson.
 	return pins, next, nil
 }
 
-// feedWalkFrom is the number of followees from which FindFeed first walks
-// the newest pins instead of merging per followee; feedWalkRows bounds
-// that walk.
+// feedWalkFrom is the number of followees from which FindFeed walks the
+// newest pins without estimating the walk first; feedWalkRows bounds that
+// walk.
 const (
 	feedWalkFrom = 32
 	feedWalkRows = 1000
 )
 
-// FindFeed lists pins by the people user follows, newest first. The page's
-// ids are chosen first; only they are hydrated. Two plans, both flat in the
-// followees' total pins:
+// FindFeed lists pins by the people user follows, newest first. Two plans,
+// both flat in the followees' total pins:
+//   - a walk down the newest pins below the cursor keeping those whose
+//     author user follows (one lookup in the follows key each): a page
+//     costs about limit × (all pins ÷ the followees' pins) rows, a few
+//     dozen when the followees write much. The walk gives up after
+//     feedWalkRows pins (followees who write little) and the merge serves
+//     the page.
 //   - a k-way merge: for each followee the index (author_id, id) yields at
-//     most limit+1 pins below the cursor, and only those are sorted. It
-//     costs an index seek per followee, so it serves users who follow few.
-//   - for users who follow many, a walk down the newest pins below the
-//     cursor keeping those whose author they follow (one lookup in the
-//     follows key each): a page costs about limit rows when the followees
-//     write most pins. The walk gives up after feedWalkRows pins (followees
-//     who write little) and the merge serves the page.
+//     most limit+1 pins below the cursor, and only those are sorted and
+//     hydrated. It costs an index seek and a sort of up to limit+1 rows
+//     per followee.
+//
+// Who follows many walks. Who follows fewer than feedWalkFrom walks if the
+// followees' share of all pins (their pin counts, kept by triggers) says
+// the walk ends within half its bound, else merges.
 func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	sc := s.listScope("feed:" + user.Hex())
 	after, limit, err := p.Decode(sc)
@@ -135,27 +140,33 @@ func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) 
 	}
 	below := after[:]
 	if after.IsZero() {
-		below = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+		below = maxID
 	}
-	var following int
-	if err := s.r.QueryRowContext(ctx, `SELECT following_count FROM users WHERE id = ?`, user[:]).Scan(&following); err != nil {
+	var following, theirs, all int64
+	if err := s.r.QueryRowContext(ctx, `SELECT following_count,
+			CASE WHEN following_count < ?2 THEN (SELECT total(x.pin_count) FROM follows f
+				JOIN users x ON x.id = f.followee_id WHERE f.follower_id = ?1) ELSE 0 END,
+			(SELECT coalesce(max(seq), 0) FROM pins)
+		FROM users WHERE id = ?1`, user[:], feedWalkFrom).Scan(&following, &theirs, &all); err != nil {
 		if err = mapErr(err); err != store.ErrNotFound {
 			return nil, nil, err
 		}
 	}
 	var pins []store.PinView
-	if following >= feedWalkFrom {
-		pins, err = queryPins(ctx, s.r, user, `SELECT `+pinViewCols+pinViewFrom+`
-			WHERE p.id IN (
-				SELECT w.id FROM (SELECT id, author_id FROM pins WHERE id < ? ORDER BY id DESC LIMIT ?) w
-				WHERE EXISTS (SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = w.author_id)
-				LIMIT ?)
-			ORDER BY p.id DESC`, below, feedWalkRows, user[:], limit+1)
+	walk := following >= feedWalkFrom || (theirs > 0 && int64(limit+1)*all <= theirs*feedWalkRows/2)
+	if walk {
+		// The walked rows are the pins themselves (the author is in the
+		// row): hydrating a kept one looks up nothing more.
+		pins, err = queryPins(ctx, s.r, user, `SELECT `+pinViewCols+`
+			FROM (SELECT * FROM pins WHERE id < ? ORDER BY id DESC LIMIT ?) p
+			JOIN users u ON u.id = p.author_id
+			WHERE EXISTS (SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = p.author_id)
+			ORDER BY p.id DESC LIMIT ?`, below, feedWalkRows, user[:], limit+1)
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	if len(pins) <= limit {
+	if len(pins) <= limit && following > 0 {
 		// Fewer than a page and a row: the walk ran out of rows (or was
 		// not tried), so the merge decides.
 		pins, err = queryPins(ctx, s.r, user, `SELECT `+pinViewCols+pinViewFrom+`
@@ -169,48 +180,46 @@ func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) 
 			return nil, nil, err
 		}
 	}
+	if pins == nil {
+		pins = []store.PinView{}
+	}
 	pins, next := store.NextCursor(sc, pins, limit, func(v store.PinView) bson.ObjectID { return v.ID })
 	return pins, next, nil
 }
 
 // FindBookmarkedPins lists the pins user bookmarked, most recently
-// bookmarked first; the cursor runs over the bookmarks.
+// bookmarked first; the cursor runs over the bookmarks. The page of
+// bookmarks and its pins are one query (a bookmark's pin always exists:
+// deleting a pin deletes its bookmarks).
 func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	sc := s.listScope("bookmarks:" + user.Hex())
 	after, limit, err := p.Decode(sc)
 	if err != nil {
 		return nil, nil, err
 	}
-	where, args := `user_id = ?`, []any{user[:]}
-	if !after.IsZero() {
-		where += ` AND id < ?`
-		args = append(args, after[:])
+	if user.IsZero() {
+		return []store.PinView{}, nil, nil // nobody signed in bookmarked nothing
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, pin_id FROM bookmarks WHERE `+where+` ORDER BY id DESC LIMIT ?`,
-		append(args, limit+1)...)
+	below := after[:]
+	if after.IsZero() {
+		below = maxID
+	}
+	// Every pin here is bookmarked by the viewer: the lookup is a constant.
+	cols := strings.Replace(pinViewCols, bookmarkedCol, `? IS NOT NULL`, 1)
+	pins, keys, err := queryKeyedPins(ctx, s.r, user, `SELECT `+cols+`, b.id
+		FROM (SELECT id, pin_id FROM bookmarks WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?) b
+		JOIN pins p ON p.id = b.pin_id JOIN users u ON u.id = p.author_id
+		ORDER BY b.id DESC`, user[:], below, limit+1)
 	if err != nil {
-		return nil, nil, mapErr(err)
+		return nil, nil, err
 	}
-	var marks []store.Reaction
-	for rows.Next() {
-		var r store.Reaction
-		if err := rows.Scan(idScan{&r.ID}, idScan{&r.PinID}); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		marks = append(marks, r)
+	var next *string
+	if len(pins) > limit {
+		pins = pins[:limit]
+		c := store.EncodeCursor(sc, keys[limit-1])
+		next = &c
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, mapErr(err)
-	}
-	marks, next := store.NextCursor(sc, marks, limit, func(r store.Reaction) bson.ObjectID { return r.ID })
-	ids := make([]bson.ObjectID, len(marks))
-	for i, m := range marks {
-		ids[i] = m.PinID
-	}
-	pins, err := s.pinsByID(ctx, ids, user)
-	return pins, next, err
+	return pins, next, nil
 }
 
 // pinsByID returns the pins among ids hydrated for viewer, in the order of

@@ -156,31 +156,78 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 	if err != nil {
 		return store.NotificationPage{}, err
 	}
-	// One read transaction: the page and the count agree.
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	below := after[:]
+	if after.IsZero() {
+		below = maxID
+	}
+	// One statement, so the page and the count agree: the recipient's row
+	// (none for an unknown user) joined to the page, hydrated, packed. An
+	// empty page is one row without a notification.
+	rows, err := s.r.QueryContext(ctx, `SELECT r.unread_count, x.v FROM users r LEFT JOIN (
+			SELECT n.id AS k, `+noteViewCols+` AS v
+			FROM (SELECT * FROM notifications WHERE recipient_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3) n
+			JOIN users a ON a.id = n.actor_id LEFT JOIN pins p ON p.id = n.pin_id
+		) x WHERE r.id = ?1 ORDER BY x.k DESC`, recipient[:], below, limit+1)
 	if err != nil {
 		return store.NotificationPage{}, mapErr(err)
 	}
-	defer tx.Rollback() //nolint:errcheck // read-only
-	where, args := `recipient_id = ?`, []any{recipient[:]}
-	if !after.IsZero() {
-		where += ` AND id < ?`
-		args = append(args, after[:])
+	defer rows.Close()
+	page := store.NotificationPage{Items: []store.NotificationView{}}
+	var packedRow sql.NullString
+	for rows.Next() {
+		if err := rows.Scan(&page.Unread, &packedRow); err != nil {
+			return store.NotificationPage{}, err
+		}
+		if !packedRow.Valid {
+			continue
+		}
+		v, err := unpackNoteView(packedRow.String)
+		if err != nil {
+			return store.NotificationPage{}, err
+		}
+		v.RecipientID = recipient
+		page.Items = append(page.Items, v)
 	}
-	notes, err := queryNotifications(ctx, tx, `WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
-	if err != nil {
-		return store.NotificationPage{}, err
+	if err := rows.Err(); err != nil {
+		return store.NotificationPage{}, mapErr(err)
 	}
-	notes, next := store.NextCursor(sc, notes, limit, func(n store.Notification) bson.ObjectID { return n.ID })
-	unread, err := unreadCounts(ctx, tx, []bson.ObjectID{recipient})
-	if err != nil {
-		return store.NotificationPage{}, err
+	page.Items, page.Next = store.NextCursor(sc, page.Items, limit, func(v store.NotificationView) bson.ObjectID { return v.ID })
+	return page, nil
+}
+
+// noteViewCols are a notification n with its actor a's card and its pin p's
+// stub, packed (packed.go); the pin's part is empty for a notification
+// without a pin.
+var noteViewCols = packed(
+	packID("n.id"), packID("n.actor_id"), packInt("n.read"), packInt("n.created_at"), packStr("n.kind"),
+	packInt("a.avatar_w"), packInt("a.avatar_h"), packInt("a.avatar_alpha"),
+	packStr("a.nickname"), packStr("a.avatar_key"), packStr("a.avatar_ext"),
+	packInt("n.pin_id IS NOT NULL"), packInt("p.id IS NOT NULL"),
+	`iif(p.id IS NULL, '', `+packed(packID("p.id"), packInt("p.image_w"), packInt("p.image_h"), packInt("p.image_alpha"),
+		packStr("p.title"), packStr("p.image_key"), packStr("p.image_ext"))+`)`,
+	"n.pin_id")
+
+// unpackNoteView reads a row of noteViewCols (all but the recipient).
+func unpackNoteView(row string) (store.NotificationView, error) {
+	var v store.NotificationView
+	u := unpacker{s: row}
+	v.ID, v.ActorID = u.id(), u.id()
+	v.Read, v.CreatedAt, v.Kind = u.bool(), fromMS(u.int()), u.str()
+	v.Actor.ID = v.ActorID
+	v.Actor.Avatar.Width, v.Actor.Avatar.Height, v.Actor.Avatar.Alpha = int(u.int()), int(u.int()), u.bool()
+	v.Actor.Nickname, v.Actor.Avatar.Key, v.Actor.Avatar.Ext = u.str(), u.str(), u.str()
+	hasPinID, hasPin := u.bool(), u.bool()
+	if hasPin {
+		st := &store.PinStub{ID: u.id()}
+		st.Image.Width, st.Image.Height, st.Image.Alpha = int(u.int()), int(u.int()), u.bool()
+		st.Title, st.Image.Key, st.Image.Ext = u.str(), u.str(), u.str()
+		v.Pin = st
 	}
-	views, err := hydrateNotifications(ctx, tx, notes)
-	if err != nil {
-		return store.NotificationPage{}, err
+	if hasPinID {
+		id := u.id()
+		v.PinID = &id
 	}
-	return store.NotificationPage{Items: views, Unread: unread[recipient], Next: next}, nil
+	return v, u.done()
 }
 
 // UnreadCount reads recipient's unread count, a column kept by triggers.
@@ -191,27 +238,6 @@ func (s *Store) UnreadCount(ctx context.Context, recipient bson.ObjectID) (int64
 		return 0, nil
 	}
 	return n, mapErr(err)
-}
-
-func queryNotifications(ctx context.Context, tx *sql.Tx, tail string, args ...any) ([]store.Notification, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, recipient_id, kind, actor_id, pin_id, read, created_at
-		FROM notifications `+tail, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []store.Notification
-	for rows.Next() {
-		var n store.Notification
-		var created int64
-		if err := rows.Scan(idScan{&n.ID}, idScan{&n.RecipientID}, &n.Kind, idScan{&n.ActorID},
-			nullIDScan{&n.PinID}, &n.Read, &created); err != nil {
-			return nil, err
-		}
-		n.CreatedAt = fromMS(created)
-		out = append(out, n)
-	}
-	return out, mapErr(rows.Err())
 }
 
 // MarkNotificationsRead marks every notification of recipient read.

@@ -13,43 +13,52 @@ import (
 	"mypinterest/store"
 )
 
-// pinViewCols are a pin hydrated for a viewer, in one row: the pin, its
-// counts, its author's card, whether the viewer (the first three
-// arguments of the query) liked and bookmarked it and which of the
-// viewer's groups it was saved into (hex ids, comma-separated). Every page of pins is
-// one query whatever its length.
-const pinViewCols = `p.id, p.author_id, p.group_id, p.title, p.content,
-	p.image_key, p.image_ext, p.image_w, p.image_h, p.image_alpha, p.created_at, p.updated_at,
-	p.like_count, p.bookmark_count, p.comment_count, p.save_count,
-	u.nickname, u.avatar_key, u.avatar_ext, u.avatar_w, u.avatar_h, u.avatar_alpha,
-	` + viewerCols
+// pinViewCols are a pin hydrated for a viewer, packed into one value
+// (packed.go): the pin, its counts, its author's card, whether the viewer
+// (the first three arguments of the query) liked and bookmarked it and
+// which of the viewer's groups it was saved into (hex ids,
+// comma-separated, the rest of the row). Every page of pins is one query
+// whatever its length.
+var pinViewCols = packed(
+	packID("p.id"), packID("p.author_id"), packID("p.group_id"),
+	packInt("p.image_w"), packInt("p.image_h"), packInt("p.image_alpha"),
+	packInt("p.created_at"), packInt("p.updated_at"),
+	packInt("p.like_count"), packInt("p.bookmark_count"), packInt("p.comment_count"), packInt("p.save_count"),
+	packInt("u.avatar_w"), packInt("u.avatar_h"), packInt("u.avatar_alpha"),
+	packStr("p.title"), packStr("p.content"), packStr("p.image_key"), packStr("p.image_ext"),
+	packStr("u.nickname"), packStr("u.avatar_key"), packStr("u.avatar_ext"),
+	viewerCols)
 
 // viewerCols end pinViewCols: the viewer's like, bookmark and saves, three
 // index lookups per pin. Signed out, queryPins puts anonCols instead.
-const (
-	viewerCols = `EXISTS (SELECT 1 FROM likes WHERE user_id = ? AND pin_id = p.id),
-	EXISTS (SELECT 1 FROM bookmarks WHERE user_id = ? AND pin_id = p.id),
+var (
+	viewerCols = packInt(`EXISTS (SELECT 1 FROM likes WHERE user_id = ? AND pin_id = p.id)`) + `,
+	` + packInt(bookmarkedCol) + `,
 	(SELECT group_concat(hex(group_id)) FROM saves WHERE user_id = ? AND pin_id = p.id)`
-	anonCols = `0, 0, NULL`
+	anonCols = packInt(`0`) + `, ` + packInt(`0`)
 )
+
+// bookmarkedCol is whether the viewer bookmarked pin p.
+const bookmarkedCol = `EXISTS (SELECT 1 FROM bookmarks WHERE user_id = ? AND pin_id = p.id)`
 
 // pinViewFrom is the FROM clause that goes with pinViewCols.
 const pinViewFrom = ` FROM pins p JOIN users u ON u.id = p.author_id `
 
-func scanPinView(row interface{ Scan(...any) error }, more ...any) (store.PinView, error) {
+// unpackPinView reads a row of pinViewCols.
+func unpackPinView(row string) (store.PinView, error) {
 	var v store.PinView
-	var created, updated int64
-	var saved sql.NullString
-	err := row.Scan(append([]any{idScan{&v.ID}, idScan{&v.AuthorID}, idScan{&v.GroupID}, &v.Title, &v.Content,
-		&v.Image.Key, &v.Image.Ext, &v.Image.Width, &v.Image.Height, &v.Image.Alpha, &created, &updated,
-		&v.Counts.Likes, &v.Counts.Bookmarks, &v.Counts.Comments, &v.Counts.Saves,
-		&v.Author.Nickname, &v.Author.Avatar.Key, &v.Author.Avatar.Ext, &v.Author.Avatar.Width,
-		&v.Author.Avatar.Height, &v.Author.Avatar.Alpha,
-		&v.LikedByMe, &v.BookmarkedByMe, &saved}, more...)...)
+	u := unpacker{s: row}
+	v.ID, v.AuthorID, v.GroupID = u.id(), u.id(), u.id()
+	v.Image.Width, v.Image.Height, v.Image.Alpha = int(u.int()), int(u.int()), u.bool()
+	v.CreatedAt, v.UpdatedAt = fromMS(u.int()), fromMS(u.int())
+	v.Counts = store.PinCounts{Likes: u.int(), Bookmarks: u.int(), Comments: u.int(), Saves: u.int()}
+	v.Author.Avatar.Width, v.Author.Avatar.Height, v.Author.Avatar.Alpha = int(u.int()), int(u.int()), u.bool()
+	v.Title, v.Content, v.Image.Key, v.Image.Ext = u.str(), u.str(), u.str(), u.str()
+	v.Author.Nickname, v.Author.Avatar.Key, v.Author.Avatar.Ext = u.str(), u.str(), u.str()
+	v.LikedByMe, v.BookmarkedByMe = u.bool(), u.bool()
+	v.SavedGroupIDs = parseHexIDs(u.rest())
 	v.Author.ID = v.AuthorID
-	v.CreatedAt, v.UpdatedAt = fromMS(created), fromMS(updated)
-	v.SavedGroupIDs = parseHexIDs(saved.String)
-	return v, err
+	return v, u.done()
 }
 
 // parseHexIDs parses a comma-separated list of hex ids into sorted ids
@@ -95,13 +104,17 @@ func queryPinRows(ctx context.Context, q querier, viewer bson.ObjectID, keyed bo
 	defer rows.Close()
 	out := []store.PinView{}
 	var keys []bson.ObjectID
+	var row string
+	var key bson.ObjectID
+	dest := []any{&row}
+	if keyed {
+		dest = append(dest, idScan{&key})
+	}
 	for rows.Next() {
-		var key bson.ObjectID
-		var more []any
-		if keyed {
-			more = []any{idScan{&key}}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, err
 		}
-		v, err := scanPinView(rows, more...)
+		v, err := unpackPinView(row)
 		if err != nil {
 			return nil, nil, err
 		}
