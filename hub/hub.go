@@ -269,18 +269,29 @@ func (h *Hub) deliver(topic string, msg []byte) {
 		return
 	}
 	s := h.shard(topic)
+	var (
+		kick              []*conn
+		delivered, missed uint64
+	)
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for c, p := range s.topics[topic] {
 		if p != nil && !p.offer(c, msg) {
 			continue
 		}
-		if c.enqueue(msg) {
-			h.delivered.Add(1)
-		} else {
-			h.dropped.Add(1)
+		queued, idle := c.enqueueFanout(msg)
+		if !queued {
+			missed++
+			continue
+		}
+		delivered++
+		if idle {
+			kick = append(kick, c)
 		}
 	}
+	s.mu.RUnlock()
+	h.delivered.Add(delivered)
+	h.dropped.Add(missed)
+	startWrites(kick)
 }
 
 // subscribe takes a broker reference on topic, adds c to topic's set and

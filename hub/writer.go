@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -41,7 +42,7 @@ func (c *conn) writeLoop() {
 			continue
 		default:
 		}
-		n := c.pop(&msgs)
+		n := c.take(&msgs)
 		if n == 0 {
 			select {
 			case <-c.done:
@@ -55,24 +56,125 @@ func (c *conn) writeLoop() {
 			}
 			continue
 		}
-		frame := msgs[0]
-		if n > 1 {
-			buf = append(buf[:0], msgs[0]...)
-			for _, m := range msgs[1:n] {
-				buf = append(buf, '\n')
-				buf = append(buf, m...)
-			}
-			frame = buf
-		}
-		err := c.write(frame)
-		clear(msgs[:n])
+		err := c.writeTaken(&msgs, n, &buf)
+		c.release()
 		if err != nil {
 			c.fail("websocket write failed", err)
 			return
 		}
-		if cap(buf) > 4*maxBatchBytes {
-			buf = nil // do not pin a buffer grown by one huge burst
+	}
+}
+
+// writeTaken writes the n messages take moved into msgs as one frame,
+// joined with '\n' in buf when there are several, and clears msgs.
+func (c *conn) writeTaken(msgs *[maxBatchMessages][]byte, n int, buf *[]byte) error {
+	frame := msgs[0]
+	if n > 1 {
+		b := append((*buf)[:0], msgs[0]...)
+		for _, m := range msgs[1:n] {
+			b = append(b, '\n')
+			b = append(b, m...)
 		}
+		frame = b
+		if cap(b) > 4*maxBatchBytes {
+			b = nil // do not pin a buffer grown by one huge burst
+		}
+		*buf = b
+	}
+	err := c.write(frame)
+	clear(msgs[:n])
+	return err
+}
+
+// Fan-out write workers. deliver queues an event on every subscriber and
+// collects the connections whose queue was idle; instead of waking each
+// one's writer (a goroutine switch per delivery, which cost about as much
+// CPU as the rest of the hub), startWrites has them written by a few
+// short-lived workers, fanoutChunk connections each. A worker writes one
+// frame per connection and hands any backlog to the connection's writer.
+//
+// A write that blocks (a client that stopped reading, its socket buffers
+// full) must not hold up the others of its chunk: every fanoutStall, a
+// chunk that has made no progress while connections remain gets one more
+// worker, which takes the next connections. The stuck write itself is
+// bounded by WriteTimeout as everywhere.
+var (
+	fanoutChunk = 128
+	fanoutStall = 20 * time.Millisecond
+)
+
+// writeChunk is one chunk of a fan-out's connections.
+type writeChunk struct {
+	conns []*conn
+	next  atomic.Int64 // index of the next connection to claim
+	done  atomic.Int64 // connections finished
+	seen  int64        // done at the last stall check; used by the timer's function only
+	timer *time.Timer
+}
+
+// startWrites has a frame written on each of conns, whose queues were idle.
+func startWrites(conns []*conn) {
+	for len(conns) > 0 {
+		k := min(len(conns), fanoutChunk)
+		ch := &writeChunk{conns: conns[:k:k]}
+		conns = conns[k:]
+		// Armed by Reset once ch.timer is set, so that check sees it.
+		ch.timer = time.AfterFunc(time.Hour, ch.check)
+		ch.timer.Reset(fanoutStall)
+		go ch.run()
+	}
+}
+
+// run is a write worker: it claims the chunk's connections one by one.
+func (ch *writeChunk) run() {
+	var (
+		msgs [maxBatchMessages][]byte
+		buf  []byte
+	)
+	for {
+		i := ch.next.Add(1) - 1
+		if i >= int64(len(ch.conns)) {
+			return
+		}
+		ch.conns[i].writeOnce(&msgs, &buf)
+		if ch.done.Add(1) == int64(len(ch.conns)) {
+			ch.timer.Stop()
+		}
+	}
+}
+
+// check is the chunk's stall watch (see fanoutStall).
+func (ch *writeChunk) check() {
+	n := int64(len(ch.conns))
+	done := ch.done.Load()
+	if done == n {
+		return
+	}
+	if done == ch.seen && ch.next.Load() < n {
+		go ch.run()
+	}
+	ch.seen = done
+	ch.timer.Reset(fanoutStall)
+}
+
+// writeOnce is a write worker's turn on c: one frame, unless the writer
+// (or another worker) is writing already, in which case that one will see
+// the queued message. A backlog left behind is the writer's.
+func (c *conn) writeOnce(msgs *[maxBatchMessages][]byte, buf *[]byte) {
+	n := c.take(msgs)
+	if n == 0 {
+		return
+	}
+	err := c.writeTaken(msgs, n, buf)
+	more := c.release()
+	if err != nil {
+		if !c.closing.Load() {
+			c.fail("websocket write failed", err)
+		}
+		return
+	}
+	if more {
+		c.signal()
 	}
 }
 
