@@ -3,12 +3,10 @@ package hub
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/coder/websocket"
 )
@@ -58,13 +56,13 @@ type conn struct {
 	writing bool
 	wake    chan struct{}
 
-	// writeTimer bounds every frame write: the writer Resets it before a
-	// write and Stops it after, and if it fires the connection is cut
-	// (writeTimedOut), which makes the stuck write return. The write itself
-	// runs under a context without a deadline, so neither the hub nor
-	// coder/websocket allocates a context or registers an AfterFunc per
-	// frame.
-	writeTimer *time.Timer
+	// writeSince is when the frame write in progress began (Hub.clock),
+	// 0 when none is. The hub's write watch (watchWrites) cuts a
+	// connection whose write has lasted WriteTimeout, which makes the
+	// stuck write return. The write itself runs under a context without a
+	// deadline, so neither the hub nor coder/websocket allocates a context,
+	// registers an AfterFunc or touches a timer per frame.
+	writeSince atomic.Int64
 
 	// ctx is the context of every read and write on ws. cancel is the hard
 	// close: coder/websocket closes the TCP connection when the context of a
@@ -122,8 +120,6 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		done:    make(chan struct{}),
 		topics:  make(map[string]struct{}),
 	}
-	c.writeTimer = time.AfterFunc(time.Duration(math.MaxInt64), c.writeTimedOut)
-	c.writeTimer.Stop()
 	switch err := h.register(c); err {
 	case nil:
 	case errTooManyConns:

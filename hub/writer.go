@@ -2,15 +2,11 @@ package hub
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 )
-
-// errWriteTimeout is logged when writeTimer cut a connection mid-write.
-var errWriteTimeout = errors.New("write timed out")
 
 // writeLoop is the connection's write goroutine: it sends queued frames,
 // batching what has piled up, pings on a timer, and on done sends the close
@@ -18,7 +14,6 @@ var errWriteTimeout = errors.New("write timed out")
 func (c *conn) writeLoop() {
 	ping := time.NewTicker(c.hub.cfg.PingInterval)
 	defer ping.Stop()
-	defer c.writeTimer.Stop()
 	defer c.dropQueue()
 	var (
 		msgs [maxBatchMessages][]byte // the messages of the current frame
@@ -178,22 +173,59 @@ func (c *conn) writeOnce(msgs *[maxBatchMessages][]byte, buf *[]byte) {
 	}
 }
 
-// write sends one frame, bounded by WriteTimeout through writeTimer. The
-// context has no Done channel, so coder/websocket registers no AfterFunc
-// for it (Conn.setupWriteTimeout returns early); if the timer fires, the
-// connection is closed underneath the write, which then fails.
+// write sends one frame, bounded by WriteTimeout through the hub's write
+// watch. The context has no Done channel, so coder/websocket registers no
+// AfterFunc for it (Conn.setupWriteTimeout returns early); if the watch
+// cuts the connection, the write fails.
 func (c *conn) write(frame []byte) error {
-	c.writeTimer.Reset(c.hub.cfg.WriteTimeout)
+	c.writeSince.Store(c.hub.clock())
 	err := c.ws.Write(context.Background(), websocket.MessageText, frame)
-	if !c.writeTimer.Stop() && err == nil {
-		// The timer fired as the write completed: the connection is
-		// being cut anyway.
-		err = errWriteTimeout
-	}
+	c.writeSince.Store(0)
 	return err
 }
 
-// writeTimedOut is writeTimer's function: a frame write has not completed
+// clock is the time since the hub started, plus one so that it is never
+// 0 (conn.writeSince's "no write").
+func (h *Hub) clock() int64 { return int64(time.Since(h.start)) + 1 }
+
+// watchWrites is the write watch: while the hub has connections, every
+// WriteTimeout/8 it cuts those whose frame write has lasted WriteTimeout
+// (so a stuck write ends after WriteTimeout and at most an eighth more).
+// One scan of the connections replaces a timer Reset and Stop per frame.
+// register starts it with the first connection; it returns once there are
+// none (unregister wakes it for that).
+func (h *Hub) watchWrites() {
+	every := max(h.cfg.WriteTimeout/8, time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var stuck []*conn
+	for {
+		select {
+		case <-t.C:
+		case <-h.watchKick:
+		}
+		now := h.clock()
+		h.mu.Lock()
+		if len(h.conns) == 0 {
+			h.watching = false
+			h.mu.Unlock()
+			return
+		}
+		for c := range h.conns {
+			if since := c.writeSince.Load(); since != 0 && time.Duration(now-since) >= h.cfg.WriteTimeout {
+				stuck = append(stuck, c)
+			}
+		}
+		h.mu.Unlock()
+		for i, c := range stuck {
+			c.writeTimedOut()
+			stuck[i] = nil
+		}
+		stuck = stuck[:0]
+	}
+}
+
+// writeTimedOut is the write watch's cut: a frame write has not completed
 // within WriteTimeout. It cuts the TCP connection, which makes the pending
 // write (and the read goroutine) return.
 func (c *conn) writeTimedOut() {
