@@ -27,8 +27,11 @@ const (
 	maxBatchBytes    = 64 << 10
 )
 
-// conn is one WebSocket connection. It has exactly two goroutines: the read
-// goroutine (the ServeHTTP call itself) and the write goroutine (writeLoop).
+// conn is one WebSocket connection. It has two goroutines of its own: the
+// read goroutine (the ServeHTTP call itself) and the writer (writeLoop),
+// which sends pings, the close frame and what other goroutines queue. The
+// fan-out's frames are written by shared write workers (startWrites) while
+// the writer is idle.
 type conn struct {
 	hub     *Hub
 	ws      *websocket.Conn
