@@ -3,12 +3,10 @@ package hub
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/coder/websocket"
 )
@@ -29,8 +27,11 @@ const (
 	maxBatchBytes    = 64 << 10
 )
 
-// conn is one WebSocket connection. It has exactly two goroutines: the read
-// goroutine (the ServeHTTP call itself) and the write goroutine (writeLoop).
+// conn is one WebSocket connection. It has two goroutines of its own: the
+// read goroutine (the ServeHTTP call itself) and the writer (writeLoop),
+// which sends pings, the close frame and what other goroutines queue. The
+// fan-out's frames are written by shared write workers (startWrites) while
+// the writer is idle.
 type conn struct {
 	hub     *Hub
 	ws      *websocket.Conn
@@ -45,18 +46,26 @@ type conn struct {
 	// dropped, not flushed. wake (capacity 1) is signalled when a message
 	// lands in an empty queue; the writer waits on it only after finding the
 	// queue empty, so no wake-up is lost.
-	qmu   sync.Mutex
-	queue [][]byte
-	head  int
-	wake  chan struct{}
+	//
+	// writing marks that one goroutine owns the connection's frame writes:
+	// the writer, or a fan-out write worker (see startWrites). Whoever
+	// takes messages (take) owns the writes until release, and whoever
+	// releases with messages still queued writes them or wakes the
+	// writer, so the frames go out in queue order and none is left
+	// behind.
+	qmu     sync.Mutex
+	queue   [][]byte
+	head    int
+	writing bool
+	wake    chan struct{}
 
-	// writeTimer bounds every frame write: the writer Resets it before a
-	// write and Stops it after, and if it fires the connection is cut
-	// (writeTimedOut), which makes the stuck write return. The write itself
-	// runs under a context without a deadline, so neither the hub nor
-	// coder/websocket allocates a context or registers an AfterFunc per
-	// frame.
-	writeTimer *time.Timer
+	// writeSince is when the frame write in progress began (Hub.clock),
+	// 0 when none is. The hub's write watch (watchWrites) cuts a
+	// connection whose write has lasted WriteTimeout, which makes the
+	// stuck write return. The write itself runs under a context without a
+	// deadline, so neither the hub nor coder/websocket allocates a context,
+	// registers an AfterFunc or touches a timer per frame.
+	writeSince atomic.Int64
 
 	// ctx is the context of every read and write on ws. cancel is the hard
 	// close: coder/websocket closes the TCP connection when the context of a
@@ -114,8 +123,6 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		done:    make(chan struct{}),
 		topics:  make(map[string]struct{}),
 	}
-	c.writeTimer = time.AfterFunc(time.Duration(math.MaxInt64), c.writeTimedOut)
-	c.writeTimer.Stop()
 	switch err := h.register(c); err {
 	case nil:
 	case errTooManyConns:
@@ -163,12 +170,33 @@ func (c *conn) enqueue(msg []byte) bool {
 // it queued: all of them, or fewer when the queue filled (the connection
 // is then closed as a slow consumer).
 func (c *conn) enqueueAll(msgs [][]byte) int {
+	fit, idle := c.push(msgs)
+	if idle {
+		c.signal()
+	}
+	return fit
+}
+
+// enqueueFanout is enqueue for the fan-out: instead of waking the writer it
+// reports, in kick, that msg landed in an empty queue nobody is writing,
+// and the caller has the frame written (startWrites). One write worker
+// then serves many connections, where waking every connection's writer
+// would cost a goroutine switch per delivery.
+func (c *conn) enqueueFanout(msg []byte) (queued, kick bool) {
+	one := [1][]byte{msg}
+	fit, idle := c.push(one[:])
+	return fit == 1, idle
+}
+
+// push queues what fits of msgs. idle reports that they landed in an empty
+// queue that no goroutine is writing: somebody must be told to write.
+func (c *conn) push(msgs [][]byte) (fit int, idle bool) {
 	if c.closing.Load() {
-		return 0
+		return 0, false
 	}
 	c.qmu.Lock()
 	n := len(c.queue) - c.head
-	fit := min(len(msgs), max(c.hub.cfg.SendQueue-n, 0))
+	fit = min(len(msgs), max(c.hub.cfg.SendQueue-n, 0))
 	if fit > 0 && len(c.queue)+fit > cap(c.queue) && c.head > 0 {
 		// Reuse the popped front before growing the array.
 		k := copy(c.queue, c.queue[c.head:])
@@ -176,6 +204,7 @@ func (c *conn) enqueueAll(msgs [][]byte) int {
 		c.queue, c.head = c.queue[:k], 0
 	}
 	c.queue = append(c.queue, msgs[:fit]...)
+	idle = n == 0 && fit > 0 && !c.writing
 	c.qmu.Unlock()
 	if fit < len(msgs) {
 		if c.closeWith(StatusSlowConsumer, "slow consumer") {
@@ -183,23 +212,56 @@ func (c *conn) enqueueAll(msgs [][]byte) int {
 			c.hub.log.Info("websocket slow consumer disconnected", "user", c.user)
 		}
 	}
-	if n == 0 && fit > 0 {
-		select {
-		case c.wake <- struct{}{}:
-		default: // a wake-up is already pending
-		}
-	}
-	return fit
+	return fit, idle
 }
 
-// pop moves the next frame's messages from the queue into dst: the oldest
-// one and then, while the frame stays under maxBatchMessages messages and
-// maxBatchBytes (counting the '\n' separators), the following ones. It
-// returns how many it moved, 0 if the queue is empty. A queue that drains
-// releases its backing array.
+// signal wakes the writer, unless a wake-up is already pending.
+func (c *conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take moves the next frame's messages from the queue into dst and makes
+// the caller the connection's writer until it calls release: the oldest
+// message and then, while the frame stays under maxBatchMessages messages
+// and maxBatchBytes (counting the '\n' separators), the following ones. It
+// returns how many it moved: 0 if the queue is empty, the connection is
+// closing or another goroutine is writing. A queue that drains releases its
+// backing array.
+func (c *conn) take(dst *[maxBatchMessages][]byte) int {
+	if c.closing.Load() {
+		return 0
+	}
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if c.writing {
+		return 0
+	}
+	n := c.popLocked(dst)
+	c.writing = n > 0
+	return n
+}
+
+// release ends the caller's turn as writer; more reports that messages
+// are queued, which the caller must write or hand to the writer (signal).
+func (c *conn) release() (more bool) {
+	c.qmu.Lock()
+	c.writing = false
+	more = len(c.queue) > c.head
+	c.qmu.Unlock()
+	return more
+}
+
+// pop is take without the ownership: for tests, which play the writer.
 func (c *conn) pop(dst *[maxBatchMessages][]byte) int {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
+	return c.popLocked(dst)
+}
+
+func (c *conn) popLocked(dst *[maxBatchMessages][]byte) int {
 	q := c.queue[c.head:]
 	n, size := 0, 0
 	for n < len(q) && n < maxBatchMessages && (n == 0 || size < maxBatchBytes) {

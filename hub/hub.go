@@ -123,6 +123,10 @@ type Hub struct {
 	slowDisconnects, signedOut                   atomic.Uint64
 
 	reads historyReads // see subscribeHistory
+
+	start     time.Time     // for clock
+	watching  bool          // watchWrites runs; guarded by mu
+	watchKick chan struct{} // wakes watchWrites when the last connection leaves
 }
 
 const numShards = 32
@@ -181,6 +185,8 @@ func New(broker Broker, cfg Config) *Hub {
 		conns:          make(map[*conn]struct{}),
 		users:          make(map[string]map[*conn]struct{}),
 		ips:            make(map[string]*ipUsage),
+		start:          time.Now(),
+		watchKick:      make(chan struct{}, 1),
 	}
 	for i := range h.shards {
 		h.shards[i].topics = make(map[string]map[*conn]*pending)
@@ -269,18 +275,29 @@ func (h *Hub) deliver(topic string, msg []byte) {
 		return
 	}
 	s := h.shard(topic)
+	var (
+		kick              []*conn
+		delivered, missed uint64
+	)
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for c, p := range s.topics[topic] {
 		if p != nil && !p.offer(c, msg) {
 			continue
 		}
-		if c.enqueue(msg) {
-			h.delivered.Add(1)
-		} else {
-			h.dropped.Add(1)
+		queued, idle := c.enqueueFanout(msg)
+		if !queued {
+			missed++
+			continue
+		}
+		delivered++
+		if idle {
+			kick = append(kick, c)
 		}
 	}
+	s.mu.RUnlock()
+	h.delivered.Add(delivered)
+	h.dropped.Add(missed)
+	startWrites(kick)
 }
 
 // subscribe takes a broker reference on topic, adds c to topic's set and
@@ -387,6 +404,10 @@ func (h *Hub) register(c *conn) error {
 	}
 	h.wg.Add(1)
 	h.connections.Add(1)
+	if !h.watching {
+		h.watching = true
+		go h.watchWrites()
+	}
 	return nil
 }
 
@@ -404,7 +425,14 @@ func (h *Hub) unregister(c *conn) {
 			delete(h.users, c.user)
 		}
 	}
+	last := len(h.conns) == 0
 	h.mu.Unlock()
+	if last {
+		select {
+		case h.watchKick <- struct{}{}:
+		default:
+		}
+	}
 	h.connections.Add(-1)
 	h.wg.Done()
 }

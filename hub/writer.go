@@ -2,14 +2,11 @@ package hub
 
 import (
 	"context"
-	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 )
-
-// errWriteTimeout is logged when writeTimer cut a connection mid-write.
-var errWriteTimeout = errors.New("write timed out")
 
 // writeLoop is the connection's write goroutine: it sends queued frames,
 // batching what has piled up, pings on a timer, and on done sends the close
@@ -17,7 +14,6 @@ var errWriteTimeout = errors.New("write timed out")
 func (c *conn) writeLoop() {
 	ping := time.NewTicker(c.hub.cfg.PingInterval)
 	defer ping.Stop()
-	defer c.writeTimer.Stop()
 	defer c.dropQueue()
 	var (
 		msgs [maxBatchMessages][]byte // the messages of the current frame
@@ -41,7 +37,7 @@ func (c *conn) writeLoop() {
 			continue
 		default:
 		}
-		n := c.pop(&msgs)
+		n := c.take(&msgs)
 		if n == 0 {
 			select {
 			case <-c.done:
@@ -55,43 +51,181 @@ func (c *conn) writeLoop() {
 			}
 			continue
 		}
-		frame := msgs[0]
-		if n > 1 {
-			buf = append(buf[:0], msgs[0]...)
-			for _, m := range msgs[1:n] {
-				buf = append(buf, '\n')
-				buf = append(buf, m...)
-			}
-			frame = buf
-		}
-		err := c.write(frame)
-		clear(msgs[:n])
+		err := c.writeTaken(&msgs, n, &buf)
+		c.release()
 		if err != nil {
 			c.fail("websocket write failed", err)
 			return
 		}
-		if cap(buf) > 4*maxBatchBytes {
-			buf = nil // do not pin a buffer grown by one huge burst
+	}
+}
+
+// writeTaken writes the n messages take moved into msgs as one frame,
+// joined with '\n' in buf when there are several, and clears msgs.
+func (c *conn) writeTaken(msgs *[maxBatchMessages][]byte, n int, buf *[]byte) error {
+	frame := msgs[0]
+	if n > 1 {
+		b := append((*buf)[:0], msgs[0]...)
+		for _, m := range msgs[1:n] {
+			b = append(b, '\n')
+			b = append(b, m...)
+		}
+		frame = b
+		if cap(b) > 4*maxBatchBytes {
+			b = nil // do not pin a buffer grown by one huge burst
+		}
+		*buf = b
+	}
+	err := c.write(frame)
+	clear(msgs[:n])
+	return err
+}
+
+// Fan-out write workers. deliver queues an event on every subscriber and
+// collects the connections whose queue was idle; instead of waking each
+// one's writer (a goroutine switch per delivery, which cost about as much
+// CPU as the rest of the hub), startWrites has them written by a few
+// short-lived workers, fanoutChunk connections each. A worker writes one
+// frame per connection and hands any backlog to the connection's writer.
+//
+// A write that blocks (a client that stopped reading, its socket buffers
+// full) must not hold up the others of its chunk: every fanoutStall, a
+// chunk that has made no progress while connections remain gets one more
+// worker, which takes the next connections. The stuck write itself is
+// bounded by WriteTimeout as everywhere.
+var (
+	fanoutChunk = 128
+	fanoutStall = 20 * time.Millisecond
+)
+
+// writeChunk is one chunk of a fan-out's connections.
+type writeChunk struct {
+	conns []*conn
+	next  atomic.Int64 // index of the next connection to claim
+	done  atomic.Int64 // connections finished
+	seen  int64        // done at the last stall check; used by the timer's function only
+	timer *time.Timer
+}
+
+// startWrites has a frame written on each of conns, whose queues were idle.
+func startWrites(conns []*conn) {
+	for len(conns) > 0 {
+		k := min(len(conns), fanoutChunk)
+		ch := &writeChunk{conns: conns[:k:k]}
+		conns = conns[k:]
+		// Armed by Reset once ch.timer is set, so that check sees it.
+		ch.timer = time.AfterFunc(time.Hour, ch.check)
+		ch.timer.Reset(fanoutStall)
+		go ch.run()
+	}
+}
+
+// run is a write worker: it claims the chunk's connections one by one.
+func (ch *writeChunk) run() {
+	var (
+		msgs [maxBatchMessages][]byte
+		buf  []byte
+	)
+	for {
+		i := ch.next.Add(1) - 1
+		if i >= int64(len(ch.conns)) {
+			return
+		}
+		ch.conns[i].writeOnce(&msgs, &buf)
+		if ch.done.Add(1) == int64(len(ch.conns)) {
+			ch.timer.Stop()
 		}
 	}
 }
 
-// write sends one frame, bounded by WriteTimeout through writeTimer. The
-// context has no Done channel, so coder/websocket registers no AfterFunc
-// for it (Conn.setupWriteTimeout returns early); if the timer fires, the
-// connection is closed underneath the write, which then fails.
-func (c *conn) write(frame []byte) error {
-	c.writeTimer.Reset(c.hub.cfg.WriteTimeout)
-	err := c.ws.Write(context.Background(), websocket.MessageText, frame)
-	if !c.writeTimer.Stop() && err == nil {
-		// The timer fired as the write completed: the connection is
-		// being cut anyway.
-		err = errWriteTimeout
+// check is the chunk's stall watch (see fanoutStall).
+func (ch *writeChunk) check() {
+	n := int64(len(ch.conns))
+	done := ch.done.Load()
+	if done == n {
+		return
 	}
+	if done == ch.seen && ch.next.Load() < n {
+		go ch.run()
+	}
+	ch.seen = done
+	ch.timer.Reset(fanoutStall)
+}
+
+// writeOnce is a write worker's turn on c: one frame, unless the writer
+// (or another worker) is writing already, in which case that one will see
+// the queued message. A backlog left behind is the writer's.
+func (c *conn) writeOnce(msgs *[maxBatchMessages][]byte, buf *[]byte) {
+	n := c.take(msgs)
+	if n == 0 {
+		return
+	}
+	err := c.writeTaken(msgs, n, buf)
+	more := c.release()
+	if err != nil {
+		if !c.closing.Load() {
+			c.fail("websocket write failed", err)
+		}
+		return
+	}
+	if more {
+		c.signal()
+	}
+}
+
+// write sends one frame, bounded by WriteTimeout through the hub's write
+// watch. The context has no Done channel, so coder/websocket registers no
+// AfterFunc for it (Conn.setupWriteTimeout returns early); if the watch
+// cuts the connection, the write fails.
+func (c *conn) write(frame []byte) error {
+	c.writeSince.Store(c.hub.clock())
+	err := c.ws.Write(context.Background(), websocket.MessageText, frame)
+	c.writeSince.Store(0)
 	return err
 }
 
-// writeTimedOut is writeTimer's function: a frame write has not completed
+// clock is the time since the hub started, plus one so that it is never
+// 0 (conn.writeSince's "no write").
+func (h *Hub) clock() int64 { return int64(time.Since(h.start)) + 1 }
+
+// watchWrites is the write watch: while the hub has connections, every
+// WriteTimeout/8 it cuts those whose frame write has lasted WriteTimeout
+// (so a stuck write ends after WriteTimeout and at most an eighth more).
+// One scan of the connections replaces a timer Reset and Stop per frame.
+// register starts it with the first connection; it returns once there are
+// none (unregister wakes it for that).
+func (h *Hub) watchWrites() {
+	every := max(h.cfg.WriteTimeout/8, time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var stuck []*conn
+	for {
+		select {
+		case <-t.C:
+		case <-h.watchKick:
+		}
+		now := h.clock()
+		h.mu.Lock()
+		if len(h.conns) == 0 {
+			h.watching = false
+			h.mu.Unlock()
+			return
+		}
+		for c := range h.conns {
+			if since := c.writeSince.Load(); since != 0 && time.Duration(now-since) >= h.cfg.WriteTimeout {
+				stuck = append(stuck, c)
+			}
+		}
+		h.mu.Unlock()
+		for i, c := range stuck {
+			c.writeTimedOut()
+			stuck[i] = nil
+		}
+		stuck = stuck[:0]
+	}
+}
+
+// writeTimedOut is the write watch's cut: a frame write has not completed
 // within WriteTimeout. It cuts the TCP connection, which makes the pending
 // write (and the read goroutine) return.
 func (c *conn) writeTimedOut() {

@@ -1,0 +1,99 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Whoever takes messages owns the connection's writes until release: a
+// second taker (the writer and a fan-out worker) gets nothing, and a
+// message that lands meanwhile asks nobody to write (the owner sees it at
+// release).
+func TestQueueTakeOwnsTheWrites(t *testing.T) {
+	c := queueConn(64)
+	if queued, idle := c.enqueueFanout([]byte("a")); !queued || !idle {
+		t.Fatalf("first message: queued %v, idle %v, want both", queued, idle)
+	}
+	if len(c.wake) != 0 {
+		t.Fatal("the fan-out's enqueue woke the writer")
+	}
+	var owner, other [maxBatchMessages][]byte
+	if n := c.take(&owner); n != 1 || string(owner[0]) != "a" {
+		t.Fatalf("take: %d %q", n, owner[0])
+	}
+	if queued, idle := c.enqueueFanout([]byte("b")); !queued || idle {
+		t.Fatalf("message during a write: queued %v, idle %v, want queued and not idle", queued, idle)
+	}
+	if n := c.take(&other); n != 0 {
+		t.Fatalf("a second taker got %d messages during the owner's write", n)
+	}
+	if !c.release() {
+		t.Fatal("release did not report the message queued during the write")
+	}
+	if n := c.take(&other); n != 1 || string(other[0]) != "b" {
+		t.Fatalf("take after release: %d %q", n, other[0])
+	}
+	if c.release() {
+		t.Fatal("release reports more on an empty queue")
+	}
+	c.closeWith(websocket.StatusNormalClosure, "")
+	c.enqueue([]byte("c"))
+	if n := c.take(&other); n != 0 {
+		t.Fatalf("take on a closing connection: %d", n)
+	}
+}
+
+// A fan-out write that blocks (the client stopped reading and the frame
+// exceeds the socket buffers) does not hold up the connections after it in
+// its worker's chunk: they get the frame long before WriteTimeout.
+func TestBlockedFanoutWriteDoesNotHoldUpItsChunk(t *testing.T) {
+	h, srv := mustHub(t, Config{WriteTimeout: time.Minute})
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			err = nc.(*net.TCPConn).SetReadBuffer(4096)
+		}
+		return nc, err
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, wsURL(srv), &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ws.CloseNow() }) // unblocks the stuck write before the hub's shutdown
+	stuck := &client{tb: t, ws: ws}
+	stuck.subscribe("pins")
+	// Readers after the stuck one in the (random) order of the chunk
+	// would wait for the minute-long WriteTimeout without the stall rule.
+	var readers []*client
+	for range 7 {
+		c := mustDial(t, srv, "")
+		c.ws.SetReadLimit(64 << 20)
+		c.subscribe("pins")
+		readers = append(readers, c)
+	}
+
+	// 16 MiB: larger than the loopback send buffer (tcp_wmem max 4 MiB)
+	// plus the stuck client's pinned receive buffer.
+	msg := append([]byte(`{"type":"event","topic":"pins","data":{"pad":"`), bytes.Repeat([]byte("p"), 16<<20)...)
+	msg = append(msg, `"}}`...)
+	if err := h.Publish(context.Background(), "pins", msg); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range readers {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, data, err := c.ws.Read(ctx)
+		cancel()
+		if err != nil || len(data) < 16<<20 {
+			t.Fatalf("reader %d: %d bytes, %v", i, len(data), err)
+		}
+	}
+}
