@@ -33,11 +33,11 @@ func (p *Processed) encode(format string, img image.Image) error {
 	// The thumbnail is made from the detail size: resampling a 40 MP
 	// original once instead of twice halves the work, and 736 → 236 is
 	// still a downscale of more than 3×, so quality does not suffer.
-	detail := fit(img, DetailWidth, draw.CatmullRom)
+	detail := fit(img, DetailWidth, sharp)
 	// The thumbnail is small enough that the sharper kernel's extra taps
 	// (twice BiLinear's per axis, a third of an upload's time) show no
 	// difference; both are filters, so neither aliases.
-	thumb := fit(detail, ThumbWidth, draw.BiLinear)
+	thumb := fit(detail, ThumbWidth, smooth)
 	ext := variantExt(p.Alpha)
 	for _, v := range []struct {
 		name string
@@ -57,9 +57,21 @@ func (p *Processed) encode(format string, img image.Image) error {
 	return nil
 }
 
+// kernel is one resampling filter as x/image/draw runs it on any image and
+// as scalePlane runs it on the bytes of a 4:2:0 plane.
+type kernel struct {
+	draw  *draw.Kernel
+	plane filter
+}
+
+var (
+	sharp  = kernel{draw.CatmullRom, catmullRom}
+	smooth = kernel{draw.BiLinear, triangle}
+)
+
 // fit scales img down to width, keeping its aspect ratio. An image no
 // wider than width is returned as it is: upscaling only adds blur and bytes.
-func fit(img image.Image, width int, kernel *draw.Kernel) image.Image {
+func fit(img image.Image, width int, k kernel) image.Image {
 	b := img.Bounds()
 	if b.Dx() <= width {
 		return img
@@ -69,12 +81,12 @@ func fit(img image.Image, width int, kernel *draw.Kernel) image.Image {
 		height = 1
 	}
 	if src, ok := img.(*image.YCbCr); ok && src.SubsampleRatio == image.YCbCrSubsampleRatio420 {
-		return fitYCbCr(src, width, height, kernel)
+		return fitYCbCr(src, width, height, k.plane)
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, width, height))
 	// A kernel, never ApproxBiLinear, which samples points and would
 	// alias on 10× reductions.
-	kernel.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	k.draw.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
 	return dst
 }
 
@@ -94,23 +106,18 @@ func encodeAs(ext string, img image.Image, quality int) ([]byte, error) {
 }
 
 // fitYCbCr scales a 4:2:0 image (a decoded JPEG, nearly every upload) plane
-// by plane into a 4:2:0 image: the kernel runs on one byte per sample
+// by plane into a 4:2:0 image: the filter runs on one byte per sample
 // instead of converting every sample it reads to RGBA, and the JPEG
 // encoder takes the result without converting it back.
-func fitYCbCr(src *image.YCbCr, width, height int, kernel *draw.Kernel) *image.YCbCr {
+func fitYCbCr(src *image.YCbCr, width, height int, f filter) *image.YCbCr {
 	dst := image.NewYCbCr(image.Rect(0, 0, width, height), image.YCbCrSubsampleRatio420)
 	b := src.Bounds()
-	cb := image.Rect(b.Min.X/2, b.Min.Y/2, (b.Max.X+1)/2, (b.Max.Y+1)/2) // the chroma planes' samples
+	// Y[0] is the sample at b.Min, Cb[0] and Cr[0] the chroma sample
+	// covering it (at half the coordinates).
+	scalePlane(dst.Y, dst.YStride, width, height, src.Y, src.YStride, b.Dx(), b.Dy(), f)
 	cw, ch := (width+1)/2, (height+1)/2
-	plane := func(pix []uint8, stride int, r image.Rectangle) *image.Gray {
-		return &image.Gray{Pix: pix, Stride: stride, Rect: r}
-	}
-	// A plane as a Gray image over the same samples: Gray's offsets from
-	// Rect.Min are the YCbCr's (chroma at half the coordinates).
-	kernel.Scale(plane(dst.Y, dst.YStride, dst.Rect), dst.Rect, plane(src.Y, src.YStride, b), b, draw.Src, nil)
-	for _, p := range [][2][]uint8{{dst.Cb, src.Cb}, {dst.Cr, src.Cr}} {
-		d := plane(p[0], dst.CStride, image.Rect(0, 0, cw, ch))
-		kernel.Scale(d, d.Rect, plane(p[1], src.CStride, cb), cb, draw.Src, nil)
-	}
+	scw, sch := (b.Max.X+1)/2-b.Min.X/2, (b.Max.Y+1)/2-b.Min.Y/2
+	scalePlane(dst.Cb, dst.CStride, cw, ch, src.Cb, src.CStride, scw, sch, f)
+	scalePlane(dst.Cr, dst.CStride, cw, ch, src.Cr, src.CStride, scw, sch, f)
 	return dst
 }
