@@ -275,6 +275,15 @@ DROP TABLE temp.pin_words_terms;
 	// group and a pin lookup per image: a page of a user's groups cost
 	// more than a page of pins.
 	step4Previews(),
+	// 5: a toggle's earlier notification (store.Deduplicated) is found by
+	// (actor, recipient, kind, pin, created_at) from the index alone. The
+	// index of step 1 stopped at kind, so each like read the row of every
+	// like notification the actor had ever sent that author (thousands
+	// for a prolific author at 1M pins) to compare pin and time.
+	`
+DROP INDEX notifications_actor;
+CREATE INDEX notifications_actor ON notifications(actor_id, recipient_id, kind, pin_id, created_at);
+`,
 }
 
 // step4Previews is schema step 4 (never edited once released, like every
