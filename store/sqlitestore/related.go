@@ -17,11 +17,11 @@ import (
 // The cursor's scope says which part it continues: "related:" or
 // "related-words:".
 //
-// A page costs about its own length: the group part reads at most a page
-// and a row per index range and is hydrated by id; the words part is one
-// query that filters the search index's matches and hydrates them as it
-// goes, stopping after the rows the page still needs and one more. It is
-// not run when the group part fills the page.
+// A page costs about its own length, each part one query that hydrates
+// what it finds: the group part merges at most a page and a row per index
+// range; the words part filters the search index's matches, newest first,
+// and stops after the rows the page still needs and one more. It is not
+// run when the group part fills the page.
 func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	page, err := store.DecodeRelated(s.cursorKey, pinID, p)
 	if err != nil {
@@ -54,19 +54,14 @@ func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID
 		groups = append(groups, saved...)
 	}
 
-	var near []bson.ObjectID // the group part of this page
+	near := []store.PinView{} // the group part of this page
 	if !inWords && len(groups) > 0 {
-		if near, err = s.groupNeighbours(ctx, pinID, groups, after, limit+1); err != nil {
+		if near, err = s.groupNeighbours(ctx, pinID, groups, viewer, after, limit+1); err != nil {
 			return nil, nil, err
 		}
 		if len(near) > limit {
-			pins, err := s.pinsByID(ctx, near[:limit], viewer)
-			return pins, page.Next(near[limit-1], false), err
+			return near[:limit], page.Next(near[limit-1].ID, false), nil
 		}
-	}
-	pins, err := s.pinsByID(ctx, near, viewer)
-	if err != nil {
-		return nil, nil, err
 	}
 	wordAfter := bson.NilObjectID
 	if inWords {
@@ -84,17 +79,20 @@ func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID
 		// part filled the page exactly.
 		words = words[:need]
 		if need == 0 {
-			next = page.Next(near[limit-1], false)
+			next = page.Next(near[limit-1].ID, false)
 		} else {
 			next = page.Next(words[need-1].ID, true)
 		}
 	}
-	return append(pins, words...), next, nil
+	return append(near, words...), next, nil
 }
 
 // groupNeighbours returns up to n distinct pins below after (by id,
-// newest first) posted or saved into any of groups, other than pin.
-func (s *Store) groupNeighbours(ctx context.Context, pin bson.ObjectID, groups []bson.ObjectID, after bson.ObjectID, n int) ([]bson.ObjectID, error) {
+// newest first) posted or saved into any of groups, other than pin,
+// hydrated for viewer: at most n+1 from each index range, merged, and
+// only those hydrated. A posted pin is reached by its seq, which
+// pins_group holds; a saved one through its id.
+func (s *Store) groupNeighbours(ctx context.Context, pin bson.ObjectID, groups []bson.ObjectID, viewer, after bson.ObjectID, n int) ([]store.PinView, error) {
 	below := after[:]
 	if after.IsZero() {
 		below = maxID
@@ -104,13 +102,18 @@ func (s *Store) groupNeighbours(ctx context.Context, pin bson.ObjectID, groups [
 	for _, g := range groups {
 		// n+1 per range: the pin itself may be among them.
 		arms = append(arms,
-			`SELECT * FROM (SELECT id AS pin FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)`,
-			`SELECT * FROM (SELECT pin_id FROM saves WHERE group_id = ? AND pin_id < ? ORDER BY pin_id DESC LIMIT ?)`)
+			`SELECT * FROM (SELECT id AS pin, seq FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)`,
+			`SELECT * FROM (SELECT pin_id, NULL FROM saves WHERE group_id = ? AND pin_id < ? ORDER BY pin_id DESC LIMIT ?)`)
 		args = append(args, g[:], below, n+1, g[:], below, n+1)
 	}
 	args = append(args, pin[:], n)
-	return collectIDsDB(ctx, s.r, `SELECT DISTINCT pin FROM (`+strings.Join(arms, " UNION ALL ")+`)
-		WHERE pin <> ? ORDER BY pin DESC LIMIT ?`, args...)
+	// A pin both posted into one group and saved into another is one
+	// row, with the seq its posted arm gave.
+	return queryPins(ctx, s.r, viewer, `SELECT `+pinViewCols+` FROM (
+			SELECT pin, max(seq) AS seq FROM (`+strings.Join(arms, " UNION ALL ")+`)
+			WHERE pin <> ? GROUP BY pin ORDER BY pin DESC LIMIT ?) a
+		JOIN pins p ON p.seq = coalesce(a.seq, (SELECT seq FROM pins WHERE id = a.pin)) JOIN users u ON u.id = p.author_id
+		ORDER BY a.pin DESC`, args...)
 }
 
 // relatedGroupArgs is the length of the lists of groups wordNeighbours
