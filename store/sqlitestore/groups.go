@@ -207,3 +207,47 @@ func collectIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]b
 	}
 	return out, rows.Err()
 }
+
+// FindGroupPins lists the pins posted or saved into group id, newest
+// addition first, if viewer may see the group. The additions are a merge
+// of two covering index ranges (posted pins by id, saves by id; both ids
+// are creation order), at most a page and a row from each, hydrated in
+// the same query; the cursor is the last addition's id. A posted pin is
+// reached by its seq, which pins_group holds; a saved one through its id.
+// The query checks that viewer may see the group itself, so only an empty
+// page asks why it is empty.
+func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
+	sc := s.listScope("group:" + id.Hex())
+	after, limit, err := p.Decode(sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	below := after[:]
+	if after.IsZero() {
+		below = maxID
+	}
+	pins, keys, err := queryKeyedPins(ctx, s.r, viewer, `SELECT `+pinViewCols+`, a.k FROM (SELECT k, pin, seq FROM (
+			SELECT * FROM (SELECT id AS k, id AS pin, seq FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
+			UNION ALL
+			SELECT * FROM (SELECT id, pin_id, NULL FROM saves WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
+		) ORDER BY k DESC LIMIT ?) a
+		JOIN pins p ON p.seq = coalesce(a.seq, (SELECT seq FROM pins WHERE id = a.pin)) JOIN users u ON u.id = p.author_id
+		WHERE EXISTS (SELECT 1 FROM pin_groups WHERE id = ? AND (secret = 0 OR owner_id = ?))
+		ORDER BY a.k DESC`, id[:], below, limit+1, id[:], below, limit+1, limit+1, id[:], viewer[:])
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pins) == 0 {
+		if _, err := visibleGroup(ctx, s.r, id, viewer); err != nil {
+			return nil, nil, err
+		}
+		return pins, nil, nil
+	}
+	var next *string
+	if len(pins) > limit {
+		pins = pins[:limit]
+		c := store.EncodeCursor(sc, keys[limit-1])
+		next = &c
+	}
+	return pins, next, nil
+}

@@ -246,42 +246,5 @@ func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID, viewer bson.O
 	return out, nil
 }
 
-// FindGroupPins lists the pins posted or saved into group id, newest
-// addition first, if viewer may see the group. The additions are a merge
-// of two index ranges (posted pins by id, saves by id; both ids are
-// creation order), hydrated in the same query; the cursor is the last
-// addition's id.
-func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
-	sc := s.listScope("group:" + id.Hex())
-	after, limit, err := p.Decode(sc)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := visibleGroup(ctx, s.r, id, viewer); err != nil {
-		return nil, nil, err
-	}
-	below := after[:]
-	if after.IsZero() {
-		below = maxID
-	}
-	pins, keys, err := queryKeyedPins(ctx, s.r, viewer, `SELECT `+pinViewCols+`, a.k FROM (SELECT k, pin FROM (
-			SELECT * FROM (SELECT id AS k, id AS pin FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
-			UNION ALL
-			SELECT * FROM (SELECT id, pin_id FROM saves WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
-		) ORDER BY k DESC LIMIT ?) a
-		JOIN pins p ON p.id = a.pin JOIN users u ON u.id = p.author_id
-		ORDER BY a.k DESC`, id[:], below, limit+1, id[:], below, limit+1, limit+1)
-	if err != nil {
-		return nil, nil, err
-	}
-	var next *string
-	if len(pins) > limit {
-		pins = pins[:limit]
-		c := store.EncodeCursor(sc, keys[limit-1])
-		next = &c
-	}
-	return pins, next, nil
-}
-
 // maxID sorts after every id: the upper bound of a first page.
 var maxID = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}

@@ -16,17 +16,28 @@ import (
 // title (the search index, OR of the words) that are not in those groups.
 // The cursor's scope says which part it continues: "related:" or
 // "related-words:".
+//
+// A page costs about its own length, each part one query that hydrates
+// what it finds: the group part merges at most a page and a row per index
+// range; the words part filters the search index's matches, newest first,
+// and stops after the rows the page still needs and one more. It is not
+// run when the group part fills the page.
 func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
 	page, err := store.DecodeRelated(s.cursorKey, pinID, p)
 	if err != nil {
 		return nil, nil, err
 	}
 	after, limit, inWords := page.After, page.Limit, page.InWords
-	var title string
-	var ownGroup bson.ObjectID
-	var secret bool
-	err = s.r.QueryRowContext(ctx, `SELECT p.title, p.group_id, g.secret FROM pins p JOIN pin_groups g ON g.id = p.group_id
-		WHERE p.id = ?`, pinID[:]).Scan(&title, idScan{&ownGroup}, &secret)
+	var (
+		title    string
+		ownGroup bson.ObjectID
+		secret   bool
+		seq      int64
+		saves    int
+	)
+	err = s.r.QueryRowContext(ctx, `SELECT p.title, p.group_id, g.secret, p.seq, p.save_count
+		FROM pins p JOIN pin_groups g ON g.id = p.group_id WHERE p.id = ?`, pinID[:]).
+		Scan(&title, idScan{&ownGroup}, &secret, &seq, &saves)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -34,57 +45,54 @@ func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID
 	if !secret {
 		groups = append(groups, ownGroup)
 	}
-	saved, err := collectIDsDB(ctx, s.r, `SELECT s.group_id FROM saves s JOIN pin_groups g ON g.id = s.group_id
-		WHERE s.pin_id = ? AND g.secret = 0 ORDER BY s.group_id DESC LIMIT ?`, pinID[:], store.RelatedGroups)
+	if saves > 0 { // most pins were never saved: no query for their saves
+		saved, err := collectIDsDB(ctx, s.r, `SELECT s.group_id FROM saves s JOIN pin_groups g ON g.id = s.group_id
+			WHERE s.pin_id = ? AND g.secret = 0 ORDER BY s.group_id DESC LIMIT ?`, pinID[:], store.RelatedGroups)
+		if err != nil {
+			return nil, nil, err
+		}
+		groups = append(groups, saved...)
+	}
+
+	near := []store.PinView{} // the group part of this page
+	if !inWords && len(groups) > 0 {
+		if near, err = s.groupNeighbours(ctx, pinID, groups, viewer, after, limit+1); err != nil {
+			return nil, nil, err
+		}
+		if len(near) > limit {
+			return near[:limit], page.Next(near[limit-1].ID, false), nil
+		}
+	}
+	wordAfter := bson.NilObjectID
+	if inWords {
+		wordAfter = after
+	}
+	need := limit - len(near)
+	words, err := s.wordNeighbours(ctx, seq, title, groups, viewer, wordAfter, need+1)
 	if err != nil {
 		return nil, nil, err
 	}
-	groups = append(groups, saved...)
-
-	type hit struct {
-		id    bson.ObjectID
-		words bool
-	}
-	var hits []hit
-	if !inWords && len(groups) > 0 {
-		ids, err := s.groupNeighbours(ctx, pinID, groups, after, limit+1)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, id := range ids {
-			hits = append(hits, hit{id: id})
-		}
-	}
-	if len(hits) <= limit {
-		wordAfter := bson.NilObjectID
-		if inWords {
-			wordAfter = after
-		}
-		ids, err := s.wordNeighbours(ctx, pinID, title, groups, wordAfter, limit+1-len(hits))
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, id := range ids {
-			hits = append(hits, hit{id: id, words: true})
-		}
-	}
 	var next *string
-	if len(hits) > limit {
-		hits = hits[:limit]
-		last := hits[limit-1]
-		next = page.Next(last.id, last.words)
+	if len(words) > need {
+		// One more than the page needs: the list goes on after the
+		// page's last pin, which is a word neighbour unless the group
+		// part filled the page exactly.
+		words = words[:need]
+		if need == 0 {
+			next = page.Next(near[limit-1].ID, false)
+		} else {
+			next = page.Next(words[need-1].ID, true)
+		}
 	}
-	ids := make([]bson.ObjectID, len(hits))
-	for i, h := range hits {
-		ids[i] = h.id
-	}
-	pins, err := s.pinsByID(ctx, ids, viewer)
-	return pins, next, err
+	return append(near, words...), next, nil
 }
 
 // groupNeighbours returns up to n distinct pins below after (by id,
-// newest first) posted or saved into any of groups, other than pin.
-func (s *Store) groupNeighbours(ctx context.Context, pin bson.ObjectID, groups []bson.ObjectID, after bson.ObjectID, n int) ([]bson.ObjectID, error) {
+// newest first) posted or saved into any of groups, other than pin,
+// hydrated for viewer: at most n+1 from each index range, merged, and
+// only those hydrated. A posted pin is reached by its seq, which
+// pins_group holds; a saved one through its id.
+func (s *Store) groupNeighbours(ctx context.Context, pin bson.ObjectID, groups []bson.ObjectID, viewer, after bson.ObjectID, n int) ([]store.PinView, error) {
 	below := after[:]
 	if after.IsZero() {
 		below = maxID
@@ -94,54 +102,72 @@ func (s *Store) groupNeighbours(ctx context.Context, pin bson.ObjectID, groups [
 	for _, g := range groups {
 		// n+1 per range: the pin itself may be among them.
 		arms = append(arms,
-			`SELECT * FROM (SELECT id AS pin FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)`,
-			`SELECT * FROM (SELECT pin_id FROM saves WHERE group_id = ? AND pin_id < ? ORDER BY pin_id DESC LIMIT ?)`)
+			`SELECT * FROM (SELECT id AS pin, seq FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)`,
+			`SELECT * FROM (SELECT pin_id, NULL FROM saves WHERE group_id = ? AND pin_id < ? ORDER BY pin_id DESC LIMIT ?)`)
 		args = append(args, g[:], below, n+1, g[:], below, n+1)
 	}
 	args = append(args, pin[:], n)
-	return collectIDsDB(ctx, s.r, `SELECT DISTINCT pin FROM (`+strings.Join(arms, " UNION ALL ")+`)
-		WHERE pin <> ? ORDER BY pin DESC LIMIT ?`, args...)
+	// A pin both posted into one group and saved into another is one
+	// row, with the seq its posted arm gave.
+	return queryPins(ctx, s.r, viewer, `SELECT `+pinViewCols+` FROM (
+			SELECT pin, max(seq) AS seq FROM (`+strings.Join(arms, " UNION ALL ")+`)
+			WHERE pin <> ? GROUP BY pin ORDER BY pin DESC LIMIT ?) a
+		JOIN pins p ON p.seq = coalesce(a.seq, (SELECT seq FROM pins WHERE id = a.pin)) JOIN users u ON u.id = p.author_id
+		ORDER BY a.pin DESC`, args...)
 }
 
+// relatedGroupArgs is the length of the lists of groups wordNeighbours
+// binds: the pin's own group and store.RelatedGroups more. Padded to it
+// with empty blobs (no group's id), a list gives the query one text
+// whatever the pin's groups, so the statement cache keeps one plan.
+const relatedGroupArgs = 1 + store.RelatedGroups
+
 // wordNeighbours returns up to n pins below after (newest first, by the
-// search index's seq) sharing a word of title, other than pin and the
-// pins in groups (already listed before them).
-func (s *Store) wordNeighbours(ctx context.Context, pin bson.ObjectID, title string, groups []bson.ObjectID, after bson.ObjectID, n int) ([]bson.ObjectID, error) {
+// search index's seq) sharing a word of title, other than the pin in row
+// seq and the pins in groups (already listed before them), hydrated for
+// viewer. The search index streams its matches newest first; each is
+// checked against the groups on its own row (the pins saved somewhere,
+// the few with saves, in the saves key too) until n are found.
+func (s *Store) wordNeighbours(ctx context.Context, seq int64, title string, groups []bson.ObjectID, viewer, after bson.ObjectID, n int) ([]store.PinView, error) {
 	words := store.SearchTerms(title)
 	if len(words) == 0 || n <= 0 {
-		return nil, nil
+		return []store.PinView{}, nil
 	}
 	for i, w := range words {
 		words[i] = `"` + w + `"` // a whole word, not a prefix
 	}
-	bound := int64(1) << 62
+	bound, boundArgs := `?`, []any{int64(1) << 62}
 	if !after.IsZero() {
-		err := s.r.QueryRowContext(ctx, `SELECT seq FROM pins WHERE id = ?`, after[:]).Scan(&bound)
-		if err != nil {
-			if mapErr(err) == store.ErrNotFound {
-				return nil, nil // the cursor's pin was deleted meanwhile: the list ends
+		// Below the cursor's pin, or, if it was deleted meanwhile, up to
+		// the next older pin (seq follows id).
+		bound = `(SELECT seq + (id <> ?) FROM pins WHERE id <= ? ORDER BY id DESC LIMIT 1)`
+		boundArgs = []any{after[:], after[:]}
+	}
+	args := append([]any{strings.Join(words, " OR ")}, boundArgs...)
+	args = append(args, seq)
+	from, filter := `pin_words w`, ``
+	if len(groups) > 0 {
+		from = `pin_words w JOIN pins q ON q.seq = w.rowid`
+		in := placeholders(relatedGroupArgs)
+		gargs := make([]any, relatedGroupArgs)
+		for i := range gargs {
+			gargs[i] = []byte{}
+			if i < len(groups) {
+				gargs[i] = groups[i][:]
 			}
-			return nil, mapErr(err)
 		}
+		filter = ` AND q.group_id NOT IN (` + in + `)
+			AND (q.save_count = 0 OR NOT EXISTS (SELECT 1 FROM saves s WHERE s.pin_id = q.id AND s.group_id IN (` + in + `)))`
+		args = append(append(args, gargs...), gargs...)
 	}
-	// "NOT IN ()" is no SQL: without groups the list holds one empty
-	// blob, which no pin's group id equals.
-	in := placeholders(max(len(groups), 1))
-	gargs := idArgs(groups)
-	if len(groups) == 0 {
-		gargs = []any{[]byte{}}
-	}
-	args := []any{strings.Join(words, " OR "), bound, pin[:]}
-	args = append(args, gargs...)
-	args = append(args, gargs...)
 	// The LIMIT is a literal, as in searchPins: bound as a parameter,
 	// FTS5 sees it while planning and SQLite prepared the statement again
 	// on every run (a tenth of a related page's CPU).
-	return collectIDsDB(ctx, s.r, `SELECT p.id FROM pin_words w JOIN pins p ON p.seq = w.rowid
-		WHERE pin_words MATCH ? AND w.rowid < ? AND p.id <> ?
-		AND p.group_id NOT IN (`+in+`)
-		AND NOT EXISTS (SELECT 1 FROM saves s WHERE s.pin_id = p.id AND s.group_id IN (`+in+`))
-		ORDER BY w.rowid DESC LIMIT `+strconv.Itoa(n), args...)
+	return queryPins(ctx, s.r, viewer, `SELECT `+pinViewCols+pinViewFrom+`WHERE p.seq IN (
+			SELECT w.rowid FROM `+from+`
+			WHERE pin_words MATCH ? AND w.rowid < `+bound+` AND w.rowid <> ?`+filter+`
+			ORDER BY w.rowid DESC LIMIT `+strconv.Itoa(n)+`)
+		ORDER BY p.seq DESC`, args...)
 }
 
 // collectIDsDB returns the ids a one-column query yields.

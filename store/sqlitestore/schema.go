@@ -284,6 +284,14 @@ DROP TABLE temp.pin_words_terms;
 DROP INDEX notifications_actor;
 CREATE INDEX notifications_actor ON notifications(actor_id, recipient_id, kind, pin_id, created_at);
 `,
+	// 6: a group's additions newest first read the pin of each save from
+	// the index itself. saves_group (group_id, id) held no pin_id, so a
+	// page of a group with saves looked each save up in the table, one
+	// more B-tree descent per row (a fifth of the page at 1M pins).
+	`
+CREATE INDEX saves_group_added ON saves(group_id, id, pin_id);
+DROP INDEX saves_group;
+`,
 }
 
 // step4Previews is schema step 4 (never edited once released, like every

@@ -12,6 +12,7 @@ import (
 // relatedTests: the pins under a pin (docs/API.md §Related pins).
 var relatedTests = []conformanceTest{
 	{"groups first, then title words", testRelatedPins},
+	{"a cursor outlives its pin", testRelatedCursorAfterDelete},
 }
 
 // testRelatedPins: the pins sharing a public group with a pin (posted or
@@ -70,4 +71,47 @@ func testRelatedPins(t *testing.T, s *suite) {
 	if got, next, err := b.FindRelatedPins(ctx, lone, bson.NilObjectID, store.Page{}); err != nil || len(got) != 0 || next != nil {
 		t.Fatalf("lone pin: %v, %v, %v", got, next, err)
 	}
+}
+
+// testRelatedCursorAfterDelete: a cursor of either part stays valid when
+// the pin it follows is deleted (docs/API.md §Lists): the list goes on
+// with the next older pin of that part.
+func testRelatedCursorAfterDelete(t *testing.T, s *suite) {
+	st := s.store(t)
+	b := boards(t, st)
+	ctx := t.Context()
+	a, c := newUser(t, st, "a").ID, newUser(t, st, "c").ID
+	ga, gc := newGroup(t, st, a), newGroup(t, st, c)
+	w1 := newPin(t, st, c, gc, "red one", "").ID
+	w2 := newPin(t, st, c, gc, "red two", "").ID
+	w3 := newPin(t, st, c, gc, "red three", "").ID
+	n1 := newPin(t, st, a, ga, "plain one", "").ID
+	n2 := newPin(t, st, a, ga, "plain two", "").ID
+	pin := newPin(t, st, a, ga, "Red", "").ID
+	page := func(cursor string) ([]bson.ObjectID, *string) {
+		t.Helper()
+		pins, next, err := b.FindRelatedPins(ctx, pin, bson.NilObjectID, store.Page{Cursor: cursor, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(pins, pinID), next
+	}
+	got, next := page("")
+	wantIDs(t, "first page", got, []bson.ObjectID{n2})
+	if err := st.DeletePin(ctx, n2, a); err != nil {
+		t.Fatal(err)
+	}
+	got, next = page(*next)
+	wantIDs(t, "after a deleted group neighbour", got, []bson.ObjectID{n1})
+	got, next = page(*next)
+	wantIDs(t, "the words part", got, []bson.ObjectID{w3})
+	if err := st.DeletePin(ctx, w3, c); err != nil {
+		t.Fatal(err)
+	}
+	var rest []bson.ObjectID
+	for next != nil {
+		got, next = page(*next)
+		rest = append(rest, got...)
+	}
+	wantIDs(t, "after a deleted word neighbour", rest, []bson.ObjectID{w2, w1})
 }
