@@ -222,29 +222,5 @@ func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p st
 	return pins, next, nil
 }
 
-// pinsByID returns the pins among ids hydrated for viewer, in the order of
-// ids, with one query.
-func (s *Store) pinsByID(ctx context.Context, ids []bson.ObjectID, viewer bson.ObjectID) ([]store.PinView, error) {
-	if len(ids) == 0 {
-		return []store.PinView{}, nil
-	}
-	found, err := queryPins(ctx, s.r, viewer,
-		`SELECT `+pinViewCols+pinViewFrom+`WHERE p.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[bson.ObjectID]store.PinView, len(found))
-	for _, v := range found {
-		byID[v.ID] = v
-	}
-	out := make([]store.PinView, 0, len(ids))
-	for _, id := range ids {
-		if v, ok := byID[id]; ok {
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
 // maxID sorts after every id: the upper bound of a first page.
 var maxID = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
