@@ -173,10 +173,10 @@ func coldstart(ctx context.Context, o coldOptions, out io.Writer) (bool, error) 
 		err = warmUp(ctx, srv.base, st, o.warm)
 	}
 	if err == nil {
-		var rss int64
-		if rss, err = residentMemory(srv.cmd.Process.Pid); err == nil {
-			fmt.Fprintf(out, "RSS after %s of warm-up: %d MiB (target ≤ %d MiB)\n", o.warm, rss>>20, rssTarget>>20)
-			ok = ok && rss <= rssTarget
+		var m memory
+		if m, err = memoryOf(srv.cmd.Process.Pid); err == nil {
+			fmt.Fprintf(out, "memory after %s of warm-up: %s (target Pss ≤ %d MiB)\n", o.warm, m, rssTarget>>20)
+			ok = ok && m.Pss <= rssTarget
 		}
 	}
 	if stopErr := srv.stop(); err == nil && stopErr != nil {

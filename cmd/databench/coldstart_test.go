@@ -114,12 +114,12 @@ func TestBurstIsSimultaneous(t *testing.T) {
 	}
 }
 
-func TestResidentMemory(t *testing.T) {
-	rss, err := residentMemory(os.Getpid())
-	if err != nil || rss < 1<<20 {
-		t.Fatalf("RSS of this test = %d, %v", rss, err)
+func TestMemoryOf(t *testing.T) {
+	m, err := memoryOf(os.Getpid())
+	if err != nil || m.RSS < 1<<20 || m.Pss < 1<<20 || m.Anon+m.File > m.RSS+1<<20 {
+		t.Fatalf("memory of this test = %+v, %v", m, err)
 	}
-	if _, err := residentMemory(-1); err == nil {
+	if _, err := memoryOf(-1); err == nil {
 		t.Fatal("no error for a process that does not exist")
 	}
 }

@@ -97,24 +97,66 @@ func printTable(w io.Writer, results []result, withTargets bool, base map[string
 	return all
 }
 
-// residentMemory reads a process's resident set size (VmRSS) from /proc.
-func residentMemory(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+// memory is what a process holds, from /proc: VmRSS and its anonymous and
+// file parts (status), and Pss (smaps_rollup). The SQLite readers map the
+// database file, each connection its own map, so a file page read by four
+// readers counts four times in VmRSS and RssFile; Pss counts it once (its
+// share across the maps), which is what the pages cost the machine — and
+// they are the kernel's file cache, which reading through read() fills
+// too, not memory of the process.
+type memory struct {
+	RSS, Anon, File, Pss int64 // bytes
+}
+
+func (m memory) String() string {
+	return fmt.Sprintf("Pss %d MiB (VmRSS %d MiB: anonymous %d, mapped file pages %d, counted once per reader connection's map)",
+		m.Pss>>20, m.RSS>>20, m.Anon>>20, m.File>>20)
+}
+
+// memoryOf reads pid's memory.
+func memoryOf(pid int) (memory, error) {
+	var m memory
+	status := map[string]*int64{"VmRSS:": &m.RSS, "RssAnon:": &m.Anon, "RssFile:": &m.File}
+	if err := readKB(fmt.Sprintf("/proc/%d/status", pid), status); err != nil {
+		return m, err
+	}
+	if err := readKB(fmt.Sprintf("/proc/%d/smaps_rollup", pid), map[string]*int64{"Pss:": &m.Pss}); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// readKB fills fields from a /proc file's "Name:  123 kB" lines, and fails
+// when one is missing.
+func readKB(path string, fields map[string]*int64) error {
+	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer f.Close()
+	found := 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10, err
+		f := strings.Fields(sc.Text()) // "VmRSS:", "123", "kB"
+		if len(f) != 3 || fields[f[0]] == nil {
+			continue
+		}
+		if dst := fields[f[0]]; dst != nil {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return fmt.Errorf("%s: %s %w", path, f[0], err)
+			}
+			*dst = kb << 10
+			found++
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return err
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	if found < len(fields) {
+		return fmt.Errorf("%s: %d of %d fields", path, found, len(fields))
+	}
+	return nil
 }
 
 // clockTick is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on

@@ -83,10 +83,10 @@ func runCommand(ctx context.Context, args []string, out, errOut io.Writer) int {
 	fmt.Fprintln(out)
 	ok := printTable(out, results, o.target, base)
 	if o.pid > 0 {
-		if rss, err := residentMemory(o.pid); err != nil {
+		if m, err := memoryOf(o.pid); err != nil {
 			fmt.Fprintln(errOut, "databench run: server memory:", err)
 		} else {
-			fmt.Fprintf(out, "\nserver RSS after the run: %d MiB\n", rss>>20)
+			fmt.Fprintf(out, "\nserver memory after the run: %s\n", m)
 		}
 	}
 	if (o.target || base != nil) && !ok {
