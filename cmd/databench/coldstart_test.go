@@ -67,7 +67,7 @@ func TestColdstartAgainstARealServer(t *testing.T) {
 		t.Fatalf("coldstart: %v\n%s", err, out.String())
 	}
 	t.Log(out.String())
-	for _, want := range []string{"first 200: /healthz after", "RSS after", "64 simultaneous first requests: 0 errors"} {
+	for _, want := range []string{"first 200: /healthz after", "memory after", "64 simultaneous first requests: 0 errors"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
