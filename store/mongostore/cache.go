@@ -215,7 +215,21 @@ func cachedMany[K comparable, V any](ctx context.Context, c *cache, key func(K) 
 		return out, nil
 	}
 	loaded, err := coalesce(ctx, &c.flights, func() string { return string(flightKey) }, func() (any, error) {
-		loaded, err := load(missing)
+		// Read again, as cached does: a flight for these ids that ended
+		// just before this one began has stored them.
+		found := make(map[K]V, len(missing))
+		var still []K
+		for _, id := range missing {
+			if v, _, ok := c.get(key(id)); ok {
+				found[id] = v.(V)
+			} else {
+				still = append(still, id)
+			}
+		}
+		if len(still) == 0 {
+			return found, nil
+		}
+		loaded, err := load(still)
 		if err != nil {
 			return nil, err
 		}
@@ -223,8 +237,9 @@ func cachedMany[K comparable, V any](ctx context.Context, c *cache, key func(K) 
 			if t, ok := tickets[id]; ok {
 				c.put(key(id), t, v)
 			}
+			found[id] = v
 		}
-		return loaded, nil
+		return found, nil
 	})
 	if err != nil {
 		return nil, err
