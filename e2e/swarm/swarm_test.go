@@ -134,6 +134,7 @@ func testSwarm(t *testing.T, e *engine, ph *phases, images deployImages, work st
 	})
 	s.deploy(t)
 	s.waitHealthy(t, 2)
+	s.waitNginxUses(t, 2, "deployed-")
 	ph.done("stack deploy until healthy")
 
 	author := s.api.signUp(t, "author")
@@ -384,15 +385,24 @@ func (s *stack) scale(t *testing.T, n int) {
 		}
 		return nil
 	})
+	s.waitNginxUses(t, n, fmt.Sprintf("scale%d-", n))
+}
+
+// waitNginxUses waits until Nginx sends requests to n replicas: it
+// re-resolves the app's replicas every 10 s, so a replica that became
+// healthy a moment ago may not be among its upstreams yet. prefix tags
+// the probing requests' ids.
+func (s *stack) waitNginxUses(t *testing.T, n int, prefix string) {
+	t.Helper()
 	batch := 0
 	waitFor(t, fmt.Sprintf("Nginx using %d replicas", n), time.Minute, func() error {
 		for i := 0; i < 2*n; i++ {
-			if status, _, err := s.api.do("GET", "/healthz", "", fmt.Sprintf("scale-%d-%d", batch, i), nil, ""); err != nil || status != http.StatusOK {
+			if status, _, err := s.api.do("GET", "/healthz", "", fmt.Sprintf("%s%d-%d", prefix, batch, i), nil, ""); err != nil || status != http.StatusOK {
 				return fmt.Errorf("GET /healthz: %d %v", status, err)
 			}
 		}
 		batch++
-		if d := distinct(s.upstreams(t, "scale-")); len(d) < n {
+		if d := distinct(s.upstreams(t, prefix)); len(d) < n {
 			return fmt.Errorf("answered by %v", d)
 		}
 		return nil
