@@ -226,7 +226,7 @@ func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p s
 	if after.IsZero() {
 		below = maxID
 	}
-	pins, keys, err := queryKeyedPins(ctx, s.r, viewer, `SELECT `+pinViewCols+`, a.k FROM (SELECT k, pin, seq FROM (
+	pins, next, err := queryKeyedPage(ctx, s.r, viewer, sc, limit, `SELECT `+pinViewCols+`, a.k FROM (SELECT k, pin, seq FROM (
 			SELECT * FROM (SELECT id AS k, id AS pin, seq FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
 			UNION ALL
 			SELECT * FROM (SELECT id, pin_id, NULL FROM saves WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
@@ -242,12 +242,6 @@ func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p s
 			return nil, nil, err
 		}
 		return pins, nil, nil
-	}
-	var next *string
-	if len(pins) > limit {
-		pins = pins[:limit]
-		c := store.EncodeCursor(sc, keys[limit-1])
-		next = &c
 	}
 	return pins, next, nil
 }

@@ -206,20 +206,10 @@ func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p st
 	}
 	// Every pin here is bookmarked by the viewer: the lookup is a constant.
 	cols := strings.Replace(pinViewCols, bookmarkedCol, `? IS NOT NULL`, 1)
-	pins, keys, err := queryKeyedPins(ctx, s.r, user, `SELECT `+cols+`, b.id
+	return queryKeyedPage(ctx, s.r, user, sc, limit, `SELECT `+cols+`, b.id
 		FROM (SELECT id, pin_id FROM bookmarks WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?) b
 		JOIN pins p ON p.id = b.pin_id JOIN users u ON u.id = p.author_id
 		ORDER BY b.id DESC`, user[:], below, limit+1)
-	if err != nil {
-		return nil, nil, err
-	}
-	var next *string
-	if len(pins) > limit {
-		pins = pins[:limit]
-		c := store.EncodeCursor(sc, keys[limit-1])
-		next = &c
-	}
-	return pins, next, nil
 }
 
 // maxID sorts after every id: the upper bound of a first page.

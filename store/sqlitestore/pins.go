@@ -84,10 +84,17 @@ func queryPins(ctx context.Context, q querier, viewer bson.ObjectID, query strin
 	return pins, err
 }
 
-// queryKeyedPins is queryPins for a query that selects one id more after
-// pinViewCols, the row's key in its list, returned beside the pins.
-func queryKeyedPins(ctx context.Context, q querier, viewer bson.ObjectID, query string, args ...any) ([]store.PinView, []bson.ObjectID, error) {
-	return queryPinRows(ctx, q, viewer, true, query, args...)
+// queryKeyedPage is queryPins for a list whose cursor runs over a key of
+// its own (a bookmark's id, a group addition's id): the query selects that
+// key after pinViewCols and at most limit+1 rows; the page is the first
+// limit of them and the cursor the last one's key.
+func queryKeyedPage(ctx context.Context, q querier, viewer bson.ObjectID, sc store.ListScope, limit int, query string, args ...any) ([]store.PinView, *string, error) {
+	pins, keys, err := queryPinRows(ctx, q, viewer, true, query, args...)
+	if err != nil || len(pins) <= limit {
+		return pins, nil, err
+	}
+	c := store.EncodeCursor(sc, keys[limit-1])
+	return pins[:limit], &c, nil
 }
 
 func queryPinRows(ctx context.Context, q querier, viewer bson.ObjectID, keyed bool, query string, args ...any) ([]store.PinView, []bson.ObjectID, error) {
