@@ -12,16 +12,42 @@ import (
 // one range. Without pin_id and created_at in the index it read the row
 // of every earlier notification of that kind from actor to recipient.
 func TestToggleDedupReadsOneIndexRange(t *testing.T) {
-	ctx := t.Context()
-	s, err := Open(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(ctx) })
+	s := openPlanStore(t)
 	// The text of dropRecent's query (notifications.go).
 	const q = `SELECT 1 FROM notifications
 			WHERE actor_id = ? AND recipient_id = ? AND kind = ? AND pin_id IS ? AND created_at > ? LIMIT 1`
-	rows, err := s.w.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, []byte("a"), []byte("r"), store.NotifyLike, []byte("p"), 0)
+	got := queryPlan(t, s, q, []byte("a"), []byte("r"), store.NotifyLike, []byte("p"), 0)
+	if !strings.Contains(got, "COVERING INDEX notifications_actor") || !strings.Contains(got, "created_at>?") {
+		t.Errorf("plan %q: want a covering range of notifications_actor up to created_at", got)
+	}
+}
+
+// TestGroupAdditionsReadSavesFromTheIndex: FindGroupPins' saves arm
+// (groups.go) reads each save's pin from saves_group_added (schema step 6)
+// without a row lookup per save.
+func TestGroupAdditionsReadSavesFromTheIndex(t *testing.T) {
+	s := openPlanStore(t)
+	got := queryPlan(t, s, `SELECT id, pin_id, NULL FROM saves WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+		[]byte("g"), maxID, 25)
+	if !strings.Contains(got, "COVERING INDEX saves_group_added") {
+		t.Errorf("plan %q: want a covering range of saves_group_added", got)
+	}
+}
+
+func openPlanStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(t.Context()) })
+	return s
+}
+
+// queryPlan is SQLite's plan for q on the writer, its steps joined by "; ".
+func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	rows, err := s.w.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,8 +61,8 @@ func TestToggleDedupReadsOneIndexRange(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	got := strings.Join(plan, "; ")
-	if !strings.Contains(got, "COVERING INDEX notifications_actor") || !strings.Contains(got, "created_at>?") {
-		t.Errorf("plan %q: want a covering range of notifications_actor up to created_at", got)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return strings.Join(plan, "; ")
 }
