@@ -30,6 +30,7 @@ type Config struct {
 	AllowedEmailDomains []string
 	AuthRateLimit       int
 	CacheMB             int    // rendered output and, scaled, database reads; 0 = no cache
+	SQLiteMapMB         int    // embedded: how much of the database file the readers map; 0 = none
 	WSConnsPerIP        int    // WebSockets per client address; 0 = hub default, -1 = no cap
 	WSSendQueue         int    // messages queued per WebSocket before it is dropped as slow; 0 = hub default
 	MetricsToken        string // lets a scraper read /metrics on the main port; empty = admin address only
@@ -37,6 +38,10 @@ type Config struct {
 	LogLevel            slog.Level
 	ShutdownTimeout     time.Duration
 }
+
+// maxSQLiteMapMB is the largest memory map SQLite makes (2 GiB less 64 KiB),
+// in whole MiB.
+const maxSQLiteMapMB = 2047
 
 // configError names the variable that is wrong.
 type configError struct {
@@ -101,6 +106,9 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.CacheMB, err = strconv.Atoi(env("CACHE_MB", "64")); err != nil || c.CacheMB < 0 {
 		return nil, &configError{"CACHE_MB", "must be a whole number of MiB ≥ 0 (0 turns every cache off)"}
+	}
+	if c.SQLiteMapMB, err = strconv.Atoi(env("SQLITE_MMAP_MB", strconv.Itoa(maxSQLiteMapMB))); err != nil || c.SQLiteMapMB < 0 || c.SQLiteMapMB > maxSQLiteMapMB {
+		return nil, &configError{"SQLITE_MMAP_MB", fmt.Sprintf("must be a whole number of MiB from 0 (no map: pages are read with read()) to %d", maxSQLiteMapMB)}
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil || c.ShutdownTimeout <= 0 {
 		return nil, &configError{"SHUTDOWN_TIMEOUT", "must be a positive duration such as 20s"}

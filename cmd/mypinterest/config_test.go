@@ -17,7 +17,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || !c.Embedded() || c.MongoDB != "mypinterest" || c.AuthRateLimit != 20 {
+	if c.Addr != ":8080" || !c.Embedded() || c.MongoDB != "mypinterest" || c.AuthRateLimit != 20 || c.SQLiteMapMB != maxSQLiteMapMB {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if len(c.JWTSecret) < minSecretLen {
@@ -63,6 +63,9 @@ func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 		{"short metrics token", "METRICS_TOKEN", map[string]string{"METRICS_TOKEN": "abc"}},
 		{"bad ws cap", "WS_CONNS_PER_IP", map[string]string{"WS_CONNS_PER_IP": "-2"}},
 		{"bad send queue", "WS_SEND_QUEUE", map[string]string{"WS_SEND_QUEUE": "-1"}},
+		{"negative map", "SQLITE_MMAP_MB", map[string]string{"SQLITE_MMAP_MB": "-1"}},
+		{"map beyond SQLite's", "SQLITE_MMAP_MB", map[string]string{"SQLITE_MMAP_MB": "4096"}},
+		{"map in words", "SQLITE_MMAP_MB", map[string]string{"SQLITE_MMAP_MB": "all"}},
 		{"bad timeout", "SHUTDOWN_TIMEOUT", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}},
 		{"bad level", "LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}},
 		{"bad origin", "ALLOWED_ORIGINS", map[string]string{"ALLOWED_ORIGINS": "example.com"}},

@@ -24,7 +24,11 @@ func (m *Main) openStore(ctx context.Context) (store.Store, error) {
 			return nil, err
 		}
 		m.logger.Info("no MONGODB_URI: embedded SQLite", "dir", cfg.DataDir)
-		return sqlitestore.Open(ctx, cfg.DataDir, opts)
+		return sqlitestore.OpenWith(ctx, cfg.DataDir, sqlitestore.Options{
+			Options:  opts,
+			MapBytes: int64(cfg.SQLiteMapMB) << 20,
+			NoMap:    cfg.SQLiteMapMB == 0,
+		})
 	}
 	// Other instances' writes reach this one's caches through Redis; the
 	// TTL bounds staleness when an invalidation is lost.

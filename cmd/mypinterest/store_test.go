@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"mypinterest/store"
 	"mypinterest/store/mongostore"
+	"mypinterest/store/sqlitestore"
 	"net"
 	"net/http"
 	"os"
@@ -137,5 +139,48 @@ func TestStartupWaitsForTheDatabase(t *testing.T) {
 		}
 	case <-time.After(50 * time.Second):
 		t.Fatal("Run did not return after the database came up")
+	}
+}
+
+// TestSQLiteMapSetting: with SQLITE_MMAP_MB=0 the server reads its
+// database without mapping the file; by default the readers map it.
+func TestSQLiteMapSetting(t *testing.T) {
+	for _, c := range []struct {
+		env    string
+		mapped bool
+	}{{"", true}, {"0", false}} {
+		dir := t.TempDir()
+		// A database whose pages are in the file, not in its WAL (Close
+		// checkpoints): SQLite maps the file when it reads a page there.
+		st, err := sqlitestore.Open(t.Context(), dir, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(envOf(map[string]string{"DATA_DIR": dir, "ADDR": "127.0.0.1:0", "SQLITE_MMAP_MB": c.env}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err := m.Run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		// A read on a reader connection (pins of nobody: an empty page).
+		resp, err := http.Get("http://" + m.Addr() + "/api/v1/pins")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		maps, err := os.ReadFile("/proc/self/maps")
+		m.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := filepath.Join(dir, sqlitestore.FileName) // not its -shm, which SQLite always maps
+		if got := strings.Contains(string(maps), db+"\n"); got != c.mapped || resp.StatusCode != http.StatusOK {
+			t.Errorf("SQLITE_MMAP_MB=%q: GET /api/v1/pins %d; file mapped = %v, want %v", c.env, resp.StatusCode, got, c.mapped)
+		}
 	}
 }

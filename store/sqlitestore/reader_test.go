@@ -41,3 +41,32 @@ func TestReadersMapTheFile(t *testing.T) {
 		t.Fatalf("mmap_size: readers %d and %d, writer %d; want %d, %d, 0", a, b, w, readerMmap, readerMmap)
 	}
 }
+
+// TestReadersMapAsConfigured: SQLITE_MMAP_MB's options reach every reader,
+// none (NoMap) and a size below SQLite's ceiling, which is the most asked
+// for.
+func TestReadersMapAsConfigured(t *testing.T) {
+	ctx := t.Context()
+	for _, c := range []struct {
+		name string
+		opts Options
+		want int64
+	}{
+		{"no map", Options{NoMap: true, MapBytes: 64 << 20}, 0},
+		{"64 MiB", Options{MapBytes: 64 << 20}, 64 << 20},
+		{"beyond the ceiling", Options{MapBytes: 8 << 30}, readerMmap},
+	} {
+		s, err := OpenWith(ctx, t.TempDir(), c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int64
+		if err := s.r.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Close(ctx)
+		if got != c.want {
+			t.Errorf("%s: readers' mmap_size %d, want %d", c.name, got, c.want)
+		}
+	}
+}

@@ -45,9 +45,34 @@ var (
 	_ store.Transfer = (*Store)(nil)
 )
 
+// Options are store.Options and what only the SQLite store has.
+type Options struct {
+	store.Options
+	// MapBytes is how much of the database file the readers map (0 is
+	// readerMmap, SQLite's ceiling); NoMap maps none of it and reads every
+	// page a reader's cache misses with read(). The map is faster when a
+	// page of random pins misses the cache, but every page it touches
+	// counts in the process's RSS (docs/SQLITE.md, "Memory").
+	MapBytes int64
+	NoMap    bool
+}
+
 // Open opens (creating if needed) the database in dir and brings its schema
 // up to date.
 func Open(ctx context.Context, dir string, opts store.Options) (*Store, error) {
+	return OpenWith(ctx, dir, Options{Options: opts})
+}
+
+// OpenWith is Open with the SQLite store's own options.
+func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
+	opts := o.Options
+	mapped := int64(readerMmap)
+	switch {
+	case o.NoMap:
+		mapped = 0
+	case o.MapBytes > 0:
+		mapped = min(o.MapBytes, readerMmap)
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("sqlitestore: data dir: %w", err)
 	}
@@ -75,7 +100,7 @@ func Open(ctx context.Context, dir string, opts store.Options) (*Store, error) {
 		return nil, err
 	}
 	r, err := openDB(common + "&_pragma=cache_size(-8192)&_pragma=query_only(1)" +
-		fmt.Sprintf("&_pragma=mmap_size(%d)", readerMmap))
+		fmt.Sprintf("&_pragma=mmap_size(%d)", mapped))
 	if err != nil {
 		_ = w.Close()
 		return nil, err
