@@ -29,8 +29,9 @@ import (
 // FileName is the database file inside the data directory.
 const FileName = "mypinterest.db"
 
-// readerMmap is how much of the database file the readers map: SQLite's
-// ceiling (2 GiB less 64 KiB), beyond which pages are read as before.
+// readerMmap is how much of the database file the readers map by default
+// (Options.MapBytes, SQLITE_MMAP_MB): SQLite's ceiling (2 GiB less 64
+// KiB), beyond which pages are read as before.
 const readerMmap = 0x7fff0000
 
 // Store is the SQLite implementation of store.Store and store.Transfer.
