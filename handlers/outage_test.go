@@ -134,11 +134,14 @@ func defaultClient(t *testing.T, addr string) *redis.Client {
 
 // While Redis hangs (SIGSTOP: connections open, no answers) and after it is
 // killed, signed-in requests, a comment (which publishes through Redis) and
-// a rate-limited log-in add at most 100 ms at p99; once Redis is back,
-// revocations are shared again without a restart. The latencies are
-// measured in pairs, each request sent to an app whose Redis is healthy
-// and then to one whose Redis is broken, so that the load of a busy test
-// machine weighs on both sides alike.
+// a rate-limited log-in add at most 100 ms at the median and 500 ms at
+// p99; once Redis is back, revocations are shared again without a restart.
+// The latencies are measured in pairs, each request sent to an app whose
+// Redis is healthy and then to one whose Redis is broken, so that the load
+// of a busy test machine weighs on both sides alike. Unguarded, every
+// request would wait out the client's 3 s timeouts and retries; the p99
+// bound leaves room for a scheduling stall on one side of a pair (a run at
+// load average 20 saw one).
 func TestRedisHangAddsLittleLatency(t *testing.T) {
 	defer func(d time.Duration) { hub.RedisCallTimeout = d }(hub.RedisCallTimeout)
 	hub.RedisCallTimeout = 50 * time.Millisecond // production's bound
@@ -163,9 +166,9 @@ func TestRedisHangAddsLittleLatency(t *testing.T) {
 		{method: "POST", path: "/api/v1/pins/" + pin + "/comments", token: u.token, body: map[string]string{"content": "hi"}},
 		{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": u.email, "password": "wrong password"}},
 	}
-	p99 := func(ds []time.Duration) time.Duration {
+	at := func(ds []time.Duration, pct int) time.Duration {
 		slices.Sort(ds)
-		return ds[len(ds)*99/100]
+		return ds[len(ds)*pct/100]
 	}
 	check := func(phase string, rounds int) {
 		t.Helper()
@@ -184,10 +187,15 @@ func TestRedisHangAddsLittleLatency(t *testing.T) {
 					}
 				}
 			}
-			g, b := p99(good), p99(bad)
-			t.Logf("%s: %s %s p99 %v (healthy Redis %v)", phase, r.method, r.path, b, g)
-			if b-g > 100*time.Millisecond {
-				t.Errorf("%s: %s %s adds %v at p99, want at most 100ms", phase, r.method, r.path, b-g)
+			for _, bound := range []struct {
+				pct   int
+				extra time.Duration
+			}{{50, 100 * time.Millisecond}, {99, 500 * time.Millisecond}} {
+				g, b := at(good, bound.pct), at(bad, bound.pct)
+				t.Logf("%s: %s %s p%d %v (healthy Redis %v)", phase, r.method, r.path, bound.pct, b, g)
+				if b-g > bound.extra {
+					t.Errorf("%s: %s %s adds %v at p%d, want at most %v", phase, r.method, r.path, b-g, bound.pct, bound.extra)
+				}
 			}
 		}
 	}
