@@ -292,6 +292,13 @@ CREATE INDEX notifications_actor ON notifications(actor_id, recipient_id, kind, 
 CREATE INDEX saves_group_added ON saves(group_id, id, pin_id);
 DROP INDEX saves_group;
 `,
+	// 7: a page of a user's bookmarks reads each bookmark's pin from the
+	// index itself, as step 6 did for a group's saves: bookmarks_user
+	// (user_id, id) held no pin_id, one more B-tree descent per pin.
+	`
+CREATE INDEX bookmarks_user_added ON bookmarks(user_id, id, pin_id);
+DROP INDEX bookmarks_user;
+`,
 }
 
 // step4Previews is schema step 4 (never edited once released, like every

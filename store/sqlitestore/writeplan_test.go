@@ -66,3 +66,14 @@ func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
 	}
 	return strings.Join(plan, "; ")
 }
+
+// TestBookmarksReadPinsFromTheIndex: a page of a user's bookmarks reads
+// each bookmark's pin from bookmarks_user_added (schema step 7) without a
+// row lookup per bookmark.
+func TestBookmarksReadPinsFromTheIndex(t *testing.T) {
+	s := openPlanStore(t)
+	got := queryPlan(t, s, bookmarksPage, []byte("u"), maxID, 25)
+	if !strings.Contains(got, "COVERING INDEX bookmarks_user_added") {
+		t.Errorf("plan %q: want a covering range of bookmarks_user_added", got)
+	}
+}
