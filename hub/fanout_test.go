@@ -97,3 +97,62 @@ func TestBlockedFanoutWriteDoesNotHoldUpItsChunk(t *testing.T) {
 		}
 	}
 }
+
+// Events that come while their topic's write pass is running wait for the
+// next pass, gathering in each connection's queue, and that pass writes
+// them as one frame per connection. The running pass is held here by
+// registering it by hand, so that its end comes when the test says.
+func TestEventsDuringAPassShareOneFrame(t *testing.T) {
+	h, srv := mustHub(t, Config{})
+	var clients []*client
+	for range 5 {
+		c := mustDial(t, srv, "")
+		c.subscribe("pins")
+		clients = append(clients, c)
+	}
+	s := h.shard("pins")
+	s.passMu.Lock()
+	s.passes["pins"] = &passState{}
+	s.passMu.Unlock()
+	const events = 6
+	for seq := range events {
+		mustPublish(t, h, "pins", seq)
+	}
+	// The pass runs on: nothing is written, everything is queued.
+	h.mu.Lock()
+	for c := range h.conns {
+		if n, _ := queued(c); n != events {
+			t.Errorf("a connection has %d messages queued during the pass, want %d", n, events)
+		}
+	}
+	h.mu.Unlock()
+	if t.Failed() {
+		t.FailNow()
+	}
+	for _, c := range clients {
+		c.frames = 0
+	}
+	p := &writePass{s: s, topic: "pins"}
+	p.left.Store(1)
+	p.handedOut() // the held pass hands out its last connection
+	for _, c := range clients {
+		c.expectSeqs("pins", 0, events)
+		if c.frames != 1 {
+			t.Fatalf("%d events came in %d frames, want 1", events, c.frames)
+		}
+	}
+	waitFor(t, "the pass to end", 5*time.Second, func() bool {
+		s.passMu.Lock()
+		defer s.passMu.Unlock()
+		return len(s.passes) == 0
+	})
+	// With no pass running, an event goes out at once, alone.
+	mustPublish(t, h, "pins", events)
+	for _, c := range clients {
+		c.frames = 0
+		c.expectSeqs("pins", events, events+1)
+		if c.frames != 1 {
+			t.Fatalf("a paced event came in %d frames", c.frames)
+		}
+	}
+}

@@ -141,6 +141,9 @@ const numShards = 32
 type shard struct {
 	mu     sync.RWMutex
 	topics map[string]map[*conn]*pending
+
+	passMu sync.Mutex
+	passes map[string]*passState // the topics whose write pass is running (writer.go)
 }
 
 // New returns a Hub delivering what broker hands it and starts the broker.
@@ -190,6 +193,7 @@ func New(broker Broker, cfg Config) *Hub {
 	}
 	for i := range h.shards {
 		h.shards[i].topics = make(map[string]map[*conn]*pending)
+		h.shards[i].passes = make(map[string]*passState)
 	}
 	if err := broker.Subscribe(DisconnectTopic); err != nil {
 		h.log.Warn("broker subscribe failed", "topic", DisconnectTopic, "err", err)
@@ -297,7 +301,7 @@ func (h *Hub) deliver(topic string, msg []byte) {
 	s.mu.RUnlock()
 	h.delivered.Add(delivered)
 	h.dropped.Add(missed)
-	startWrites(kick)
+	s.startWrites(topic, kick)
 }
 
 // subscribe takes a broker reference on topic, adds c to topic's set and

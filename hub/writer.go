@@ -84,40 +84,119 @@ func (c *conn) writeTaken(msgs *[maxBatchMessages][]byte, n int, buf *[]byte) er
 // Fan-out write workers. deliver queues an event on every subscriber and
 // collects the connections whose queue was idle; instead of waking each
 // one's writer (a goroutine switch per delivery, which cost about as much
-// CPU as the rest of the hub), startWrites has them written by a few
+// CPU as the rest of the hub), a write pass has them written by a few
 // short-lived workers, fanoutChunk connections each. A worker writes one
-// frame per connection and hands any backlog to the connection's writer.
+// frame per connection.
+//
+// One pass per topic at a time: while a topic's pass is running, the
+// connections that a later event of that topic lands on, and those a
+// worker leaves with messages still queued, wait for the next pass, which
+// starts when the running one has handed out its last connection. Their
+// queues gather the events meanwhile, so when events come faster than a
+// pass ends each connection gets them as one batched frame (up to
+// maxBatchMessages) rather than a frame and a write per event; paced
+// events, whose pass ends before the next one comes, go out at once as
+// before. A connection left with messages once its topic has no pass
+// running is handed to its own writer.
 //
 // A write that blocks (a client that stopped reading, its socket buffers
 // full) must not hold up the others of its chunk: every fanoutStall, a
 // chunk that has made no progress while connections remain gets one more
 // worker, which takes the next connections. The stuck write itself is
-// bounded by WriteTimeout as everywhere.
+// bounded by WriteTimeout as everywhere; it does not hold up the next
+// pass either, which skips a connection still being written.
 var (
 	fanoutChunk = 128
 	fanoutStall = 20 * time.Millisecond
 )
 
-// writeChunk is one chunk of a fan-out's connections.
-type writeChunk struct {
-	conns []*conn
-	next  atomic.Int64 // index of the next connection to claim
-	done  atomic.Int64 // connections finished
-	seen  int64        // done at the last stall check; used by the timer's function only
-	timer *time.Timer
+// writePass is one pass over a topic's connections.
+type writePass struct {
+	s     *shard
+	topic string
+	left  atomic.Int64 // connections not handed out yet
 }
 
-// startWrites has a frame written on each of conns, whose queues were idle.
-func startWrites(conns []*conn) {
+// passState is a topic's pass in progress (shard.passes): next gathers
+// the connections of the pass after it.
+type passState struct {
+	next []*conn
+}
+
+// startWrites has a frame written on each of conns, whose queues were
+// idle, by topic's pass: a new one, or the next one if a pass is running.
+func (s *shard) startWrites(topic string, conns []*conn) {
+	if len(conns) == 0 {
+		return
+	}
+	s.passMu.Lock()
+	if st, ok := s.passes[topic]; ok {
+		st.next = append(st.next, conns...)
+		s.passMu.Unlock()
+		return
+	}
+	s.passes[topic] = &passState{}
+	s.passMu.Unlock()
+	s.runPass(topic, conns)
+}
+
+// runPass starts the workers of a pass over conns.
+func (s *shard) runPass(topic string, conns []*conn) {
+	p := &writePass{s: s, topic: topic}
+	p.left.Store(int64(len(conns)))
 	for len(conns) > 0 {
 		k := min(len(conns), fanoutChunk)
-		ch := &writeChunk{conns: conns[:k:k]}
+		ch := &writeChunk{conns: conns[:k:k], pass: p}
 		conns = conns[k:]
 		// Armed by Reset once ch.timer is set, so that check sees it.
 		ch.timer = time.AfterFunc(time.Hour, ch.check)
 		ch.timer.Reset(fanoutStall)
 		go ch.run()
 	}
+}
+
+// handedOut counts a connection of p given to a worker; after the last
+// one the next pass starts, with what gathered meanwhile.
+func (p *writePass) handedOut() {
+	if p.left.Add(-1) != 0 {
+		return
+	}
+	s := p.s
+	s.passMu.Lock()
+	st := s.passes[p.topic]
+	next := st.next
+	st.next = nil
+	if len(next) == 0 {
+		delete(s.passes, p.topic)
+	}
+	s.passMu.Unlock()
+	if len(next) > 0 {
+		s.runPass(p.topic, next)
+	}
+}
+
+// again has c, left with messages by a worker of p, written by the
+// topic's next pass, or by its writer when no pass is running.
+func (p *writePass) again(c *conn) {
+	s := p.s
+	s.passMu.Lock()
+	if st, ok := s.passes[p.topic]; ok {
+		st.next = append(st.next, c)
+		s.passMu.Unlock()
+		return
+	}
+	s.passMu.Unlock()
+	c.signal()
+}
+
+// writeChunk is one chunk of a pass's connections.
+type writeChunk struct {
+	conns []*conn
+	pass  *writePass
+	next  atomic.Int64 // index of the next connection to claim
+	done  atomic.Int64 // connections finished
+	seen  int64        // done at the last stall check; used by the timer's function only
+	timer *time.Timer
 }
 
 // run is a write worker: it claims the chunk's connections one by one.
@@ -131,7 +210,11 @@ func (ch *writeChunk) run() {
 		if i >= int64(len(ch.conns)) {
 			return
 		}
-		ch.conns[i].writeOnce(&msgs, &buf)
+		c := ch.conns[i]
+		ch.pass.handedOut()
+		if c.writeOnce(&msgs, &buf) {
+			ch.pass.again(c)
+		}
 		if ch.done.Add(1) == int64(len(ch.conns)) {
 			ch.timer.Stop()
 		}
@@ -154,23 +237,22 @@ func (ch *writeChunk) check() {
 
 // writeOnce is a write worker's turn on c: one frame, unless the writer
 // (or another worker) is writing already, in which case that one will see
-// the queued message. A backlog left behind is the writer's.
-func (c *conn) writeOnce(msgs *[maxBatchMessages][]byte, buf *[]byte) {
+// the queued message. more reports a backlog left behind, which the
+// caller must have written.
+func (c *conn) writeOnce(msgs *[maxBatchMessages][]byte, buf *[]byte) (more bool) {
 	n := c.take(msgs)
 	if n == 0 {
-		return
+		return false
 	}
 	err := c.writeTaken(msgs, n, buf)
-	more := c.release()
+	more = c.release()
 	if err != nil {
 		if !c.closing.Load() {
 			c.fail("websocket write failed", err)
 		}
-		return
+		return false
 	}
-	if more {
-		c.signal()
-	}
+	return more
 }
 
 // write sends one frame, bounded by WriteTimeout through the hub's write

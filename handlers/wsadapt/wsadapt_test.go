@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -239,5 +242,173 @@ func TestHandshakeWritesSwitchingProtocols(t *testing.T) {
 	}
 	if got := resp.Header.Get("Upgrade"); got != "websocket" {
 		t.Fatalf("Upgrade %q", got)
+	}
+}
+
+// subscribeTo opens a WebSocket through the Fiber mount, subscribes to
+// topic and waits for the ack, so that the hub has registered it.
+func subscribeTo(t *testing.T, addr, topic string) *websocket.Conn {
+	t.Helper()
+	c, _, err := dial(t, "ws://"+addr+"/ws", &websocket.DialOptions{})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"subscribe","topic":"`+topic+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("waiting for the ack: %v", err)
+		}
+		var f frame
+		_ = json.Unmarshal(b, &f)
+		if f.Type == "subscribed" {
+			return c
+		}
+	}
+}
+
+// serverGoroutines counts the goroutines that serve WebSockets: those with
+// the hub's ServeHTTP (its reader and writer) or fasthttp's net/http
+// adaptor on their stack.
+func serverGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "mypinterest/hub.(*Hub).ServeHTTP") || strings.Contains(g, "fasthttpadaptor") {
+			count++
+		}
+	}
+	return count
+}
+
+// An idle WebSocket through Fiber costs two goroutines, the hub's reader
+// (fasthttp's hijack goroutine itself) and its writer: none waits in the
+// adaptor for the connection to end (docs/FANOUT.md, "Memory per
+// connection").
+func TestIdleWebSocketCostsTwoGoroutines(t *testing.T) {
+	h := hub.New(hub.NewMemoryBroker(), hub.Config{})
+	addr := mustFiber(t, h)
+	const n = 10
+	for range n {
+		subscribeTo(t, addr, "pins")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := serverGoroutines()
+		if got == 2*n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections have %d server goroutines, want %d", n, got, 2*n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Frames of every header size reach the client whole and in order: the
+// hub's write buffer is 16 bytes, and frameWriter completes each frame
+// that does not fit with one writev. The sizes straddle the buffer and
+// the 7-, 16- and 64-bit payload lengths.
+func TestFramesOfEverySizeThroughFiber(t *testing.T) {
+	h := hub.New(hub.NewMemoryBroker(), hub.Config{})
+	addr := mustFiber(t, h)
+	c := subscribeTo(t, addr, "pins")
+	c.SetReadLimit(1 << 20)
+	sizes := []int{0, 1, 5, 13, 14, 15, 16, 17, 100, 125, 126, 127, 4096, 65535, 65536, 200000}
+	var want []string
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, n := range sizes {
+		msg := `{"type":"event","topic":"pins","pad":"` + strings.Repeat("x", n) + `"}`
+		want = append(want, msg)
+		if err := h.PublishVolatile(ctx, "pins", []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for len(got) < len(want) {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("after %d of %d messages: %v", len(got), len(want), err)
+		}
+		for _, line := range bytes.Split(b, []byte{'\n'}) {
+			got = append(got, string(line))
+		}
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("message %d: %d bytes, want %d", i, len(got[i]), len(want[i]))
+		}
+	}
+}
+
+// A request to the WebSocket path that the hub refuses is answered as a
+// plain HTTP response: a handshake refused after the hand-over (here a
+// foreign origin) with the headers the Fiber middleware had set, and a
+// request that is no handshake through the adaptor.
+func TestRefusalsAreHTTPResponses(t *testing.T) {
+	h := hub.New(hub.NewMemoryBroker(), hub.Config{AllowedOrigins: []string{"https://app.example.com"}})
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(func(c *fiber.Ctx) error {
+		c.Set("X-Request-Id", "req-1")
+		return c.Next()
+	})
+	app.Get("/ws", wsadapt.Handler(h))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() {
+		_ = h.Shutdown(context.Background())
+		_ = app.Shutdown()
+	})
+	addr := ln.Addr().String()
+
+	send := func(req string) *http.Response {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write([]byte(req)); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("reading the response: %v", err)
+		}
+		t.Cleanup(func() { _ = resp.Body.Close() })
+		return resp
+	}
+	handshake := "GET /ws HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+
+	resp := send(handshake + "Origin: https://evil.example.net\r\n\r\n")
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusForbidden || !resp.Close || len(body) == 0 ||
+		resp.ContentLength != int64(len(body)) || resp.Header.Get("X-Request-Id") != "req-1" {
+		t.Fatalf("foreign origin: %s, close %v, length %d, body %q, headers %v",
+			resp.Status, resp.Close, resp.ContentLength, body, resp.Header)
+	}
+
+	resp = send("GET /ws HTTP/1.1\r\nHost: " + addr + "\r\n\r\n")
+	body, _ = io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusUpgradeRequired || resp.Header.Get("X-Request-Id") != "req-1" || len(body) == 0 {
+		t.Fatalf("plain GET: %s, body %q, headers %v", resp.Status, body, resp.Header)
 	}
 }
