@@ -222,10 +222,7 @@ func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p s
 	if err != nil {
 		return nil, nil, err
 	}
-	below := after[:]
-	if after.IsZero() {
-		below = maxID
-	}
+	below := belowCursor(after)
 	pins, next, err := queryKeyedPage(ctx, s.r, viewer, sc, limit, `SELECT `+pinViewCols+`, a.k FROM (SELECT k, pin, seq FROM (
 			SELECT * FROM (SELECT id AS k, id AS pin, seq FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
 			UNION ALL

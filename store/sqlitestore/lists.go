@@ -138,10 +138,7 @@ func (s *Store) FindFeed(ctx context.Context, user bson.ObjectID, p store.Page) 
 	if err != nil {
 		return nil, nil, err
 	}
-	below := after[:]
-	if after.IsZero() {
-		below = maxID
-	}
+	below := belowCursor(after)
 	var following, theirs, all int64
 	if err := s.r.QueryRowContext(ctx, `SELECT following_count,
 			CASE WHEN following_count < ?2 THEN (SELECT total(x.pin_count) FROM follows f
@@ -200,10 +197,7 @@ func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p st
 	if user.IsZero() {
 		return []store.PinView{}, nil, nil // nobody signed in bookmarked nothing
 	}
-	below := after[:]
-	if after.IsZero() {
-		below = maxID
-	}
+	below := belowCursor(after)
 	// Every pin here is bookmarked by the viewer: the lookup is a constant.
 	cols := strings.Replace(pinViewCols, bookmarkedCol, `? IS NOT NULL`, 1)
 	return queryKeyedPage(ctx, s.r, user, sc, limit, `SELECT `+cols+`, b.id
@@ -218,3 +212,12 @@ const bookmarksPage = `SELECT id, pin_id FROM bookmarks WHERE user_id = ? AND id
 
 // maxID sorts after every id: the upper bound of a first page.
 var maxID = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
+// belowCursor is the exclusive upper bound of a newest-first page that
+// starts after the cursor's id: maxID for a first page (no cursor).
+func belowCursor(after bson.ObjectID) []byte {
+	if after.IsZero() {
+		return maxID
+	}
+	return after[:]
+}

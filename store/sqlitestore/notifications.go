@@ -156,10 +156,7 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 	if err != nil {
 		return store.NotificationPage{}, err
 	}
-	below := after[:]
-	if after.IsZero() {
-		below = maxID
-	}
+	below := belowCursor(after)
 	// One statement, so the page and the count agree: the recipient's row
 	// (none for an unknown user) joined to the page, hydrated, packed. An
 	// empty page is one row without a notification.

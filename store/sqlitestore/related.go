@@ -93,10 +93,7 @@ func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID
 // only those hydrated. A posted pin is reached by its seq, which
 // pins_group holds; a saved one through its id.
 func (s *Store) groupNeighbours(ctx context.Context, pin bson.ObjectID, groups []bson.ObjectID, viewer, after bson.ObjectID, n int) ([]store.PinView, error) {
-	below := after[:]
-	if after.IsZero() {
-		below = maxID
-	}
+	below := belowCursor(after)
 	arms := make([]string, 0, 2*len(groups))
 	var args []any
 	for _, g := range groups {
