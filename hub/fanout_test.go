@@ -3,8 +3,6 @@ package hub
 import (
 	"bytes"
 	"context"
-	"net"
-	"net/http"
 	"testing"
 	"time"
 
@@ -54,22 +52,7 @@ func TestQueueTakeOwnsTheWrites(t *testing.T) {
 // its worker's chunk: they get the frame long before WriteTimeout.
 func TestBlockedFanoutWriteDoesNotHoldUpItsChunk(t *testing.T) {
 	h, srv := mustHub(t, Config{WriteTimeout: time.Minute})
-	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err == nil {
-			err = nc.(*net.TCPConn).SetReadBuffer(4096)
-		}
-		return nc, err
-	}}
-	t.Cleanup(tr.CloseIdleConnections)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, wsURL(srv), &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ws.CloseNow() }) // unblocks the stuck write before the hub's shutdown
-	stuck := &client{tb: t, ws: ws}
+	stuck := dialTinyReadBuffer(t, srv)
 	stuck.subscribe("pins")
 	// Readers after the stuck one in the (random) order of the chunk
 	// would wait for the minute-long WriteTimeout without the stall rule.

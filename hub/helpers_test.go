@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -253,4 +254,28 @@ func newServer(tb testing.TB, h http.Handler) *httptest.Server {
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	return srv
+}
+
+// dialTinyReadBuffer connects a client whose socket receive buffer is
+// pinned at 4 KiB, so that a large frame the hub writes to it blocks once
+// the client stops reading. Its CloseNow runs at cleanup, before the hub's
+// shutdown, and unblocks such a write.
+func dialTinyReadBuffer(tb testing.TB, srv *httptest.Server) *client {
+	tb.Helper()
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			err = nc.(*net.TCPConn).SetReadBuffer(4096)
+		}
+		return nc, err
+	}}
+	tb.Cleanup(tr.CloseIdleConnections)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, wsURL(srv), &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ws.CloseNow() })
+	return &client{tb: tb, ws: ws}
 }

@@ -6,13 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
 )
 
 // queueConn is a conn with only what enqueue and pop use.
@@ -127,22 +123,7 @@ func TestQueueReleasedAfterBurst(t *testing.T) {
 func TestStuckWriteClosesConnection(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	h, srv := mustHub(t, Config{WriteTimeout: timeout})
-	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err == nil {
-			err = nc.(*net.TCPConn).SetReadBuffer(4096)
-		}
-		return nc, err
-	}}
-	t.Cleanup(tr.CloseIdleConnections)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, wsURL(srv), &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ws.CloseNow() })
-	cl := &client{tb: t, ws: ws}
+	cl := dialTinyReadBuffer(t, srv)
 	cl.subscribe("pins")
 
 	// 32 MiB: larger than any loopback send plus receive buffer here
