@@ -31,6 +31,7 @@ type Config struct {
 	AuthRateLimit       int
 	CacheMB             int    // rendered output and, scaled, database reads; 0 = no cache
 	SQLiteMapMB         int    // embedded: how much of the database file the readers map; 0 = none
+	SQLiteResidentMB    int    // embedded: resident mapped pages beyond which readers drop their maps; 0 = unbounded
 	WSConnsPerIP        int    // WebSockets per client address; 0 = hub default, -1 = no cap
 	WSSendQueue         int    // messages queued per WebSocket before it is dropped as slow; 0 = hub default
 	MetricsToken        string // lets a scraper read /metrics on the main port; empty = admin address only
@@ -42,6 +43,11 @@ type Config struct {
 // maxSQLiteMapMB is the largest memory map SQLite makes (2 GiB less 64 KiB),
 // in whole MiB.
 const maxSQLiteMapMB = 2047
+
+// defaultSQLiteResidentMB bounds the mapped file pages the process keeps
+// resident, so that its RSS stays within 400 MB at 1M pins (docs/SQLITE.md,
+// "Memory").
+const defaultSQLiteResidentMB = 192
 
 // configError names the variable that is wrong.
 type configError struct {
@@ -109,6 +115,9 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.SQLiteMapMB, err = strconv.Atoi(env("SQLITE_MMAP_MB", strconv.Itoa(maxSQLiteMapMB))); err != nil || c.SQLiteMapMB < 0 || c.SQLiteMapMB > maxSQLiteMapMB {
 		return nil, &configError{"SQLITE_MMAP_MB", fmt.Sprintf("must be a whole number of MiB from 0 (no map: pages are read with read()) to %d", maxSQLiteMapMB)}
+	}
+	if c.SQLiteResidentMB, err = strconv.Atoi(env("SQLITE_MMAP_RESIDENT_MB", strconv.Itoa(defaultSQLiteResidentMB))); err != nil || c.SQLiteResidentMB < 0 {
+		return nil, &configError{"SQLITE_MMAP_RESIDENT_MB", "must be a whole number of MiB, 0 for no bound"}
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil || c.ShutdownTimeout <= 0 {
 		return nil, &configError{"SHUTDOWN_TIMEOUT", "must be a positive duration such as 20s"}

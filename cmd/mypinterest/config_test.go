@@ -17,7 +17,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || !c.Embedded() || c.MongoDB != "mypinterest" || c.AuthRateLimit != 20 || c.SQLiteMapMB != maxSQLiteMapMB {
+	if c.Addr != ":8080" || !c.Embedded() || c.MongoDB != "mypinterest" || c.AuthRateLimit != 20 || c.SQLiteMapMB != maxSQLiteMapMB || c.SQLiteResidentMB != defaultSQLiteResidentMB {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if len(c.JWTSecret) < minSecretLen {
@@ -66,6 +66,8 @@ func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 		{"negative map", "SQLITE_MMAP_MB", map[string]string{"SQLITE_MMAP_MB": "-1"}},
 		{"map beyond SQLite's", "SQLITE_MMAP_MB", map[string]string{"SQLITE_MMAP_MB": "4096"}},
 		{"map in words", "SQLITE_MMAP_MB", map[string]string{"SQLITE_MMAP_MB": "all"}},
+		{"negative resident bound", "SQLITE_MMAP_RESIDENT_MB", map[string]string{"SQLITE_MMAP_RESIDENT_MB": "-1"}},
+		{"resident bound in words", "SQLITE_MMAP_RESIDENT_MB", map[string]string{"SQLITE_MMAP_RESIDENT_MB": "some"}},
 		{"bad timeout", "SHUTDOWN_TIMEOUT", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}},
 		{"bad level", "LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}},
 		{"bad origin", "ALLOWED_ORIGINS", map[string]string{"ALLOWED_ORIGINS": "example.com"}},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -8,6 +9,17 @@ import (
 	"mypinterest/store/mongostore"
 	"mypinterest/store/sqlitestore"
 )
+
+// sqliteOptions are the embedded store's options: SQLITE_MMAP_MB and
+// SQLITE_MMAP_RESIDENT_MB, where 0 means no map and no bound.
+func sqliteOptions(cfg *Config, opts store.Options) sqlitestore.Options {
+	return sqlitestore.Options{
+		Options:     opts,
+		MapBytes:    int64(cfg.SQLiteMapMB) << 20,
+		NoMap:       cfg.SQLiteMapMB == 0,
+		MapResident: cmp.Or(int64(cfg.SQLiteResidentMB)<<20, -1), // the store's "unbounded" is negative
+	}
+}
 
 // openStore opens the database the configuration names: the embedded
 // SQLite file under DATA_DIR (one instance), or the MongoDB at MONGODB_URI
@@ -24,11 +36,7 @@ func (m *Main) openStore(ctx context.Context) (store.Store, error) {
 			return nil, err
 		}
 		m.logger.Info("no MONGODB_URI: embedded SQLite", "dir", cfg.DataDir)
-		return sqlitestore.OpenWith(ctx, cfg.DataDir, sqlitestore.Options{
-			Options:  opts,
-			MapBytes: int64(cfg.SQLiteMapMB) << 20,
-			NoMap:    cfg.SQLiteMapMB == 0,
-		})
+		return sqlitestore.OpenWith(ctx, cfg.DataDir, sqliteOptions(cfg, opts))
 	}
 	// Other instances' writes reach this one's caches through Redis; the
 	// TTL bounds staleness when an invalidation is lost.

@@ -142,6 +142,23 @@ func TestStartupWaitsForTheDatabase(t *testing.T) {
 	}
 }
 
+// TestSQLiteResidentSetting: SQLITE_MMAP_RESIDENT_MB reaches the store in
+// bytes, its default bounds the map, and 0 leaves it unbounded.
+func TestSQLiteResidentSetting(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		want int64
+	}{{"", defaultSQLiteResidentMB << 20}, {"64", 64 << 20}, {"0", -1}} {
+		cfg, err := LoadConfig(envOf(map[string]string{"DATA_DIR": t.TempDir(), "SQLITE_MMAP_RESIDENT_MB": c.env}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sqliteOptions(cfg, store.Options{}).MapResident; got != c.want {
+			t.Errorf("SQLITE_MMAP_RESIDENT_MB=%q: MapResident %d, want %d", c.env, got, c.want)
+		}
+	}
+}
+
 // TestSQLiteMapSetting: with SQLITE_MMAP_MB=0 the server reads its
 // database without mapping the file; by default the readers map it.
 func TestSQLiteMapSetting(t *testing.T) {

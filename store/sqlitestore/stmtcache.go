@@ -21,14 +21,19 @@ const stmtCacheSize = 96
 // database/sql prepares anew on every db.Query or tx.Exec. Caching below
 // database/sql makes every query of the store, and of any code added
 // later, reuse its plan without holding a *sql.Stmt.
-type cachingConnector struct{ driver.Connector }
+// Its connections also drop their map of the file when bound says so
+// (mapbound.go; nil for none).
+type cachingConnector struct {
+	driver.Connector
+	bound *mapBound
+}
 
-func newCachingConnector(dsn string) (driver.Connector, error) {
+func newCachingConnector(dsn string, bound *mapBound) (driver.Connector, error) {
 	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return cachingConnector{c}, nil
+	return cachingConnector{c, bound}, nil
 }
 
 func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -36,7 +41,7 @@ func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newCachingConn(conn)
+	return newCachingConn(conn, c.bound)
 }
 
 // sqliteConn is what the driver's connections implement and the wrapper
@@ -75,15 +80,35 @@ type cachingConn struct {
 	mu    sync.Mutex // database/sql serializes a connection; this only guards release from Rows.Close
 	byKey map[string]*list.Element
 	lru   *list.List // of *cachedStmt, most recent first
+
+	bound      *mapBound // nil: the map, if any, is not bounded
+	mapGen     uint64    // bound's generation when this connection last mapped the file
+	mapToggled bool      // whether mmap_size is 64 KiB below the bound's limit
 }
 
-func newCachingConn(c driver.Conn) (driver.Conn, error) {
+func newCachingConn(c driver.Conn, bound *mapBound) (driver.Conn, error) {
 	sc, ok := c.(sqliteConn)
 	if !ok {
 		_ = c.Close()
 		return nil, errors.New("sqlitestore: the driver's connection lacks the interfaces the cache needs")
 	}
-	return &cachingConn{sqliteConn: sc, byKey: map[string]*list.Element{}, lru: list.New()}, nil
+	cc := &cachingConn{sqliteConn: sc, byKey: map[string]*list.Element{}, lru: list.New(), bound: bound}
+	if bound != nil {
+		cc.mapGen = bound.gen.Load()
+	}
+	return cc, nil
+}
+
+// ResetSession runs before database/sql hands the connection out again:
+// the moment to drop its map if the bound asks, with no statement running.
+func (c *cachingConn) ResetSession(ctx context.Context) error {
+	if err := c.sqliteConn.ResetSession(ctx); err != nil {
+		return err
+	}
+	if c.bound == nil {
+		return nil
+	}
+	return c.bound.remapIfDue(ctx, c)
 }
 
 // acquire returns the cached statement for query, preparing it if needed,

@@ -10,6 +10,7 @@
 package sqlitestore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -37,6 +38,7 @@ const readerMmap = 0x7fff0000
 // Store is the SQLite implementation of store.Store and store.Transfer.
 type Store struct {
 	w, r      *sql.DB // one writer connection, a pool of readers
+	bound     *mapBound
 	opts      store.Options
 	cursorKey []byte
 }
@@ -56,6 +58,11 @@ type Options struct {
 	// counts in the process's RSS (docs/SQLITE.md, "Memory").
 	MapBytes int64
 	NoMap    bool
+	// MapResident bounds the resident pages of mapped files in the
+	// process, the binary's included (0 is defaultMapResident; negative
+	// leaves the maps unbounded): beyond it each reader drops its map
+	// before its next query (mapbound.go).
+	MapResident int64
 }
 
 // Open opens (creating if needed) the database in dir and brings its schema
@@ -89,7 +96,7 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 	// as file pages (RssFile) once touched, not as memory of the process.
 	common := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
-	w, err := openDB(common + "&_pragma=cache_size(-16384)&_pragma=journal_mode(WAL)&_txlock=immediate")
+	w, err := openDB(common+"&_pragma=cache_size(-16384)&_pragma=journal_mode(WAL)&_txlock=immediate", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -100,9 +107,14 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 		_ = w.Close()
 		return nil, err
 	}
-	r, err := openDB(common + "&_pragma=cache_size(-8192)&_pragma=query_only(1)" +
-		fmt.Sprintf("&_pragma=mmap_size(%d)", mapped))
+	var bound *mapBound
+	if resident := cmp.Or(o.MapResident, defaultMapResident); mapped > 0 && resident > 0 {
+		bound = newMapBound(resident, mapped)
+	}
+	r, err := openDB(common+"&_pragma=cache_size(-8192)&_pragma=query_only(1)"+
+		fmt.Sprintf("&_pragma=mmap_size(%d)", mapped), bound)
 	if err != nil {
+		bound.close()
 		_ = w.Close()
 		return nil, err
 	}
@@ -114,13 +126,13 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 	if len(key) == 0 {
 		key = store.NewCursorKey()
 	}
-	return &Store{w: w, r: r, opts: opts, cursorKey: key}, nil
+	return &Store{w: w, r: r, bound: bound, opts: opts, cursorKey: key}, nil
 }
 
 // openDB opens a pool whose connections keep their prepared statements
 // (stmtcache.go).
-func openDB(dsn string) (*sql.DB, error) {
-	c, err := newCachingConnector(dsn)
+func openDB(dsn string, bound *mapBound) (*sql.DB, error) {
+	c, err := newCachingConnector(dsn, bound)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open: %w", err)
 	}
@@ -131,6 +143,7 @@ func openDB(dsn string) (*sql.DB, error) {
 // the database file.
 func (s *Store) Close(ctx context.Context) error {
 	_, _ = s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	s.bound.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

@@ -1,0 +1,129 @@
+package sqlitestore
+
+import (
+	"bufio"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReadersDropTheirMapsBeyondTheBound: once the process's resident file
+// pages pass Options.MapResident, every reader maps the file anew before
+// its next query, so the pages it had touched leave the process; without
+// the bound they stay. A bound of one byte is always exceeded (the test
+// binary's own pages count).
+func TestReadersDropTheirMapsBeyondTheBound(t *testing.T) {
+	if _, err := residentFileBytes(); err != nil {
+		t.Skip("no /proc/self/statm:", err)
+	}
+	ctx := t.Context()
+	for _, c := range []struct {
+		name     string
+		resident int64
+		dropped  bool
+	}{
+		{"unbounded", -1, false},
+		{"bounded", 1, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := OpenWith(ctx, dir, Options{MapResident: c.resident})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close(ctx) })
+			// 4,096 rows of one page each, checkpointed into the file the
+			// readers map.
+			for _, q := range []string{
+				`CREATE TABLE filler (b BLOB)`,
+				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4096)
+				 INSERT INTO filler SELECT zeroblob(3000) FROM n`,
+				`PRAGMA wal_checkpoint(TRUNCATE)`,
+			} {
+				if _, err := s.w.ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(dir, FileName)
+			everyReader(t, s, `SELECT sum(length(b)) FROM filler`)
+			before := mappedBytes(t, path)
+			if before < 8<<20 {
+				t.Fatalf("readers map %d bytes of the file after reading 16 MiB of it", before)
+			}
+			if c.dropped {
+				start := s.bound.gen.Load()
+				deadline := time.Now().Add(10 * time.Second)
+				for s.bound.gen.Load() == start {
+					if time.Now().After(deadline) {
+						t.Fatal("the bound was not seen exceeded within 10 s")
+					}
+					time.Sleep(mapCheckEvery / 4)
+				}
+			}
+			everyReader(t, s, `SELECT 1`)
+			after := mappedBytes(t, path)
+			if got := after < before/4; got != c.dropped {
+				t.Errorf("mapped file pages %d bytes before, %d after every reader's next query; dropped = %v, want %v", before, after, got, c.dropped)
+			}
+		})
+	}
+}
+
+// everyReader runs query on each reader connection of s at once, so that
+// every one of them is handed out (and reset) by the pool.
+func everyReader(t *testing.T, s *Store, query string) {
+	t.Helper()
+	ctx := t.Context()
+	conns := make([]*sql.Conn, s.r.Stats().MaxOpenConnections)
+	for i := range conns {
+		c, err := s.r.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	for _, c := range conns {
+		var v any
+		if err := c.QueryRowContext(ctx, query).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+// mappedBytes sums the resident pages of every mapping of path in this
+// process (/proc/self/smaps).
+func mappedBytes(t *testing.T, path string) int64 {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var sum int64
+	inFile := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		switch {
+		case len(fields) >= 5 && strings.Contains(fields[0], "-"):
+			inFile = len(fields) == 6 && fields[5] == path
+		case inFile && len(fields) == 3 && fields[0] == "Rss:":
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum += kb << 10
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
