@@ -15,9 +15,12 @@ import (
 // keeps by default (Options.MapResident, SQLITE_MMAP_RESIDENT_MB).
 const defaultMapResident = 192 << 20
 
-// mapCheckEvery is how often the resident file pages are read: often
-// enough that a burst of random pins overshoots the bound by little, and
-// reading /proc/self/statm costs a few microseconds.
+// mapCheckEvery is how often the resident file pages are read. Under a
+// load of random pins the maps grow by a few GB/s, so between two reads
+// they pass the bound by some 300 MB; reading more often keeps them
+// closer to it but drops them more often, and every page touched after a
+// drop costs a fault: at 25 ms, lists of random pins cost 1.5–1.7× the CPU
+// of unbounded maps, at 100 ms 1.0–1.2× (docs/SQLITE.md, "Memory").
 const mapCheckEvery = 100 * time.Millisecond
 
 // mapBound keeps the readers' maps of the database file from holding more
@@ -30,23 +33,35 @@ const mapCheckEvery = 100 * time.Millisecond
 // the pages stay cached, so touching them again is a minor fault, not a
 // read (docs/SQLITE.md, "Memory").
 type mapBound struct {
-	budget int64 // bytes of resident file pages, the binary's included
-	limit  int64 // the readers' mmap_size
-	gen    atomic.Uint64
-	stop   chan struct{}
-	done   chan struct{}
-	once   sync.Once
+	budget  int64 // bytes of resident file pages, the binary's included
+	limit   int64 // the readers' mmap_size
+	gen     atomic.Uint64
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	started bool
+	// idle, when set, hands out the readers the pool holds idle, so that
+	// they too drop their maps: a quiet server would otherwise keep what
+	// its last requests mapped.
+	idle func(context.Context)
 }
 
-// newMapBound starts watching the process's resident file pages; nil when
-// the system does not report them (no /proc: the maps are then unbounded).
+// newMapBound returns a bound for readers mapping limit bytes, to start
+// once they are open; nil when the system does not report resident file
+// pages (no /proc: the maps are then unbounded).
 func newMapBound(budget, limit int64) *mapBound {
 	if _, err := residentFileBytes(); err != nil {
 		return nil
 	}
-	b := &mapBound{budget: budget, limit: limit, stop: make(chan struct{}), done: make(chan struct{})}
+	return &mapBound{budget: budget, limit: limit, stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// start watches the process's resident file pages; idle hands out the
+// readers the pool holds idle (see mapBound.idle).
+func (b *mapBound) start(idle func(context.Context)) {
+	b.idle = idle
+	b.started = true
 	go b.watch()
-	return b
 }
 
 func (b *mapBound) watch() {
@@ -60,13 +75,18 @@ func (b *mapBound) watch() {
 		case <-t.C:
 			if n, err := residentFileBytes(); err == nil && n > b.budget {
 				b.gen.Add(1)
+				if b.idle != nil {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+					b.idle(ctx)
+					cancel()
+				}
 			}
 		}
 	}
 }
 
 func (b *mapBound) close() {
-	if b != nil {
+	if b != nil && b.started {
 		b.once.Do(func() { close(b.stop) })
 		<-b.done
 	}
@@ -87,7 +107,9 @@ func (b *mapBound) remapIfDue(ctx context.Context, c *cachingConn) error {
 	if c.mapToggled {
 		size -= 64 << 10
 	}
-	_, err := c.sqliteConn.ExecContext(ctx, "PRAGMA mmap_size="+strconv.FormatInt(size, 10), nil)
+	// Never interrupted: the remap is quick, and a connection left between
+	// two sizes would remap on every later bump.
+	_, err := c.sqliteConn.ExecContext(context.WithoutCancel(ctx), "PRAGMA mmap_size="+strconv.FormatInt(size, 10), nil)
 	return err
 }
 

@@ -126,7 +126,33 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 	if len(key) == 0 {
 		key = store.NewCursorKey()
 	}
-	return &Store{w: w, r: r, bound: bound, opts: opts, cursorKey: key}, nil
+	s := &Store{w: w, r: r, bound: bound, opts: opts, cursorKey: key}
+	if bound != nil {
+		bound.start(s.cycleIdleReaders)
+	}
+	return s, nil
+}
+
+// cycleIdleReaders takes every reader the pool holds idle, at once, and
+// gives them back: taking one resets it (cachingConn.ResetSession). It
+// does nothing while any reader is busy: under load each is reset when
+// next handed out, and taking them would make requests wait.
+func (s *Store) cycleIdleReaders(ctx context.Context) {
+	st := s.r.Stats()
+	if st.InUse > 0 {
+		return
+	}
+	var held []*sql.Conn
+	for range st.Idle {
+		c, err := s.r.Conn(ctx)
+		if err != nil {
+			break
+		}
+		held = append(held, c)
+	}
+	for _, c := range held {
+		_ = c.Close()
+	}
 }
 
 // openDB opens a pool whose connections keep their prepared statements
