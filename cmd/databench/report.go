@@ -26,6 +26,9 @@ func printResult(w io.Writer, r result, prep time.Duration) {
 	if r.CPUPerReq > 0 {
 		fmt.Fprintf(w, "%-14s server CPU %.3f ms per request\n", "", loadkit.Millis(r.CPUPerReq))
 	}
+	if r.Items > 0 {
+		fmt.Fprintf(w, "%-14s %.1f items per response\n", "", r.Items)
+	}
 	if r.FirstErr != "" {
 		fmt.Fprintf(w, "%-14s first error: %s\n", "", r.FirstErr)
 	}

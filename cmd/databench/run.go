@@ -135,8 +135,11 @@ type result struct {
 	CPUPerReq time.Duration `json:"cpu_per_req,omitempty"`
 	Pins      int           `json:"pins"`
 	Distinct  int           `json:"distinct"`
-	What      string        `json:"what"`
-	target    target
+	// Items is how many items a request of the scenario returns, on
+	// average (itemsPerResponse); 0 for pages and writes.
+	Items  float64 `json:"items_per_response,omitempty"`
+	What   string  `json:"what"`
+	target target
 }
 
 func runBench(ctx context.Context, o runOptions, chosen []scenario, out io.Writer) ([]result, error) {
@@ -171,10 +174,14 @@ func runBench(ctx context.Context, o runOptions, chosen []scenario, out io.Write
 		if err != nil {
 			return results, fmt.Errorf("preparing %s: %w", sc.name, err)
 		}
+		items, err := b.itemsPerResponse(ctx, reqs)
+		if err != nil {
+			return results, fmt.Errorf("sampling %s: %w", sc.name, err)
+		}
 		prep := time.Since(start)
 		cpu := serverCPU(o.pid, o.warmup)
 		r := loadkit.Run(ctx, cfg, loadkit.Scenario{Name: sc.name, Next: reqs.next})
-		res := result{Result: r, Pins: st.Params.Pins, Distinct: reqs.distinct, What: sc.what, target: sc.target}
+		res := result{Result: r, Pins: st.Params.Pins, Distinct: reqs.distinct, Items: items, What: sc.what, target: sc.target}
 		if used := cpu(); used > 0 && r.Requests() > 0 {
 			res.CPUPerReq = used / time.Duration(r.Requests())
 		}
