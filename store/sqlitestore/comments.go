@@ -42,6 +42,13 @@ func (s *Store) CreateComment(ctx context.Context, pin, author bson.ObjectID, co
 	return &view, &p, nil
 }
 
+// commentsPage selects a page of a pin's comments with their authors'
+// cards; FindComments adds the cursor and the limit.
+const commentsPage = `SELECT c.id, c.author_id, c.content, c.created_at,
+		u.nickname, u.avatar_key, u.avatar_ext, u.avatar_w, u.avatar_h, u.avatar_alpha
+	FROM comments c JOIN users u ON u.id = c.author_id
+	WHERE c.pin_id = ?`
+
 // FindComments lists the comments of pin, oldest first, with their
 // authors' cards, one query per page.
 func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p store.Page) ([]store.CommentView, *string, error) {
@@ -50,15 +57,9 @@ func (s *Store) FindComments(ctx context.Context, pin bson.ObjectID, p store.Pag
 	if err != nil {
 		return nil, nil, err
 	}
-	where, args := `c.pin_id = ?`, []any{pin[:]}
-	if !after.IsZero() {
-		where += ` AND c.id > ?`
-		args = append(args, after[:])
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.author_id, c.content, c.created_at,
-			u.nickname, u.avatar_key, u.avatar_ext, u.avatar_w, u.avatar_h, u.avatar_alpha
-		FROM comments c JOIN users u ON u.id = c.author_id
-		WHERE `+where+` ORDER BY c.id LIMIT ?`, append(args, limit+1)...)
+	// One range of the table's key (pin_id, id), from the zero id on the
+	// first page.
+	rows, err := s.r.QueryContext(ctx, commentsPage+` AND c.id > ? ORDER BY c.id LIMIT ?`, pin[:], after[:], limit+1)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}

@@ -77,3 +77,18 @@ func TestBookmarksReadPinsFromTheIndex(t *testing.T) {
 		t.Errorf("plan %q: want a covering range of bookmarks_user_added", got)
 	}
 }
+
+// TestCommentsPageIsOneRange: a page of a pin's comments (FindComments)
+// is one range of the comments table itself (schema step 8), no lookup
+// per comment; a comment by id goes through the unique index on id.
+func TestCommentsPageIsOneRange(t *testing.T) {
+	s := openPlanStore(t)
+	got := queryPlan(t, s, commentsPage+` AND c.id > ? ORDER BY c.id LIMIT ?`, []byte("p"), []byte("c"), 25)
+	if !strings.Contains(got, "SEARCH c USING PRIMARY KEY (pin_id=? AND id>?)") {
+		t.Errorf("page plan %q: want a range of the comments table's key", got)
+	}
+	got = queryPlan(t, s, `SELECT author_id FROM comments WHERE id = ?`, []byte("c"))
+	if !strings.Contains(got, "USING INDEX sqlite_autoindex_comments_1") {
+		t.Errorf("by-id plan %q: want the unique index on id", got)
+	}
+}
