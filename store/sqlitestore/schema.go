@@ -18,6 +18,16 @@ import (
 // unread notifications) are columns kept exact by triggers in the same
 // transaction as the row that changes them, so reading one costs nothing
 // and always equals a recount.
+// commentCountTriggers keep pins.comment_count; step 8 rebuilt the
+// comments table and made them anew, the same.
+const commentCountTriggers = `CREATE TRIGGER comments_ai AFTER INSERT ON comments BEGIN
+	UPDATE pins SET comment_count = comment_count + 1 WHERE id = NEW.pin_id;
+END;
+CREATE TRIGGER comments_ad AFTER DELETE ON comments BEGIN
+	UPDATE pins SET comment_count = comment_count - 1 WHERE id = OLD.pin_id;
+END;
+`
+
 var migrations = []string{
 	// 1: the whole domain.
 	`
@@ -178,13 +188,7 @@ CREATE TRIGGER follows_ad AFTER DELETE ON follows BEGIN
 	UPDATE users SET follower_count = follower_count - 1, follower_rev = follower_rev + 1 WHERE id = OLD.followee_id;
 	UPDATE users SET following_count = following_count - 1 WHERE id = OLD.follower_id;
 END;
-CREATE TRIGGER comments_ai AFTER INSERT ON comments BEGIN
-	UPDATE pins SET comment_count = comment_count + 1 WHERE id = NEW.pin_id;
-END;
-CREATE TRIGGER comments_ad AFTER DELETE ON comments BEGIN
-	UPDATE pins SET comment_count = comment_count - 1 WHERE id = OLD.pin_id;
-END;
-CREATE TRIGGER likes_ai AFTER INSERT ON likes BEGIN
+` + commentCountTriggers + `CREATE TRIGGER likes_ai AFTER INSERT ON likes BEGIN
 	UPDATE pins SET like_count = like_count + 1, like_rev = like_rev + 1 WHERE id = NEW.pin_id;
 END;
 CREATE TRIGGER likes_ad AFTER DELETE ON likes BEGIN
@@ -320,13 +324,7 @@ INSERT INTO comments (pin_id, id, author_id, content, created_at)
 	SELECT pin_id, id, author_id, content, created_at FROM comments_by_id ORDER BY pin_id, id;
 DROP TABLE comments_by_id;
 CREATE INDEX comments_author ON comments(author_id);
-CREATE TRIGGER comments_ai AFTER INSERT ON comments BEGIN
-	UPDATE pins SET comment_count = comment_count + 1 WHERE id = NEW.pin_id;
-END;
-CREATE TRIGGER comments_ad AFTER DELETE ON comments BEGIN
-	UPDATE pins SET comment_count = comment_count - 1 WHERE id = OLD.pin_id;
-END;
-`,
+` + commentCountTriggers,
 }
 
 // step4Previews is schema step 4 (never edited once released, like every
