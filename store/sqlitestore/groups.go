@@ -208,12 +208,18 @@ func collectIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]b
 	return out, rows.Err()
 }
 
+// groupSavesPage is a page of a group's saves below a cursor, newest
+// first, with each pin's seq, read from saves_group_pages alone (schema
+// step 9).
+const groupSavesPage = `SELECT id, pin_seq FROM saves WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
+
 // FindGroupPins lists the pins posted or saved into group id, newest
 // addition first, if viewer may see the group. The additions are a merge
 // of two covering index ranges (posted pins by id, saves by id; both ids
 // are creation order), at most a page and a row from each, hydrated in
-// the same query; the cursor is the last addition's id. A posted pin is
-// reached by its seq, which pins_group holds; a saved one through its id.
+// the same query; the cursor is the last addition's id. Every pin is
+// reached by its seq, which pins_group holds for a posted pin and the save
+// for a saved one.
 // The query checks that viewer may see the group itself, so only an empty
 // page asks why it is empty.
 func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p store.Page) ([]store.PinView, *string, error) {
@@ -223,12 +229,12 @@ func (s *Store) FindGroupPins(ctx context.Context, id, viewer bson.ObjectID, p s
 		return nil, nil, err
 	}
 	below := belowCursor(after)
-	pins, next, err := queryKeyedPage(ctx, s.r, viewer, sc, limit, `SELECT `+pinViewCols+`, a.k FROM (SELECT k, pin, seq FROM (
-			SELECT * FROM (SELECT id AS k, id AS pin, seq FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
+	pins, next, err := queryKeyedPage(ctx, s.r, viewer, sc, limit, `SELECT `+pinViewCols+`, a.k FROM (SELECT k, seq FROM (
+			SELECT * FROM (SELECT id AS k, seq FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
 			UNION ALL
-			SELECT * FROM (SELECT id, pin_id, NULL FROM saves WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)
+			SELECT * FROM (`+groupSavesPage+`)
 		) ORDER BY k DESC LIMIT ?) a
-		JOIN pins p ON p.seq = coalesce(a.seq, (SELECT seq FROM pins WHERE id = a.pin)) JOIN users u ON u.id = p.author_id
+		JOIN pins p ON p.seq = a.seq JOIN users u ON u.id = p.author_id
 		WHERE EXISTS (SELECT 1 FROM pin_groups WHERE id = ? AND (secret = 0 OR owner_id = ?))
 		ORDER BY a.k DESC`, id[:], below, limit+1, id[:], below, limit+1, limit+1, id[:], viewer[:])
 	if err != nil {

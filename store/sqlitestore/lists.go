@@ -202,13 +202,14 @@ func (s *Store) FindBookmarkedPins(ctx context.Context, user bson.ObjectID, p st
 	cols := strings.Replace(pinViewCols, bookmarkedCol, `? IS NOT NULL`, 1)
 	return queryKeyedPage(ctx, s.r, user, sc, limit, `SELECT `+cols+`, b.id
 		FROM (`+bookmarksPage+`) b
-		JOIN pins p ON p.id = b.pin_id JOIN users u ON u.id = p.author_id
+		JOIN pins p ON p.seq = b.pin_seq JOIN users u ON u.id = p.author_id
 		ORDER BY b.id DESC`, user[:], below, limit+1)
 }
 
 // bookmarksPage is a page of a user's bookmarks below a cursor, newest
-// first, read from bookmarks_user_added alone (schema step 7).
-const bookmarksPage = `SELECT id, pin_id FROM bookmarks WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
+// first, with each pin's seq, read from bookmarks_user_pages alone
+// (schema step 9).
+const bookmarksPage = `SELECT id, pin_seq FROM bookmarks WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
 
 // maxID sorts after every id: the upper bound of a first page.
 var maxID = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}

@@ -325,6 +325,28 @@ INSERT INTO comments (pin_id, id, author_id, content, created_at)
 DROP TABLE comments_by_id;
 CREATE INDEX comments_author ON comments(author_id);
 ` + commentCountTriggers,
+	// 9: a bookmark and a save carry their pin's seq, kept by a trigger
+	// (seq never changes, and a pin's bookmarks and saves go with it), and
+	// a user's bookmarks and a group's saves are indexed with it. A page
+	// of either read each pin through the index on pins.id and then its
+	// row; it now reads the row by seq: one B-tree descent per pin instead
+	// of two.
+	`
+ALTER TABLE bookmarks ADD COLUMN pin_seq INTEGER;
+UPDATE bookmarks SET pin_seq = (SELECT seq FROM pins WHERE pins.id = bookmarks.pin_id);
+CREATE TRIGGER bookmarks_ai_seq AFTER INSERT ON bookmarks BEGIN
+	UPDATE bookmarks SET pin_seq = (SELECT seq FROM pins WHERE id = NEW.pin_id) WHERE id = NEW.id;
+END;
+CREATE INDEX bookmarks_user_pages ON bookmarks(user_id, id, pin_seq);
+DROP INDEX bookmarks_user_added;
+ALTER TABLE saves ADD COLUMN pin_seq INTEGER;
+UPDATE saves SET pin_seq = (SELECT seq FROM pins WHERE pins.id = saves.pin_id);
+CREATE TRIGGER saves_ai_seq AFTER INSERT ON saves BEGIN
+	UPDATE saves SET pin_seq = (SELECT seq FROM pins WHERE id = NEW.pin_id) WHERE id = NEW.id;
+END;
+CREATE INDEX saves_group_pages ON saves(group_id, id, pin_seq);
+DROP INDEX saves_group_added;
+`,
 }
 
 // step4Previews is schema step 4 (never edited once released, like every

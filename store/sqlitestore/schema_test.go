@@ -134,3 +134,90 @@ func TestUpgradeFillsPreviews(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgradeKeepsCommentsBookmarksAndSaves: a database of schema step 7
+// opens with its comments rekeyed by pin (step 8) and its bookmarks and
+// saves carrying their pins' seq (step 9): every list still holds what it
+// held, in order, and the counts and triggers keep working.
+func TestUpgradeKeepsCommentsBookmarksAndSaves(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range 7 {
+		if _, err := db.ExecContext(ctx, migrations[v]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `PRAGMA user_version = 7`); err != nil {
+		t.Fatal(err)
+	}
+	owner, g1, g2, p1, p2 := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
+	reader, c1, c2, mark, save := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
+		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'a', '', 1, 1, 1)`, []any{g1[:], owner[:]}},
+		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'b', '', 1, 1, 2)`, []any{g2[:], owner[:]}},
+		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, created_at, updated_at)
+			VALUES (?, ?, ?, 'one', '', 'k1', 'jpg', 1, 1, 1, 1)`, []any{p1[:], owner[:], g1[:]}},
+		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, created_at, updated_at)
+			VALUES (?, ?, ?, 'two', '', 'k2', 'jpg', 1, 1, 1, 1)`, []any{p2[:], owner[:], g1[:]}},
+		{`INSERT INTO comments (id, pin_id, author_id, content, created_at) VALUES (?, ?, ?, 'first', 1)`, []any{c1[:], p1[:], owner[:]}},
+		{`INSERT INTO comments (id, pin_id, author_id, content, created_at) VALUES (?, ?, ?, 'second', 2)`, []any{c2[:], p1[:], owner[:]}},
+		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'r@example.com', 'Reader', 'reader', x'00', 1)`, []any{reader[:]}},
+		{`INSERT INTO bookmarks (id, pin_id, user_id, created_at) VALUES (?, ?, ?, 1)`, []any{mark[:], p2[:], reader[:]}},
+		{`INSERT INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, 1)`, []any{save[:], p1[:], g2[:], owner[:]}},
+	} {
+		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(ctx, dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(ctx)
+
+	comments, _, err := st.FindComments(ctx, p1, store.Page{})
+	if err != nil || len(comments) != 2 || comments[0].ID != c1 || comments[1].ID != c2 {
+		t.Fatalf("comments after the upgrade = %+v, %v", comments, err)
+	}
+	if _, _, err := st.CreateComment(ctx, p1, owner, "third"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DeleteComment(ctx, c1, owner); err != nil {
+		t.Fatal(err)
+	}
+	pin, err := st.FindPin(ctx, p1, owner)
+	if err != nil || pin.Counts.Comments != 2 {
+		t.Fatalf("pin after a comment added and one deleted = %+v, %v", pin, err)
+	}
+	marked, _, err := st.FindBookmarkedPins(ctx, reader, store.Page{})
+	if err != nil || len(marked) != 1 || marked[0].ID != p2 {
+		t.Fatalf("bookmarks after the upgrade = %+v, %v", marked, err)
+	}
+	if _, err := st.SetBookmark(ctx, p1, reader, true); err != nil {
+		t.Fatal(err)
+	}
+	if marked, _, err = st.FindBookmarkedPins(ctx, reader, store.Page{}); err != nil || len(marked) != 2 || marked[0].ID != p1 {
+		t.Fatalf("bookmarks after a new one = %+v, %v", marked, err)
+	}
+	saved, _, err := st.FindGroupPins(ctx, g2, owner, store.Page{})
+	if err != nil || len(saved) != 1 || saved[0].ID != p1 {
+		t.Fatalf("group of saves after the upgrade = %+v, %v", saved, err)
+	}
+	if _, err := st.SetSave(ctx, p2, g2, owner, true); err != nil {
+		t.Fatal(err)
+	}
+	if saved, _, err = st.FindGroupPins(ctx, g2, owner, store.Page{}); err != nil || len(saved) != 2 || saved[0].ID != p2 {
+		t.Fatalf("group of saves after a new save = %+v, %v", saved, err)
+	}
+}

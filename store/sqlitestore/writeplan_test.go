@@ -23,14 +23,13 @@ func TestToggleDedupReadsOneIndexRange(t *testing.T) {
 }
 
 // TestGroupAdditionsReadSavesFromTheIndex: FindGroupPins' saves arm
-// (groups.go) reads each save's pin from saves_group_added (schema step 6)
-// without a row lookup per save.
+// (groups.go) reads each save's pin seq from saves_group_pages (schema
+// step 9) without a row lookup per save.
 func TestGroupAdditionsReadSavesFromTheIndex(t *testing.T) {
 	s := openPlanStore(t)
-	got := queryPlan(t, s, `SELECT id, pin_id, NULL FROM saves WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-		[]byte("g"), maxID, 25)
-	if !strings.Contains(got, "COVERING INDEX saves_group_added") {
-		t.Errorf("plan %q: want a covering range of saves_group_added", got)
+	got := queryPlan(t, s, groupSavesPage, []byte("g"), maxID, 25)
+	if !strings.Contains(got, "COVERING INDEX saves_group_pages") {
+		t.Errorf("plan %q: want a covering range of saves_group_pages", got)
 	}
 }
 
@@ -68,13 +67,13 @@ func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
 }
 
 // TestBookmarksReadPinsFromTheIndex: a page of a user's bookmarks reads
-// each bookmark's pin from bookmarks_user_added (schema step 7) without a
-// row lookup per bookmark.
+// each bookmark's pin seq from bookmarks_user_pages (schema step 9)
+// without a row lookup per bookmark.
 func TestBookmarksReadPinsFromTheIndex(t *testing.T) {
 	s := openPlanStore(t)
 	got := queryPlan(t, s, bookmarksPage, []byte("u"), maxID, 25)
-	if !strings.Contains(got, "COVERING INDEX bookmarks_user_added") {
-		t.Errorf("plan %q: want a covering range of bookmarks_user_added", got)
+	if !strings.Contains(got, "COVERING INDEX bookmarks_user_pages") {
+		t.Errorf("plan %q: want a covering range of bookmarks_user_pages", got)
 	}
 }
 
