@@ -36,6 +36,7 @@ type mapBound struct {
 	budget  int64 // bytes of resident file pages, the binary's included
 	limit   int64 // the readers' mmap_size
 	gen     atomic.Uint64
+	remaps  atomic.Uint64 // how many times a reader mapped the file anew
 	stop    chan struct{}
 	done    chan struct{}
 	once    sync.Once
@@ -109,8 +110,11 @@ func (b *mapBound) remapIfDue(ctx context.Context, c *cachingConn) error {
 	}
 	// Never interrupted: the remap is quick, and a connection left between
 	// two sizes would remap on every later bump.
-	_, err := c.sqliteConn.ExecContext(context.WithoutCancel(ctx), "PRAGMA mmap_size="+strconv.FormatInt(size, 10), nil)
-	return err
+	if _, err := c.sqliteConn.ExecContext(context.WithoutCancel(ctx), "PRAGMA mmap_size="+strconv.FormatInt(size, 10), nil); err != nil {
+		return err
+	}
+	b.remaps.Add(1)
+	return nil
 }
 
 // residentFileBytes is how many bytes of mapped files (and shared memory)

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"bufio"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -135,4 +136,77 @@ func mappedBytes(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return sum
+}
+
+// TestReadsStayRightWhileMapsDrop: with a bound that is always exceeded,
+// readers drop and remake their maps between queries all the time (and
+// the watcher takes the idle ones); concurrent reads of a file larger than
+// a reader's page cache keep returning the right answers, with no error.
+func TestReadsStayRightWhileMapsDrop(t *testing.T) {
+	if _, err := residentFileBytes(); err != nil {
+		t.Skip("no /proc/self/statm:", err)
+	}
+	ctx := t.Context()
+	s, err := OpenWith(ctx, t.TempDir(), Options{MapResident: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(ctx) })
+	for _, q := range []string{
+		`CREATE TABLE nums (n INTEGER PRIMARY KEY, pad BLOB)`,
+		`WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 8192)
+		 INSERT INTO nums SELECT i, zeroblob(1000) FROM r`,
+		`PRAGMA wal_checkpoint(TRUNCATE)`,
+	} {
+		if _, err := s.w.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Reads go on until the readers have mapped the file anew a dozen
+	// times (the watcher raises the bound every mapCheckEvery), so that
+	// queries run on maps dropped and remade under them.
+	const workers, remaps = 8, 12
+	from := s.bound.remaps.Load()
+	deadline := time.Now().Add(30 * time.Second)
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for i := 0; s.bound.remaps.Load()-from < remaps; i++ {
+				if time.Now().After(deadline) {
+					errs <- fmt.Errorf("%d remaps in 30 s, want %d", s.bound.remaps.Load()-from, remaps)
+					return
+				}
+				// A range somewhere in the table, its sum known in advance.
+				lo := int64((w*7919+i*61)%8000 + 1)
+				hi := lo + 150
+				var sum int64
+				if err := s.r.QueryRowContext(ctx, `SELECT sum(n) FROM nums WHERE n BETWEEN ? AND ?`, lo, hi).Scan(&sum); err != nil {
+					errs <- err
+					return
+				}
+				if want := (lo + hi) * (hi - lo + 1) / 2; sum != want {
+					errs <- fmt.Errorf("sum of %d..%d = %d, want %d", lo, hi, sum, want)
+					return
+				}
+				if i%16 != 0 {
+					continue
+				}
+				var total int64
+				if err := s.r.QueryRowContext(ctx, `SELECT sum(length(pad)) FROM nums`).Scan(&total); err != nil {
+					errs <- err
+					return
+				}
+				if total != 8192*1000 {
+					errs <- fmt.Errorf("total pad %d, want %d", total, 8192*1000)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
 }
