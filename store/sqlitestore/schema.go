@@ -28,6 +28,19 @@ CREATE TRIGGER comments_ad AFTER DELETE ON comments BEGIN
 END;
 `
 
+// unreadCountTriggers keep users.unread_count; step 10 rebuilt the
+// notifications table and made them anew, the same.
+const unreadCountTriggers = `CREATE TRIGGER notifications_ai AFTER INSERT ON notifications WHEN NEW.read = 0 BEGIN
+	UPDATE users SET unread_count = unread_count + 1 WHERE id = NEW.recipient_id;
+END;
+CREATE TRIGGER notifications_ad AFTER DELETE ON notifications WHEN OLD.read = 0 BEGIN
+	UPDATE users SET unread_count = unread_count - 1 WHERE id = OLD.recipient_id;
+END;
+CREATE TRIGGER notifications_au AFTER UPDATE OF read ON notifications WHEN OLD.read <> NEW.read BEGIN
+	UPDATE users SET unread_count = unread_count + (CASE WHEN NEW.read = 0 THEN 1 ELSE -1 END) WHERE id = NEW.recipient_id;
+END;
+`
+
 var migrations = []string{
 	// 1: the whole domain.
 	`
@@ -200,16 +213,7 @@ END;
 CREATE TRIGGER bookmarks_ad AFTER DELETE ON bookmarks BEGIN
 	UPDATE pins SET bookmark_count = bookmark_count - 1 WHERE id = OLD.pin_id;
 END;
-CREATE TRIGGER notifications_ai AFTER INSERT ON notifications WHEN NEW.read = 0 BEGIN
-	UPDATE users SET unread_count = unread_count + 1 WHERE id = NEW.recipient_id;
-END;
-CREATE TRIGGER notifications_ad AFTER DELETE ON notifications WHEN OLD.read = 0 BEGIN
-	UPDATE users SET unread_count = unread_count - 1 WHERE id = OLD.recipient_id;
-END;
-CREATE TRIGGER notifications_au AFTER UPDATE OF read ON notifications WHEN OLD.read <> NEW.read BEGIN
-	UPDATE users SET unread_count = unread_count + (CASE WHEN NEW.read = 0 THEN 1 ELSE -1 END) WHERE id = NEW.recipient_id;
-END;
-`,
+` + unreadCountTriggers,
 	// 2: boards (docs/API.md §Groups, §Saves): public or secret groups, saves of any pin into
 	// one's groups, and a search index of public groups' titles.
 	`
@@ -347,6 +351,31 @@ END;
 CREATE INDEX saves_group_pages ON saves(group_id, id, pin_seq);
 DROP INDEX saves_group_added;
 `,
+	// 10: a recipient's notifications lie together, keyed by
+	// (recipient_id, id), as step 8 did for a pin's comments: a page of
+	// them was 24 rows scattered among everyone's notifications, and is
+	// now one range. A notification by id goes through the unique index.
+	`
+DROP TRIGGER notifications_ai;
+DROP TRIGGER notifications_ad;
+DROP TRIGGER notifications_au;
+ALTER TABLE notifications RENAME TO notifications_by_id;
+CREATE TABLE notifications (
+	recipient_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	id           BLOB NOT NULL UNIQUE,
+	kind         TEXT NOT NULL,
+	actor_id     BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	pin_id       BLOB REFERENCES pins(id) ON DELETE CASCADE,
+	read         INTEGER NOT NULL DEFAULT 0,
+	created_at   INTEGER NOT NULL,
+	PRIMARY KEY (recipient_id, id)
+) WITHOUT ROWID;
+INSERT INTO notifications (recipient_id, id, kind, actor_id, pin_id, read, created_at)
+	SELECT recipient_id, id, kind, actor_id, pin_id, read, created_at FROM notifications_by_id ORDER BY recipient_id, id;
+DROP TABLE notifications_by_id;
+CREATE INDEX notifications_actor ON notifications(actor_id, recipient_id, kind, pin_id, created_at);
+CREATE INDEX notifications_pin ON notifications(pin_id);
+` + unreadCountTriggers,
 }
 
 // step4Previews is schema step 4 (never edited once released, like every

@@ -135,11 +135,12 @@ func TestUpgradeFillsPreviews(t *testing.T) {
 	}
 }
 
-// TestUpgradeKeepsCommentsBookmarksAndSaves: a database of schema step 7
-// opens with its comments rekeyed by pin (step 8) and its bookmarks and
-// saves carrying their pins' seq (step 9): every list still holds what it
-// held, in order, and the counts and triggers keep working.
-func TestUpgradeKeepsCommentsBookmarksAndSaves(t *testing.T) {
+// TestUpgradeKeepsCommentsBookmarksSavesAndNotifications: a database of schema step 7
+// opens with its comments rekeyed by pin (step 8), its bookmarks and saves
+// carrying their pins' seq (step 9) and its notifications rekeyed by
+// recipient (step 10): every list still holds what it held, in order, and
+// the counts and triggers keep working.
+func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=foreign_keys(1)")
@@ -156,6 +157,7 @@ func TestUpgradeKeepsCommentsBookmarksAndSaves(t *testing.T) {
 	}
 	owner, g1, g2, p1, p2 := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
 	reader, c1, c2, mark, save := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
+	n1, n2 := bson.NewObjectID(), bson.NewObjectID()
 	for _, q := range []struct {
 		sql  string
 		args []any
@@ -172,6 +174,8 @@ func TestUpgradeKeepsCommentsBookmarksAndSaves(t *testing.T) {
 		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'r@example.com', 'Reader', 'reader', x'00', 1)`, []any{reader[:]}},
 		{`INSERT INTO bookmarks (id, pin_id, user_id, created_at) VALUES (?, ?, ?, 1)`, []any{mark[:], p2[:], reader[:]}},
 		{`INSERT INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, 1)`, []any{save[:], p1[:], g2[:], owner[:]}},
+		{`INSERT INTO notifications (id, recipient_id, kind, actor_id, pin_id, read, created_at) VALUES (?, ?, 'like', ?, ?, 1, 1)`, []any{n1[:], owner[:], reader[:], p1[:]}},
+		{`INSERT INTO notifications (id, recipient_id, kind, actor_id, pin_id, read, created_at) VALUES (?, ?, 'bookmark', ?, ?, 0, 2)`, []any{n2[:], owner[:], reader[:], p2[:]}},
 	} {
 		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
 			t.Fatal(err)
@@ -219,5 +223,15 @@ func TestUpgradeKeepsCommentsBookmarksAndSaves(t *testing.T) {
 	}
 	if saved, _, err = st.FindGroupPins(ctx, g2, owner, store.Page{}); err != nil || len(saved) != 2 || saved[0].ID != p2 {
 		t.Fatalf("group of saves after a new save = %+v, %v", saved, err)
+	}
+	notes, err := st.FindNotifications(ctx, owner, store.Page{})
+	if err != nil || notes.Unread != 1 || len(notes.Items) != 2 || notes.Items[0].ID != n2 || notes.Items[1].ID != n1 {
+		t.Fatalf("notifications after the upgrade = %+v, %v", notes, err)
+	}
+	if err := st.MarkNotificationsRead(ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+	if unread, err := st.UnreadCount(ctx, owner); err != nil || unread != 0 {
+		t.Fatalf("unread after marking all read = %d, %v", unread, err)
 	}
 }

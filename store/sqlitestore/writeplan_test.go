@@ -91,3 +91,14 @@ func TestCommentsPageIsOneRange(t *testing.T) {
 		t.Errorf("by-id plan %q: want the unique index on id", got)
 	}
 }
+
+// TestNotificationsPageIsOneRange: FindNotifications' page is one range of
+// the notifications table's key (schema step 10), no lookup per row.
+func TestNotificationsPageIsOneRange(t *testing.T) {
+	s := openPlanStore(t)
+	got := queryPlan(t, s, `SELECT * FROM notifications WHERE recipient_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3`,
+		[]byte("r"), maxID, 25)
+	if !strings.Contains(got, "SEARCH notifications USING PRIMARY KEY (recipient_id=? AND id<?)") {
+		t.Errorf("plan %q: want a range of the notifications table's key", got)
+	}
+}
