@@ -58,13 +58,13 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // background. It returns once the listener is bound.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.cfg
-	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
 	m.metrics = handlers.NewMetrics()
-	st, err := m.openStore(openCtx)
+	st, err := m.openStore(ctx)
 	if err != nil {
 		return err
 	}
+	openCtx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
 	m.store = st
 	if err := st.ResumeDeletions(openCtx); err != nil {
 		return fmt.Errorf("finishing interrupted deletions: %w", err)

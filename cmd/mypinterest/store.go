@@ -21,6 +21,10 @@ func sqliteOptions(cfg *Config, opts store.Options) sqlitestore.Options {
 	}
 }
 
+// openTimeout bounds how long start-up waits for MongoDB (and Redis, and
+// the deletions a crash interrupted).
+const openTimeout = 60 * time.Second
+
 // openStore opens the database the configuration names: the embedded
 // SQLite file under DATA_DIR (one instance), or the MongoDB at MONGODB_URI
 // (any number of instances).
@@ -36,8 +40,14 @@ func (m *Main) openStore(ctx context.Context) (store.Store, error) {
 			return nil, err
 		}
 		m.logger.Info("no MONGODB_URI: embedded SQLite", "dir", cfg.DataDir)
+		// No deadline: opening is local work, and bringing the schema up
+		// to date (one transaction per step) can take tens of seconds at
+		// a million pins; a step cut short would be retried from scratch
+		// on every start.
 		return sqlitestore.OpenWith(ctx, cfg.DataDir, sqliteOptions(cfg, opts))
 	}
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
 	// Other instances' writes reach this one's caches through Redis; the
 	// TTL bounds staleness when an invalidation is lost.
 	opts.CacheTTL = time.Minute
