@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -18,28 +19,14 @@ import (
 func TestUpgradeToBoards(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, migrations[0]+`; PRAGMA user_version = 1`); err != nil {
-		t.Fatal(err)
-	}
 	owner, g1, g2, pin := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
+	db := dbAtStep(t, dir, 1, []sqlArgs{
 		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at) VALUES (?, ?, 'Old Cats', '', 1, 1)`, []any{g1[:], owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at) VALUES (?, ?, 'Old Dogs', '', 1, 1)`, []any{g2[:], owner[:]}},
 		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, created_at, updated_at)
 			VALUES (?, ?, ?, 'p', '', 'k', 'jpg', 1, 1, 1, 1)`, []any{pin[:], owner[:], g1[:]}},
-	} {
-		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -83,23 +70,8 @@ func TestUpgradeToBoards(t *testing.T) {
 func TestUpgradeFillsPreviews(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for v := range 3 {
-		if _, err := db.ExecContext(ctx, migrations[v]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.ExecContext(ctx, `PRAGMA user_version = 3`); err != nil {
-		t.Fatal(err)
-	}
 	owner, g1, g2, p1, p2, save := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
+	db := dbAtStep(t, dir, 3, []sqlArgs{
 		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'a', '', 1, 1, 1)`, []any{g1[:], owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'b', '', 1, 1, 2)`, []any{g2[:], owner[:]}},
@@ -108,11 +80,7 @@ func TestUpgradeFillsPreviews(t *testing.T) {
 		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, image_alpha, created_at, updated_at)
 			VALUES (?, ?, ?, 'p', '', 'k2', 'png', 3, 4, 1, 1, 1)`, []any{p2[:], owner[:], g1[:]}},
 		{`INSERT INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, 1)`, []any{save[:], p1[:], g2[:], owner[:]}},
-	} {
-		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -143,25 +111,10 @@ func TestUpgradeFillsPreviews(t *testing.T) {
 func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for v := range 7 {
-		if _, err := db.ExecContext(ctx, migrations[v]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.ExecContext(ctx, `PRAGMA user_version = 7`); err != nil {
-		t.Fatal(err)
-	}
 	owner, g1, g2, p1, p2 := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
 	reader, c1, c2, mark, save := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
 	n1, n2 := bson.NewObjectID(), bson.NewObjectID()
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
+	db := dbAtStep(t, dir, 7, []sqlArgs{
 		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'a', '', 1, 1, 1)`, []any{g1[:], owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'b', '', 1, 1, 2)`, []any{g2[:], owner[:]}},
@@ -176,11 +129,7 @@ func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 		{`INSERT INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, 1)`, []any{save[:], p1[:], g2[:], owner[:]}},
 		{`INSERT INTO notifications (id, recipient_id, kind, actor_id, pin_id, read, created_at) VALUES (?, ?, 'like', ?, ?, 1, 1)`, []any{n1[:], owner[:], reader[:], p1[:]}},
 		{`INSERT INTO notifications (id, recipient_id, kind, actor_id, pin_id, read, created_at) VALUES (?, ?, 'bookmark', ?, ?, 0, 2)`, []any{n2[:], owner[:], reader[:], p2[:]}},
-	} {
-		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -234,4 +183,36 @@ func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 	if unread, err := st.UnreadCount(ctx, owner); err != nil || unread != 0 {
 		t.Fatalf("unread after marking all read = %d, %v", unread, err)
 	}
+}
+
+// dbAtStep creates the database file in dir at schema step n (the first
+// n migrations, without their Go parts) and runs inserts in it; the
+// caller closes it before opening the store.
+func dbAtStep(t *testing.T, dir string, n int, inserts []sqlArgs) *sql.DB {
+	t.Helper()
+	ctx := t.Context()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range n {
+		if _, err := db.ExecContext(ctx, migrations[v]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range inserts {
+		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+// sqlArgs is one statement and its arguments.
+type sqlArgs struct {
+	sql  string
+	args []any
 }
