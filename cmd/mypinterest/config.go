@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mypinterest/store/sqlitestore"
 )
 
 // Config is the whole configuration, read from the environment once at
@@ -40,14 +42,12 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 }
 
-// maxSQLiteMapMB is the largest memory map SQLite makes (2 GiB less 64 KiB),
-// in whole MiB.
-const maxSQLiteMapMB = 2047
-
-// defaultSQLiteResidentMB bounds the mapped file pages the process keeps
-// resident, so that its RSS stays within 400 MB at 1M pins (docs/SQLITE.md,
-// "Memory").
-const defaultSQLiteResidentMB = 192
+// SQLITE_MMAP_MB's ceiling and SQLITE_MMAP_RESIDENT_MB's default are the
+// store's, in whole MiB (docs/SQLITE.md, "Memory").
+const (
+	maxSQLiteMapMB          = sqlitestore.MaxMapBytes >> 20
+	defaultSQLiteResidentMB = sqlitestore.DefaultMapResident >> 20
+)
 
 // configError names the variable that is wrong.
 type configError struct {

@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// defaultMapResident is how many bytes of mapped file pages the process
-// keeps by default (Options.MapResident, SQLITE_MMAP_RESIDENT_MB).
-const defaultMapResident = 192 << 20
+// DefaultMapResident is how many bytes of mapped file pages the process
+// keeps by default (Options.MapResident, SQLITE_MMAP_RESIDENT_MB): with
+// about 120 MiB of its own, RSS stays within 400 MB at 1M pins.
+const DefaultMapResident = 192 << 20
 
 // mapCheckEvery is how often the resident file pages are read. Under a
 // load of random pins the maps grow by a few GB/s, so between two reads

@@ -37,8 +37,8 @@ func TestReadersMapTheFile(t *testing.T) {
 	if err := s.w.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&w); err != nil {
 		t.Fatal(err)
 	}
-	if a != readerMmap || b != readerMmap || w != 0 {
-		t.Fatalf("mmap_size: readers %d and %d, writer %d; want %d, %d, 0", a, b, w, readerMmap, readerMmap)
+	if a != MaxMapBytes || b != MaxMapBytes || w != 0 {
+		t.Fatalf("mmap_size: readers %d and %d, writer %d; want %d, %d, 0", a, b, w, MaxMapBytes, MaxMapBytes)
 	}
 }
 
@@ -54,7 +54,7 @@ func TestReadersMapAsConfigured(t *testing.T) {
 	}{
 		{"no map", Options{NoMap: true, MapBytes: 64 << 20}, 0},
 		{"64 MiB", Options{MapBytes: 64 << 20}, 64 << 20},
-		{"beyond the ceiling", Options{MapBytes: 8 << 30}, readerMmap},
+		{"beyond the ceiling", Options{MapBytes: 8 << 30}, MaxMapBytes},
 	} {
 		s, err := OpenWith(ctx, t.TempDir(), c.opts)
 		if err != nil {

@@ -30,10 +30,10 @@ import (
 // FileName is the database file inside the data directory.
 const FileName = "mypinterest.db"
 
-// readerMmap is how much of the database file the readers map by default
-// (Options.MapBytes, SQLITE_MMAP_MB): SQLite's ceiling (2 GiB less 64
-// KiB), beyond which pages are read as before.
-const readerMmap = 0x7fff0000
+// MaxMapBytes is how much of the database file the readers map by default
+// and at most (Options.MapBytes, SQLITE_MMAP_MB): SQLite's ceiling (2 GiB
+// less 64 KiB), beyond which pages are read as before.
+const MaxMapBytes = 0x7fff0000
 
 // Store is the SQLite implementation of store.Store and store.Transfer.
 type Store struct {
@@ -52,14 +52,14 @@ var (
 type Options struct {
 	store.Options
 	// MapBytes is how much of the database file the readers map (0 is
-	// readerMmap, SQLite's ceiling); NoMap maps none of it and reads every
+	// MaxMapBytes, SQLite's ceiling); NoMap maps none of it and reads every
 	// page a reader's cache misses with read(). The map is faster when a
 	// page of random pins misses the cache, but every page it touches
 	// counts in the process's RSS (docs/SQLITE.md, "Memory").
 	MapBytes int64
 	NoMap    bool
 	// MapResident bounds the resident pages of mapped files in the
-	// process, the binary's included (0 is defaultMapResident; negative
+	// process, the binary's included (0 is DefaultMapResident; negative
 	// leaves the maps unbounded): beyond it each reader drops its map
 	// before its next query (mapbound.go).
 	MapResident int64
@@ -74,12 +74,12 @@ func Open(ctx context.Context, dir string, opts store.Options) (*Store, error) {
 // OpenWith is Open with the SQLite store's own options.
 func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 	opts := o.Options
-	mapped := int64(readerMmap)
+	mapped := int64(MaxMapBytes)
 	switch {
 	case o.NoMap:
 		mapped = 0
 	case o.MapBytes > 0:
-		mapped = min(o.MapBytes, readerMmap)
+		mapped = min(o.MapBytes, MaxMapBytes)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("sqlitestore: data dir: %w", err)
@@ -89,7 +89,7 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 	// connect): a pool may open a connection at any time. Every connection
 	// has a page cache of its own (anonymous memory, counted in RSS), so
 	// the readers' are smaller. What they miss they read through a memory
-	// map of the file (readerMmap): a list of random pins (bookmarks, a
+	// map of the file (MaxMapBytes): a list of random pins (bookmarks, a
 	// feed) misses on most of its pages at 1M pins, and a read() per page
 	// cost more than the rest of the request. The mapped pages are the
 	// kernel's file cache, shared by every connection; they count in RSS
@@ -108,7 +108,7 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 		return nil, err
 	}
 	var bound *mapBound
-	if resident := cmp.Or(o.MapResident, defaultMapResident); mapped > 0 && resident > 0 {
+	if resident := cmp.Or(o.MapResident, DefaultMapResident); mapped > 0 && resident > 0 {
 		bound = newMapBound(resident, mapped)
 	}
 	r, err := openDB(common+"&_pragma=cache_size(-8192)&_pragma=query_only(1)"+
