@@ -42,9 +42,9 @@ type mapBound struct {
 	done    chan struct{}
 	once    sync.Once
 	started bool
-	// idle, when set, hands out the readers the pool holds idle, so that
-	// they too drop their maps: a quiet server would otherwise keep what
-	// its last requests mapped.
+	// idle hands out the readers the pool holds idle, so that they too
+	// drop their maps: a quiet server would otherwise keep what its last
+	// requests mapped.
 	idle func(context.Context)
 }
 
@@ -77,11 +77,9 @@ func (b *mapBound) watch() {
 		case <-t.C:
 			if n, err := residentFileBytes(); err == nil && n > b.budget {
 				b.gen.Add(1)
-				if b.idle != nil {
-					ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-					b.idle(ctx)
-					cancel()
-				}
+				ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+				b.idle(ctx)
+				cancel()
 			}
 		}
 	}

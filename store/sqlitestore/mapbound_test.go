@@ -66,13 +66,7 @@ func TestReadersDropTheirMapsBeyondTheBound(t *testing.T) {
 			}
 			// Idle readers drop their maps too, with no query to hand
 			// them out.
-			deadline := time.Now().Add(10 * time.Second)
-			for mappedBytes(t, path) >= before/4 {
-				if time.Now().After(deadline) {
-					t.Fatalf("bounded: the idle readers still map %d of the %d bytes after 10 s", mappedBytes(t, path), before)
-				}
-				time.Sleep(mapCheckEvery / 4)
-			}
+			waitFor(t, func() bool { return mappedBytes(t, path) < before/4 })
 			// The readers answer from their new maps.
 			everyReader(t, s, `SELECT sum(length(b)) FROM filler`, nil)
 		})
@@ -208,5 +202,47 @@ func TestReadsStayRightWhileMapsDrop(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestIdleReadersWaitWhileOneIsBusy: while any reader is busy, the watcher
+// leaves the idle ones alone (taking them would make requests wait); they
+// drop their maps when next handed out, and once none is busy the watcher
+// takes them itself.
+func TestIdleReadersWaitWhileOneIsBusy(t *testing.T) {
+	if _, err := residentFileBytes(); err != nil {
+		t.Skip("no /proc/self/statm:", err)
+	}
+	ctx := t.Context()
+	s, err := OpenWith(ctx, t.TempDir(), Options{MapResident: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(ctx) })
+	// Every reader open and idle, then one of them busy.
+	everyReader(t, s, `SELECT 1`, nil)
+	busy, err := s.r.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, rounds := s.bound.remaps.Load(), s.bound.gen.Load()
+	// Three rounds of the watcher, each seeing the bound exceeded.
+	waitFor(t, func() bool { return s.bound.gen.Load() >= rounds+3 })
+	if n := s.bound.remaps.Load() - from; n != 0 {
+		t.Fatalf("%d idle readers remapped while one was busy", n)
+	}
+	_ = busy.Close()
+	waitFor(t, func() bool { return s.bound.remaps.Load() > from })
+}
+
+// waitFor polls cond until it holds, failing after 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10 s")
+		}
+		time.Sleep(mapCheckEvery / 4)
 	}
 }
