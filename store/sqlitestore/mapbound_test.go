@@ -137,15 +137,8 @@ func mappedBytes(t *testing.T, path string) int64 {
 // the watcher takes the idle ones); concurrent reads of a file larger than
 // a reader's page cache keep returning the right answers, with no error.
 func TestReadsStayRightWhileMapsDrop(t *testing.T) {
-	if _, err := residentFileBytes(); err != nil {
-		t.Skip("no /proc/self/statm:", err)
-	}
 	ctx := t.Context()
-	s, err := OpenWith(ctx, t.TempDir(), Options{MapResident: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(ctx) })
+	s := openOverBound(t)
 	for _, q := range []string{
 		`CREATE TABLE nums (n INTEGER PRIMARY KEY, pad BLOB)`,
 		`WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 8192)
@@ -210,15 +203,8 @@ func TestReadsStayRightWhileMapsDrop(t *testing.T) {
 // drop their maps when next handed out, and once none is busy the watcher
 // takes them itself.
 func TestIdleReadersWaitWhileOneIsBusy(t *testing.T) {
-	if _, err := residentFileBytes(); err != nil {
-		t.Skip("no /proc/self/statm:", err)
-	}
 	ctx := t.Context()
-	s, err := OpenWith(ctx, t.TempDir(), Options{MapResident: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(ctx) })
+	s := openOverBound(t)
 	// Every reader open and idle, then one of them busy.
 	everyReader(t, s, `SELECT 1`, nil)
 	busy, err := s.r.Conn(ctx)
@@ -245,4 +231,20 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(mapCheckEvery / 4)
 	}
+}
+
+// openOverBound opens a store whose readers' bound (one byte) is always
+// exceeded, so the watcher raises it every round; it skips where there
+// is no /proc.
+func openOverBound(t *testing.T) *Store {
+	t.Helper()
+	if _, err := residentFileBytes(); err != nil {
+		t.Skip("no /proc/self/statm:", err)
+	}
+	s, err := OpenWith(t.Context(), t.TempDir(), Options{MapResident: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(t.Context()) })
+	return s
 }
