@@ -27,18 +27,17 @@ func newPinJSONCache(maxBytes int64) *pinJSONCache {
 	})}
 }
 
-// encode returns the JSON of p exactly as json.Marshal(pinView(p)) would.
-func (pc *pinJSONCache) encode(p *store.PinView) ([]byte, error) {
+// encode returns the JSON of p exactly as json.Marshal(pinView(p)) would:
+// from the cache, or appended by appendPinJSON, which costs about twice a
+// hit and a fifth of the encoder (BenchmarkPinJSON).
+func (pc *pinJSONCache) encode(p *store.PinView) []byte {
 	k := pinJSONKey(pc.seed, p)
 	if b, ok := pc.m.Get(k); ok {
-		return b, nil
+		return b
 	}
-	b, err := json.Marshal(pinView(*p))
-	if err != nil {
-		return nil, err
-	}
+	b := appendPinJSON(make([]byte, 0, 512), p)
 	pc.m.Put(k, b)
-	return b, nil
+	return b
 }
 
 // sendPinList answers {"items":[pin…],"next_cursor":…}, the same bytes as
@@ -51,11 +50,7 @@ func (s *server) sendPinList(c *fiber.Ctx, pins []store.PinView, next *string) e
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		b, err := s.pinJSON.encode(&pins[i])
-		if err != nil {
-			return err
-		}
-		buf.Write(b)
+		buf.Write(s.pinJSON.encode(&pins[i]))
 	}
 	buf.WriteString(`],"next_cursor":`)
 	nc, err := json.Marshal(next)

@@ -38,7 +38,7 @@ func (p *Processed) encode(format string, img image.Image) error {
 	// (twice BiLinear's per axis, a third of an upload's time) show no
 	// difference; both are filters, so neither aliases.
 	thumb := fit(detail, ThumbWidth, smooth)
-	ext := variantExt(p.Alpha)
+	ext := VariantExt(p.Alpha)
 	for _, v := range []struct {
 		name string
 		img  image.Image

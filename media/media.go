@@ -14,6 +14,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"strconv"
 	"strings"
 
 	"golang.org/x/image/webp"
@@ -80,17 +81,21 @@ func (p *Processed) Ref() store.ImageRef {
 func OriginalName(ref store.ImageRef) string { return ref.Key + "/orig." + ref.Ext }
 
 // DetailName is the GridFS name of the 736 px wide variant.
-func DetailName(ref store.ImageRef) string {
-	return fmt.Sprintf("%s/%d.%s", ref.Key, DetailWidth, variantExt(ref.Alpha))
-}
+func DetailName(ref store.ImageRef) string { return VariantName(ref, DetailWidth) }
 
 // ThumbName is the GridFS name of the 236 px wide grid thumbnail.
-func ThumbName(ref store.ImageRef) string {
-	return fmt.Sprintf("%s/%d.%s", ref.Key, ThumbWidth, variantExt(ref.Alpha))
+func ThumbName(ref store.ImageRef) string { return VariantName(ref, ThumbWidth) }
+
+// VariantName is the GridFS name of ref's variant width px wide, which
+// every card on a page names twice or three times: concatenated, not
+// formatted.
+func VariantName(ref store.ImageRef, width int) string {
+	return ref.Key + "/" + strconv.Itoa(width) + "." + VariantExt(ref.Alpha)
 }
 
-// variantExt is derivable from the ref alone so that URLs need no lookup.
-func variantExt(alpha bool) string {
+// VariantExt is the extension of every variant of an image with or
+// without alpha: derivable from the ref alone, so URLs need no lookup.
+func VariantExt(alpha bool) string {
 	if alpha {
 		return "png"
 	}
