@@ -3,8 +3,6 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -146,25 +144,6 @@ func (s *Store) queryGroups(ctx context.Context, query string, args ...any) ([]s
 		out = append(out, g)
 	}
 	return out, mapErr(rows.Err())
-}
-
-// parsePreviews decodes a group's previews column: a JSON array of
-// [key, ext, width, height, alpha].
-func parsePreviews(raw []byte) ([]store.ImageRef, error) {
-	var rows [][5]any
-	if err := json.Unmarshal(raw, &rows); err != nil {
-		return nil, fmt.Errorf("sqlitestore: group previews: %w", err)
-	}
-	out := make([]store.ImageRef, len(rows))
-	for i, r := range rows {
-		key, _ := r[0].(string)
-		ext, _ := r[1].(string)
-		w, _ := r[2].(float64)
-		h, _ := r[3].(float64)
-		alpha, _ := r[4].(float64)
-		out[i] = store.ImageRef{Key: key, Ext: ext, Width: int(w), Height: int(h), Alpha: alpha != 0}
-	}
-	return out, nil
 }
 
 // SearchUsers lists users whose nickname skeleton starts with q's, in
