@@ -69,4 +69,6 @@ done <<'TARGETS'
 ./handlers/jsonbody FuzzDecode
 ./store FuzzPageDecode
 ./hub FuzzClientMessage
+./handlers FuzzAppendJSONString
+./store/sqlitestore FuzzScanPreviews
 TARGETS
