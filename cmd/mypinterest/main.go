@@ -29,6 +29,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "mypinterest: invalid configuration:", err)
 		os.Exit(2)
 	}
+	tuneGC(os.Getenv)
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(logger)
 
