@@ -10,21 +10,29 @@ import (
 	"mypinterest/store"
 )
 
-const userCols = `u.id, u.email, u.nickname, u.nickname_key, u.password_hash,
-	u.avatar_key, u.avatar_ext, u.avatar_w, u.avatar_h, u.avatar_alpha, u.message, u.created_at`
+// userCols is a user's row packed into one value (packed.go): the user
+// behind every signed-in request is read with one driver value, not twelve.
+var userCols = packed(packID("u.id"), packStr("u.email"), packStr("u.nickname"), packStr("u.nickname_key"),
+	packStr("u.password_hash"), packStr("u.avatar_key"), packStr("u.avatar_ext"),
+	packInt("u.avatar_w"), packInt("u.avatar_h"), packInt("u.avatar_alpha"), packInt("u.created_at"),
+	"u.message")
 
-// scanUser reads the columns of userCols.
+// scanUser reads a row of userCols.
 func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
-	var u store.User
-	var created int64
-	err := row.Scan(idScan{&u.ID}, &u.Email, &u.Nickname, &u.NicknameKey, &u.PasswordHash,
-		&u.Avatar.Key, &u.Avatar.Ext, &u.Avatar.Width, &u.Avatar.Height, &u.Avatar.Alpha,
-		&u.Message, &created)
-	if err != nil {
+	var raw string
+	if err := row.Scan(&raw); err != nil {
 		return nil, mapErr(err)
 	}
-	u.CreatedAt = fromMS(created)
-	return &u, nil
+	p := unpacker{s: raw}
+	u := &store.User{ID: p.id(), Email: p.str(), Nickname: p.str(), NicknameKey: p.str(),
+		PasswordHash: []byte(p.str())}
+	u.Avatar = store.ImageRef{Key: p.str(), Ext: p.str(), Width: int(p.int()), Height: int(p.int()), Alpha: p.bool()}
+	u.CreatedAt = fromMS(p.int())
+	u.Message = p.rest()
+	if err := p.done(); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // CreateUser validates a sign-up and stores the user; a taken email or
