@@ -120,9 +120,13 @@ func (s *Store) SearchGroups(ctx context.Context, q string, p store.Page) ([]sto
 	return groups, next, nil
 }
 
-// groupListCols are groupCols and the group's previews (schema step 4),
-// for lists of groups.
-const groupListCols = groupCols + `, g.previews`
+// groupListCols are a group's columns and its previews (schema step 4),
+// packed into one value (packed.go) for lists of groups: a profile page
+// spent 13 % of its CPU reading its groups column by column.
+var groupListCols = packed(packID("g.id"), packID("g.owner_id"), packStr("g.title"), packStr("g.content"),
+	packInt("g.secret"), packStr("g.image_key"), packStr("g.image_ext"), packInt("g.image_w"),
+	packInt("g.image_h"), packInt("g.image_alpha"), packInt("g.created_at"), packInt("g.updated_at"),
+	packInt("g.pin_count"), "g.previews")
 
 // queryGroups runs a query selecting groupListCols.
 func (s *Store) queryGroups(ctx context.Context, query string, args ...any) ([]store.GroupView, error) {
@@ -132,18 +136,34 @@ func (s *Store) queryGroups(ctx context.Context, query string, args ...any) ([]s
 	}
 	defer rows.Close()
 	out := []store.GroupView{}
+	var raw string
 	for rows.Next() {
-		var previews []byte
-		g, err := scanGroup(rows, &previews)
-		if err != nil {
-			return nil, err
+		if err := rows.Scan(&raw); err != nil {
+			return nil, mapErr(err)
 		}
-		if g.Previews, err = parsePreviews(previews); err != nil {
+		g, err := unpackGroupView(raw)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, g)
 	}
 	return out, mapErr(rows.Err())
+}
+
+// unpackGroupView reads a row of groupListCols.
+func unpackGroupView(raw string) (store.GroupView, error) {
+	p := unpacker{s: raw}
+	var g store.GroupView
+	g.ID, g.OwnerID, g.Title, g.Content, g.Secret = p.id(), p.id(), p.str(), p.str(), p.bool()
+	g.Image = store.ImageRef{Key: p.str(), Ext: p.str(), Width: int(p.int()), Height: int(p.int()), Alpha: p.bool()}
+	g.CreatedAt, g.UpdatedAt, g.PinCount = fromMS(p.int()), fromMS(p.int()), p.int()
+	previews := p.rest()
+	if err := p.done(); err != nil {
+		return g, err
+	}
+	var err error
+	g.Previews, err = parsePreviews(previews)
+	return g, err
 }
 
 // SearchUsers lists users whose nickname skeleton starts with q's, in

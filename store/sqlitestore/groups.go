@@ -13,11 +13,11 @@ import (
 const groupCols = `g.id, g.owner_id, g.title, g.content, g.secret, g.image_key, g.image_ext, g.image_w, g.image_h,
 	g.image_alpha, g.created_at, g.updated_at, g.pin_count`
 
-func scanGroup(row interface{ Scan(...any) error }, more ...any) (store.GroupView, error) {
+func scanGroup(row interface{ Scan(...any) error }) (store.GroupView, error) {
 	var g store.GroupView
 	var created, updated int64
-	err := row.Scan(append([]any{idScan{&g.ID}, idScan{&g.OwnerID}, &g.Title, &g.Content, &g.Secret, &g.Image.Key,
-		&g.Image.Ext, &g.Image.Width, &g.Image.Height, &g.Image.Alpha, &created, &updated, &g.PinCount}, more...)...)
+	err := row.Scan(idScan{&g.ID}, idScan{&g.OwnerID}, &g.Title, &g.Content, &g.Secret, &g.Image.Key,
+		&g.Image.Ext, &g.Image.Width, &g.Image.Height, &g.Image.Alpha, &created, &updated, &g.PinCount)
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
 	return g, mapErr(err)
 }

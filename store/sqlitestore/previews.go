@@ -12,7 +12,7 @@ import (
 // spaces, and keys and extensions need no escapes, so scanPreviews reads
 // it directly; anything else it leaves to encoding/json. Decoding it with
 // encoding/json into []any alone was 6 % of a profile page's CPU.
-func parsePreviews(raw []byte) ([]store.ImageRef, error) {
+func parsePreviews(raw string) ([]store.ImageRef, error) {
 	if out, ok := scanPreviews(raw); ok {
 		return out, nil
 	}
@@ -20,9 +20,9 @@ func parsePreviews(raw []byte) ([]store.ImageRef, error) {
 }
 
 // decodePreviews is parsePreviews by encoding/json.
-func decodePreviews(raw []byte) ([]store.ImageRef, error) {
+func decodePreviews(raw string) ([]store.ImageRef, error) {
 	var rows [][5]any
-	if err := json.Unmarshal(raw, &rows); err != nil {
+	if err := json.Unmarshal([]byte(raw), &rows); err != nil {
 		return nil, fmt.Errorf("sqlitestore: group previews: %w", err)
 	}
 	out := make([]store.ImageRef, len(rows))
@@ -40,7 +40,7 @@ func decodePreviews(raw []byte) ([]store.ImageRef, error) {
 // scanPreviews decodes the previews column as SQLite writes it, or
 // reports false for any other text (whitespace, an escape, a number that
 // is not a plain integer), which parsePreviews then decodes.
-func scanPreviews(raw []byte) ([]store.ImageRef, bool) {
+func scanPreviews(raw string) ([]store.ImageRef, bool) {
 	p := previewScanner{rest: raw}
 	if !p.take('[') {
 		return nil, false
@@ -68,7 +68,7 @@ func scanPreviews(raw []byte) ([]store.ImageRef, bool) {
 	}
 }
 
-type previewScanner struct{ rest []byte }
+type previewScanner struct{ rest string }
 
 func (p *previewScanner) take(c byte) bool {
 	if len(p.rest) == 0 || p.rest[0] != c {
@@ -83,10 +83,11 @@ func (p *previewScanner) str(dst *string) bool {
 	if !p.take('"') {
 		return false
 	}
-	for end, c := range p.rest {
+	for end := range len(p.rest) {
+		c := p.rest[end]
 		switch {
 		case c == '"':
-			*dst = string(p.rest[:end])
+			*dst = p.rest[:end]
 			p.rest = p.rest[end+1:]
 			return true
 		case c < 0x20 || c > 0x7e || c == '\\':

@@ -26,12 +26,12 @@ func TestPreviewsScanAsJSON(t *testing.T) {
 	for _, raw := range previewSamples {
 		checkPreviewScan(t, raw)
 	}
-	got, err := parsePreviews([]byte(`[ ["k","png",3,4,1] ]`))
+	got, err := parsePreviews(`[ ["k","png",3,4,1] ]`)
 	want := []store.ImageRef{{Key: "k", Ext: "png", Width: 3, Height: 4, Alpha: true}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("parsePreviews with spaces = %v, %v; want %v", got, err, want)
 	}
-	if _, ok := scanPreviews([]byte(`[["ab12","jpg",640,800,0]]`)); !ok {
+	if _, ok := scanPreviews(`[["ab12","jpg",640,800,0]]`); !ok {
 		t.Fatal("the scanner refuses what SQLite writes")
 	}
 }
@@ -44,11 +44,11 @@ func FuzzScanPreviews(f *testing.F) {
 }
 
 func checkPreviewScan(t *testing.T, raw string) {
-	got, ok := scanPreviews([]byte(raw))
+	got, ok := scanPreviews(raw)
 	if !ok {
 		return
 	}
-	want, err := decodePreviews([]byte(raw))
+	want, err := decodePreviews(raw)
 	if err != nil {
 		t.Fatalf("scanPreviews accepted %q, which is not JSON: %v", raw, err)
 	}
