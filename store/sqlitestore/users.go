@@ -130,19 +130,30 @@ func (s *Store) FindCards(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 	return out, mapErr(rows.Err())
 }
 
+// profileCols are a user as others see them, with whether the viewer (the
+// first argument) follows them, packed into one value (packed.go).
+var profileCols = packed(packID("id"), packStr("nickname"), packStr("avatar_key"), packStr("avatar_ext"),
+	packInt("avatar_w"), packInt("avatar_h"), packInt("avatar_alpha"), packInt("pin_count"),
+	packInt("follower_count"), packInt("following_count"),
+	packInt("EXISTS (SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = users.id)"), "message")
+
 // FindProfile returns a user as others see it: one query, counts included.
 func (s *Store) FindProfile(ctx context.Context, id, viewer bson.ObjectID) (*store.Profile, error) {
-	var p store.Profile
-	err := s.r.QueryRowContext(ctx, `SELECT id, nickname, avatar_key, avatar_ext, avatar_w, avatar_h, avatar_alpha,
-			message, pin_count, follower_count, following_count,
-			EXISTS (SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = users.id)
-		FROM users WHERE id = ?`, viewer[:], id[:]).Scan(
-		idScan{&p.ID}, &p.Nickname, &p.Avatar.Key, &p.Avatar.Ext, &p.Avatar.Width, &p.Avatar.Height, &p.Avatar.Alpha,
-		&p.Message, &p.PinCount, &p.FollowerCount, &p.FollowingCount, &p.IsFollowing)
+	var raw string
+	err := s.r.QueryRowContext(ctx, `SELECT `+profileCols+` FROM users WHERE id = ?`, viewer[:], id[:]).Scan(&raw)
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	return &p, nil
+	u := unpacker{s: raw}
+	p := &store.Profile{}
+	p.ID, p.Nickname = u.id(), u.str()
+	p.Avatar = store.ImageRef{Key: u.str(), Ext: u.str(), Width: int(u.int()), Height: int(u.int()), Alpha: u.bool()}
+	p.PinCount, p.FollowerCount, p.FollowingCount, p.IsFollowing = u.int(), u.int(), u.int(), u.bool()
+	p.Message = u.rest()
+	if err := u.done(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // UpdateUserMessage sets the profile message.

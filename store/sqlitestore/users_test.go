@@ -32,9 +32,18 @@ func TestUserRowRoundTrips(t *testing.T) {
 	if !reflect.DeepEqual(*got, u) {
 		t.Fatalf("FindUserByID = %+v\nwant %+v", *got, u)
 	}
+	prof, err := st.FindProfile(t.Context(), u.ID, bson.NilObjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Profile{Card: store.Card{ID: u.ID, Nickname: u.Nickname, Avatar: u.Avatar}, Message: u.Message}
+	if !reflect.DeepEqual(*prof, want) {
+		t.Fatalf("FindProfile = %+v\nwant %+v", *prof, want)
+	}
 }
 
-// BenchmarkFindUserByID is the lookup behind every signed-in request.
+// BenchmarkFindUserByID is the lookup behind every signed-in request, and
+// FindProfile the one behind every profile.
 func BenchmarkFindUserByID(b *testing.B) {
 	ctx := context.Background()
 	st := storetest.SQLite(b, store.Options{})
@@ -45,9 +54,18 @@ func BenchmarkFindUserByID(b *testing.B) {
 	if err := st.Import(ctx, store.Batch{Kind: store.KindUsers, Users: []store.User{u}}); err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
-		if _, err := st.FindUserByID(ctx, u.ID); err != nil {
-			b.Fatal(err)
+	b.Run("user", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.FindUserByID(ctx, u.ID); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("profile", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.FindProfile(ctx, u.ID, u.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
