@@ -29,7 +29,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "mypinterest: invalid configuration:", err)
 		os.Exit(2)
 	}
-	tuneGC(os.Getenv)
+	tuneGC(os.Getenv, cfg.CacheMB)
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(logger)
 
