@@ -43,8 +43,18 @@ func (m *Main) openStore(ctx context.Context) (store.Store, error) {
 		// No deadline: opening is local work, and bringing the schema up
 		// to date (one transaction per step) can take tens of seconds at
 		// a million pins; a step cut short would be retried from scratch
-		// on every start.
-		return sqlitestore.OpenWith(ctx, cfg.DataDir, sqliteOptions(cfg, opts))
+		// on every start. The log says so while it happens.
+		so := sqliteOptions(cfg, opts)
+		so.Upgrading = func(from, to int) {
+			m.logger.Info("upgrading the database schema: once, before the server listens; at a million pins it can take a minute",
+				"from_step", from, "to_step", to)
+		}
+		began := time.Now()
+		st, err := sqlitestore.OpenWith(ctx, cfg.DataDir, so)
+		if err == nil {
+			m.logger.Info("database open", "took", time.Since(began).Round(time.Millisecond).String())
+		}
+		return st, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()

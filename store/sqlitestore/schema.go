@@ -470,13 +470,16 @@ func numberGroups(ctx context.Context, tx *sql.Tx) error {
 // migrate applies every migration the database has not seen, each in its
 // own transaction with its version bump, so a crash leaves a whole step
 // or none.
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, upgrading func(from, to int)) error {
 	var version int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("sqlitestore: read schema version: %w", err)
 	}
 	if version > len(migrations) {
 		return fmt.Errorf("sqlitestore: the database is at schema version %d, newer than this program (%d): run a newer release", version, len(migrations))
+	}
+	if version > 0 && version < len(migrations) && upgrading != nil {
+		upgrading(version, len(migrations))
 	}
 	for v := version; v < len(migrations); v++ {
 		tx, err := db.BeginTx(ctx, nil)

@@ -216,3 +216,46 @@ type sqlArgs struct {
 	sql  string
 	args []any
 }
+
+// Upgrading hears of an existing database's upgrade, once, before it runs;
+// neither a new database nor an up-to-date one is an upgrade.
+func TestUpgradingIsToldOfAnUpgrade(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	if err := dbAtStep(t, dir, 7, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	var told [][2]int
+	open := func(dir string) {
+		st, err := OpenWith(ctx, dir, Options{Upgrading: func(from, to int) {
+			var version int
+			if err := rawDB(t, dir).QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != from {
+				t.Errorf("told of the upgrade at schema version %d (%v), want before it, at %d", version, err, from)
+			}
+			told = append(told, [2]int{from, to})
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open(dir)
+	open(dir)         // up to date now
+	open(t.TempDir()) // a new database
+	if want := [][2]int{{7, len(migrations)}}; !slices.Equal(told, want) {
+		t.Fatalf("Upgrading told %v, want %v", told, want)
+	}
+}
+
+// rawDB opens the database file in dir on a connection of its own.
+func rawDB(t *testing.T, dir string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

@@ -63,6 +63,10 @@ type Options struct {
 	// leaves the maps unbounded): beyond it each reader drops its map
 	// before its next query (mapbound.go).
 	MapResident int64
+	// Upgrading, if set, is told before an existing database's schema is
+	// brought from step from to step to: at a million pins that takes
+	// tens of seconds, once, before Open returns.
+	Upgrading func(from, to int)
 }
 
 // Open opens (creating if needed) the database in dir and brings its schema
@@ -103,7 +107,7 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w); err != nil {
+	if err := migrate(ctx, w, o.Upgrading); err != nil {
 		_ = w.Close()
 		return nil, err
 	}
