@@ -90,27 +90,34 @@ func (s *Store) FindRelatedPins(ctx context.Context, pinID, viewer bson.ObjectID
 // groupNeighbours returns up to n distinct pins below after (by id,
 // newest first) posted or saved into any of groups, other than pin,
 // hydrated for viewer: at most n+1 from each index range, merged, and
-// only those hydrated. A posted pin is reached by its seq, which
-// pins_group holds; a saved one through its id.
+// only those hydrated. Every pin is reached by its seq, which pins_group
+// holds for a posted pin and saves_group_pin_seq for a saved one (schema
+// step 11).
 func (s *Store) groupNeighbours(ctx context.Context, pin bson.ObjectID, groups []bson.ObjectID, viewer, after bson.ObjectID, n int) ([]store.PinView, error) {
-	below := belowCursor(after)
+	query, args := groupNeighboursQuery(pin, groups, belowCursor(after), n)
+	return queryPins(ctx, s.r, viewer, query, args...)
+}
+
+// groupNeighboursQuery is groupNeighbours' query (pinViewCols) and its
+// arguments but the viewer's.
+func groupNeighboursQuery(pin bson.ObjectID, groups []bson.ObjectID, below []byte, n int) (string, []any) {
 	arms := make([]string, 0, 2*len(groups))
 	var args []any
 	for _, g := range groups {
 		// n+1 per range: the pin itself may be among them.
 		arms = append(arms,
 			`SELECT * FROM (SELECT id AS pin, seq FROM pins WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?)`,
-			`SELECT * FROM (SELECT pin_id, NULL FROM saves WHERE group_id = ? AND pin_id < ? ORDER BY pin_id DESC LIMIT ?)`)
+			`SELECT * FROM (SELECT pin_id, pin_seq FROM saves WHERE group_id = ? AND pin_id < ? ORDER BY pin_id DESC LIMIT ?)`)
 		args = append(args, g[:], below, n+1, g[:], below, n+1)
 	}
 	args = append(args, pin[:], n)
 	// A pin both posted into one group and saved into another is one
-	// row, with the seq its posted arm gave.
-	return queryPins(ctx, s.r, viewer, `SELECT `+pinViewCols+` FROM (
-			SELECT pin, max(seq) AS seq FROM (`+strings.Join(arms, " UNION ALL ")+`)
+	// row: both arms give its seq.
+	return `SELECT ` + pinViewCols + ` FROM (
+			SELECT pin, max(seq) AS seq FROM (` + strings.Join(arms, " UNION ALL ") + `)
 			WHERE pin <> ? GROUP BY pin ORDER BY pin DESC LIMIT ?) a
-		JOIN pins p ON p.seq = coalesce(a.seq, (SELECT seq FROM pins WHERE id = a.pin)) JOIN users u ON u.id = p.author_id
-		ORDER BY a.pin DESC`, args...)
+		JOIN pins p ON p.seq = a.seq JOIN users u ON u.id = p.author_id
+		ORDER BY a.pin DESC`, args
 }
 
 // relatedGroupArgs is the length of the lists of groups wordNeighbours

@@ -376,6 +376,13 @@ DROP TABLE notifications_by_id;
 CREATE INDEX notifications_actor ON notifications(actor_id, recipient_id, kind, pin_id, created_at);
 CREATE INDEX notifications_pin ON notifications(pin_id);
 ` + unreadCountTriggers,
+	// 11: a group's saves by pin carry the pin's seq (step 9's column), so
+	// related pins reach a pin saved into a neighbouring group by its seq,
+	// as they reach a posted one, not through the index on pins.id first.
+	`
+CREATE INDEX saves_group_pin_seq ON saves(group_id, pin_id, pin_seq);
+DROP INDEX saves_group_pin;
+`,
 }
 
 // step4Previews is schema step 4 (never edited once released, like every

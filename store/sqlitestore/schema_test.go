@@ -107,13 +107,15 @@ func TestUpgradeFillsPreviews(t *testing.T) {
 // opens with its comments rekeyed by pin (step 8), its bookmarks and saves
 // carrying their pins' seq (step 9) and its notifications rekeyed by
 // recipient (step 10): every list still holds what it held, in order, and
-// the counts and triggers keep working.
+// the counts and triggers keep working; related pins reach a saved pin by
+// its seq (step 11).
 func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	owner, g1, g2, p1, p2 := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
 	reader, c1, c2, mark, save := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
 	n1, n2 := bson.NewObjectID(), bson.NewObjectID()
+	g3, p3, save3 := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
 	db := dbAtStep(t, dir, 7, []sqlArgs{
 		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'a', '', 1, 1, 1)`, []any{g1[:], owner[:]}},
@@ -129,6 +131,10 @@ func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 		{`INSERT INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, 1)`, []any{save[:], p1[:], g2[:], owner[:]}},
 		{`INSERT INTO notifications (id, recipient_id, kind, actor_id, pin_id, read, created_at) VALUES (?, ?, 'like', ?, ?, 1, 1)`, []any{n1[:], owner[:], reader[:], p1[:]}},
 		{`INSERT INTO notifications (id, recipient_id, kind, actor_id, pin_id, read, created_at) VALUES (?, ?, 'bookmark', ?, ?, 0, 2)`, []any{n2[:], owner[:], reader[:], p2[:]}},
+		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'c', '', 1, 1, 3)`, []any{g3[:], owner[:]}},
+		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, created_at, updated_at)
+			VALUES (?, ?, ?, 'three', '', 'k3', 'jpg', 1, 1, 1, 1)`, []any{p3[:], owner[:], g3[:]}},
+		{`INSERT INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, 1)`, []any{save3[:], p1[:], g3[:], owner[:]}},
 	})
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -182,6 +188,12 @@ func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 	}
 	if unread, err := st.UnreadCount(ctx, owner); err != nil || unread != 0 {
 		t.Fatalf("unread after marking all read = %d, %v", unread, err)
+	}
+	// p1, saved into p3's group before the upgrade, is reached through
+	// the save's seq (steps 9 and 11).
+	related, _, err := st.FindRelatedPins(ctx, p3, owner, store.Page{})
+	if err != nil || len(related) != 1 || related[0].ID != p1 {
+		t.Fatalf("related pins of a group's own pin after the upgrade = %+v, %v", related, err)
 	}
 }
 

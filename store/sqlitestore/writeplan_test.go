@@ -1,6 +1,8 @@
 package sqlitestore
 
 import (
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"strings"
 	"testing"
 
@@ -100,5 +102,21 @@ func TestNotificationsPageIsOneRange(t *testing.T) {
 		[]byte("r"), maxID, 25)
 	if !strings.Contains(got, "SEARCH notifications USING PRIMARY KEY (recipient_id=? AND id<?)") {
 		t.Errorf("plan %q: want a range of the notifications table's key", got)
+	}
+}
+
+// TestRelatedPinsReachSavedPinsBySeq: the related pins of a group's saves
+// come with their seq from saves_group_pin_seq (schema step 11), so no pin
+// is looked up by id before its row.
+func TestRelatedPinsReachSavedPinsBySeq(t *testing.T) {
+	s := openPlanStore(t)
+	query, args := groupNeighboursQuery(bson.NewObjectID(), []bson.ObjectID{bson.NewObjectID(), bson.NewObjectID()}, maxID, 24)
+	viewer := bson.NewObjectID()
+	got := queryPlan(t, s, query, append([]any{viewer[:], viewer[:], viewer[:]}, args...)...)
+	if !strings.Contains(got, "USING COVERING INDEX saves_group_pin_seq (group_id=? AND pin_id<?)") {
+		t.Errorf("plan %q: want the saves arm from saves_group_pin_seq alone", got)
+	}
+	if strings.Contains(got, "sqlite_autoindex_pins") {
+		t.Errorf("plan %q: a pin is looked up by id", got)
 	}
 }
