@@ -376,12 +376,17 @@ DROP TABLE notifications_by_id;
 CREATE INDEX notifications_actor ON notifications(actor_id, recipient_id, kind, pin_id, created_at);
 CREATE INDEX notifications_pin ON notifications(pin_id);
 ` + unreadCountTriggers,
-	// 11: a group's saves by pin carry the pin's seq (step 9's column), so
-	// related pins reach a pin saved into a neighbouring group by its seq,
-	// as they reach a posted one, not through the index on pins.id first.
+	// 11: the indexes on saves carry what their readers look up: a
+	// group's saves by pin the pin's seq (step 9's column), so related
+	// pins reach a pin saved into a neighbouring group by its seq, as they
+	// reach a posted one, not through the index on pins.id first; a
+	// user's saves by pin the group, so a list shows where the viewer
+	// saved each pin from the index alone, not from the table's row.
 	`
 CREATE INDEX saves_group_pin_seq ON saves(group_id, pin_id, pin_seq);
 DROP INDEX saves_group_pin;
+CREATE INDEX saves_user_groups ON saves(user_id, pin_id, group_id);
+DROP INDEX saves_user;
 `,
 }
 

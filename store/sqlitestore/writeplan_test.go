@@ -120,3 +120,14 @@ func TestRelatedPinsReachSavedPinsBySeq(t *testing.T) {
 		t.Errorf("plan %q: a pin is looked up by id", got)
 	}
 }
+
+// TestViewerSavesFromTheIndex: where the viewer saved a pin (viewerCols)
+// comes from saves_user_groups alone (schema step 11), no row of saves.
+func TestViewerSavesFromTheIndex(t *testing.T) {
+	s := openPlanStore(t)
+	viewer := bson.NewObjectID()
+	got := queryPlan(t, s, `SELECT `+pinViewCols+pinViewFrom+`WHERE p.id = ?`, viewer[:], viewer[:], viewer[:], []byte("p"))
+	if !strings.Contains(got, "SEARCH saves USING COVERING INDEX saves_user_groups (user_id=? AND pin_id=?)") {
+		t.Errorf("plan %q: want the viewer's saves from saves_user_groups alone", got)
+	}
+}
