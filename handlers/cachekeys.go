@@ -2,11 +2,12 @@ package handlers
 
 import (
 	"encoding/binary"
-	"fmt"
 	"hash/maphash"
 	"strconv"
 
 	"mypinterest/store"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Every key of the rendered-output caches (pages_cache.go, pinlist_json.go,
@@ -40,7 +41,8 @@ func pageKey(seed maphash.Seed, page string, v *view) (uint64, bool) {
 	}
 	h.str("comments")
 	for _, c := range v.Comments {
-		h.str(c.ID.Hex(), c.Content)
+		h.id(c.ID)
+		h.str(c.Content)
 		h.num(c.CreatedAt.UnixMilli())
 		h.card(c.Author)
 	}
@@ -70,12 +72,14 @@ func commentFragmentKey(lang string, c store.CommentView, signedIn bool) string 
 
 // cardFragmentKey names the "pincard" partial of p in lang.
 func cardFragmentKey(lang string, p store.PinView) string {
-	return fmt.Sprintf("card|%s|%s|%d|%d|%s|%s|%s", lang, p.ID.Hex(), p.UpdatedAt.UnixNano(),
-		p.Counts.Likes, p.Author.ID.Hex(), p.Author.Nickname, p.Author.Avatar.Key)
+	return "card|" + lang + "|" + p.ID.Hex() + "|" + strconv.FormatInt(p.UpdatedAt.UnixNano(), 10) + "|" +
+		strconv.FormatInt(p.Counts.Likes, 10) + "|" + p.Author.ID.Hex() + "|" + p.Author.Nickname + "|" + p.Author.Avatar.Key
 }
 
-// keyHash hashes the parts of a key. Each string ends with a zero byte and
-// each number is 8 bytes, so ("ab", "c") and ("a", "bc") differ.
+// keyHash hashes the parts of a key. Each string ends with a zero byte,
+// each id is its 12 bytes, each number 8 and each flag 1, so ("ab", "c")
+// and ("a", "bc") differ. A list hashes every pin it shows, so nothing
+// here allocates.
 type keyHash struct{ maphash.Hash }
 
 func newKeyHash(seed maphash.Seed) *keyHash {
@@ -98,26 +102,36 @@ func (h *keyHash) num(ns ...int64) {
 	}
 }
 
+func (h *keyHash) id(ids ...bson.ObjectID) {
+	for _, id := range ids {
+		h.Write(id[:])
+	}
+}
+
 func (h *keyHash) flag(bs ...bool) {
 	for _, b := range bs {
-		h.str(strconv.FormatBool(b))
+		v := byte(0)
+		if b {
+			v = 1
+		}
+		h.WriteByte(v)
 	}
 }
 
 // pin hashes every field of p that a page or its JSON shows. The viewer's
 // saves only show in the JSON; pages showing them are never shared.
 func (h *keyHash) pin(p *store.PinView) {
-	h.str(p.ID.Hex(), p.GroupID.Hex(), p.Title, p.Content, p.Image.Key, p.Image.Ext)
+	h.id(p.ID, p.GroupID)
+	h.str(p.Title, p.Content, p.Image.Key, p.Image.Ext)
 	h.flag(p.Image.Alpha, p.LikedByMe, p.BookmarkedByMe)
 	h.num(int64(p.Image.Width), int64(p.Image.Height), p.CreatedAt.UnixMilli(), p.UpdatedAt.UnixMilli(),
 		p.Counts.Likes, p.Counts.Bookmarks, p.Counts.Comments, p.Counts.Saves, int64(len(p.SavedGroupIDs)))
-	for _, g := range p.SavedGroupIDs {
-		h.str(g.Hex())
-	}
+	h.id(p.SavedGroupIDs...)
 	h.card(p.Author)
 }
 
 func (h *keyHash) card(c store.Card) {
-	h.str(c.ID.Hex(), c.Nickname, c.Avatar.Key, c.Avatar.Ext)
+	h.id(c.ID)
+	h.str(c.Nickname, c.Avatar.Key, c.Avatar.Ext)
 	h.flag(c.Avatar.Alpha)
 }
