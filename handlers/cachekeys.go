@@ -5,9 +5,9 @@ import (
 	"hash/maphash"
 	"strconv"
 
-	"mypinterest/store"
-
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
 )
 
 // Every key of the rendered-output caches (pages_cache.go, pinlist_json.go,

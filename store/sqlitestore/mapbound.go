@@ -28,11 +28,11 @@ const mapCheckEvery = 100 * time.Millisecond
 // resident pages than a budget. A page a reader touches through its map
 // stays mapped (with some 100 KB around it: the kernel's fault-around and
 // large folios) until the map goes, so a workload of random pins maps the
-// hot tables whole, once per reader: 2.4 GB of RSS at 1M pins, although the pages are
-// the kernel's file cache. When the process's file pages exceed the budget,
-// each reader drops its map and maps the file anew before its next query;
-// the pages stay cached, so touching them again is a minor fault, not a
-// read (docs/SQLITE.md, "Memory").
+// hot tables whole, once per reader: 2.4 GB of RSS at 1M pins, although the
+// pages are the kernel's file cache. When the process's file pages exceed
+// the budget, each reader drops its map and maps the file anew before its
+// next query; the pages stay cached, so touching them again is a minor
+// fault, not a read (docs/SQLITE.md, "Memory").
 type mapBound struct {
 	budget  int64 // bytes of resident file pages, the binary's included
 	limit   int64 // the readers' mmap_size

@@ -18,29 +18,6 @@ import (
 // unread notifications) are columns kept exact by triggers in the same
 // transaction as the row that changes them, so reading one costs nothing
 // and always equals a recount.
-// commentCountTriggers keep pins.comment_count; step 8 rebuilt the
-// comments table and made them anew, the same.
-const commentCountTriggers = `CREATE TRIGGER comments_ai AFTER INSERT ON comments BEGIN
-	UPDATE pins SET comment_count = comment_count + 1 WHERE id = NEW.pin_id;
-END;
-CREATE TRIGGER comments_ad AFTER DELETE ON comments BEGIN
-	UPDATE pins SET comment_count = comment_count - 1 WHERE id = OLD.pin_id;
-END;
-`
-
-// unreadCountTriggers keep users.unread_count; step 10 rebuilt the
-// notifications table and made them anew, the same.
-const unreadCountTriggers = `CREATE TRIGGER notifications_ai AFTER INSERT ON notifications WHEN NEW.read = 0 BEGIN
-	UPDATE users SET unread_count = unread_count + 1 WHERE id = NEW.recipient_id;
-END;
-CREATE TRIGGER notifications_ad AFTER DELETE ON notifications WHEN OLD.read = 0 BEGIN
-	UPDATE users SET unread_count = unread_count - 1 WHERE id = OLD.recipient_id;
-END;
-CREATE TRIGGER notifications_au AFTER UPDATE OF read ON notifications WHEN OLD.read <> NEW.read BEGIN
-	UPDATE users SET unread_count = unread_count + (CASE WHEN NEW.read = 0 THEN 1 ELSE -1 END) WHERE id = NEW.recipient_id;
-END;
-`
-
 var migrations = []string{
 	// 1: the whole domain.
 	`
@@ -389,6 +366,29 @@ CREATE INDEX saves_user_groups ON saves(user_id, pin_id, group_id);
 DROP INDEX saves_user;
 `,
 }
+
+// commentCountTriggers keep pins.comment_count; step 8 rebuilt the
+// comments table and made them anew, the same.
+const commentCountTriggers = `CREATE TRIGGER comments_ai AFTER INSERT ON comments BEGIN
+	UPDATE pins SET comment_count = comment_count + 1 WHERE id = NEW.pin_id;
+END;
+CREATE TRIGGER comments_ad AFTER DELETE ON comments BEGIN
+	UPDATE pins SET comment_count = comment_count - 1 WHERE id = OLD.pin_id;
+END;
+`
+
+// unreadCountTriggers keep users.unread_count; step 10 rebuilt the
+// notifications table and made them anew, the same.
+const unreadCountTriggers = `CREATE TRIGGER notifications_ai AFTER INSERT ON notifications WHEN NEW.read = 0 BEGIN
+	UPDATE users SET unread_count = unread_count + 1 WHERE id = NEW.recipient_id;
+END;
+CREATE TRIGGER notifications_ad AFTER DELETE ON notifications WHEN OLD.read = 0 BEGIN
+	UPDATE users SET unread_count = unread_count - 1 WHERE id = OLD.recipient_id;
+END;
+CREATE TRIGGER notifications_au AFTER UPDATE OF read ON notifications WHEN OLD.read <> NEW.read BEGIN
+	UPDATE users SET unread_count = unread_count + (CASE WHEN NEW.read = 0 THEN 1 ELSE -1 END) WHERE id = NEW.recipient_id;
+END;
+`
 
 // step4Previews is schema step 4 (never edited once released, like every
 // step). previews is a JSON array of [key, ext, width, height, alpha], the
