@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"path/filepath"
@@ -18,23 +19,14 @@ import (
 // searchable once their owner opens them up; its pins keep their counts.
 func TestUpgradeToBoards(t *testing.T) {
 	ctx := t.Context()
-	dir := t.TempDir()
 	owner, g1, g2, pin := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
-	db := dbAtStep(t, dir, 1, []sqlArgs{
+	st := openUpgraded(t, 1, []sqlArgs{
 		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at) VALUES (?, ?, 'Old Cats', '', 1, 1)`, []any{g1[:], owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at) VALUES (?, ?, 'Old Dogs', '', 1, 1)`, []any{g2[:], owner[:]}},
 		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, created_at, updated_at)
 			VALUES (?, ?, ?, 'p', '', 'k', 'jpg', 1, 1, 1, 1)`, []any{pin[:], owner[:], g1[:]}},
-	})
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(ctx, dir, store.Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(ctx)
+	}, store.Options{PasswordCost: bcrypt.MinCost})
 	for _, g := range []bson.ObjectID{g1, g2} {
 		if _, err := st.FindGroup(ctx, g, bson.NilObjectID); store.ErrorCode(err) != store.ENotFound {
 			t.Fatalf("an old group is visible to others after the upgrade: %v", err)
@@ -69,9 +61,8 @@ func TestUpgradeToBoards(t *testing.T) {
 // group's previews computed from the pins and saves it already holds.
 func TestUpgradeFillsPreviews(t *testing.T) {
 	ctx := t.Context()
-	dir := t.TempDir()
 	owner, g1, g2, p1, p2, save := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
-	db := dbAtStep(t, dir, 3, []sqlArgs{
+	st := openUpgraded(t, 3, []sqlArgs{
 		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'a', '', 1, 1, 1)`, []any{g1[:], owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'b', '', 1, 1, 2)`, []any{g2[:], owner[:]}},
@@ -80,15 +71,7 @@ func TestUpgradeFillsPreviews(t *testing.T) {
 		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, image_alpha, created_at, updated_at)
 			VALUES (?, ?, ?, 'p', '', 'k2', 'png', 3, 4, 1, 1, 1)`, []any{p2[:], owner[:], g1[:]}},
 		{`INSERT INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, 1)`, []any{save[:], p1[:], g2[:], owner[:]}},
-	})
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(ctx, dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(ctx)
+	}, store.Options{})
 	groups, err := st.FindGroupsByOwner(ctx, owner)
 	if err != nil || len(groups) != 2 {
 		t.Fatalf("groups = %+v, %v", groups, err)
@@ -111,12 +94,11 @@ func TestUpgradeFillsPreviews(t *testing.T) {
 // its seq (step 11).
 func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 	ctx := t.Context()
-	dir := t.TempDir()
 	owner, g1, g2, p1, p2 := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
 	reader, c1, c2, mark, save := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
 	n1, n2 := bson.NewObjectID(), bson.NewObjectID()
 	g3, p3, save3 := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
-	db := dbAtStep(t, dir, 7, []sqlArgs{
+	st := openUpgraded(t, 7, []sqlArgs{
 		{`INSERT INTO users (id, email, nickname, nickname_key, password_hash, created_at) VALUES (?, 'o@example.com', 'Owner', 'owner', x'00', 1)`, []any{owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'a', '', 1, 1, 1)`, []any{g1[:], owner[:]}},
 		{`INSERT INTO pin_groups (id, owner_id, title, content, created_at, updated_at, seq) VALUES (?, ?, 'b', '', 1, 1, 2)`, []any{g2[:], owner[:]}},
@@ -135,15 +117,7 @@ func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 		{`INSERT INTO pins (id, author_id, group_id, title, content, image_key, image_ext, image_w, image_h, created_at, updated_at)
 			VALUES (?, ?, ?, 'three', '', 'k3', 'jpg', 1, 1, 1, 1)`, []any{p3[:], owner[:], g3[:]}},
 		{`INSERT INTO saves (id, pin_id, group_id, user_id, created_at) VALUES (?, ?, ?, ?, 1)`, []any{save3[:], p1[:], g3[:], owner[:]}},
-	})
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(ctx, dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(ctx)
+	}, store.Options{})
 
 	comments, _, err := st.FindComments(ctx, p1, store.Page{})
 	if err != nil || len(comments) != 2 || comments[0].ID != c1 || comments[1].ID != c2 {
@@ -195,6 +169,23 @@ func TestUpgradeKeepsCommentsBookmarksSavesAndNotifications(t *testing.T) {
 	if err != nil || len(related) != 1 || related[0].ID != p1 {
 		t.Fatalf("related pins of a group's own pin after the upgrade = %+v, %v", related, err)
 	}
+}
+
+// openUpgraded makes a database at schema step n with inserts (dbAtStep)
+// in a directory of its own and opens the store on it, which upgrades it;
+// the store closes with the test.
+func openUpgraded(t *testing.T, n int, inserts []sqlArgs, opts store.Options) *Store {
+	t.Helper()
+	dir := t.TempDir()
+	if err := dbAtStep(t, dir, n, inserts).Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(t.Context(), dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	return st
 }
 
 // dbAtStep creates the database file in dir at schema step n (the first
