@@ -171,7 +171,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	cfg = withDefaults(cfg)
 	s := &server{cfg: cfg, store: deps.Store, redis: deps.Redis, onPubErr: deps.OnPublishError,
 		pub: deps.Publisher, disc: deps.Disconnecter, ws: deps.WS, log: loggerOf(deps), tokens: sessions.tokens, metrics: deps.Metrics,
-		pinJSON: newPinJSONCache(cacheShare(cfg.CacheBytes)), csrf: newCSRFGuard(cfg), images: media.NewPool(cfg.Images)}
+		pinJSON: newPinJSONCache(cacheShare(cfg.CacheBytes)), csrf: newCSRFGuard(cfg, sessions.tokens.signed), images: media.NewPool(cfg.Images)}
 	if s.store == nil {
 		return nil, errors.New("handlers: Deps.Store is required")
 	}

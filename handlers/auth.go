@@ -41,7 +41,7 @@ func (s *server) authenticate(c *fiber.Ctx) error {
 		sess, err = s.tokens.verify(c.UserContext(), raw)
 	} else if c.Cookies(sessionCookie) == "" {
 		return c.Next()
-	} else if claims, ok := signedCookie(c, s.tokens.secret); ok {
+	} else if claims, ok := signedCookie(c, s.tokens.signed); ok {
 		sess, err = s.tokens.check(c.UserContext(), claims)
 	} else {
 		err = errSignedOut

@@ -50,16 +50,16 @@ var errCSRF = store.Errorf(store.EForbidden, "The form expired or did not come f
 // csrfGuard issues and checks tokens.
 type csrfGuard struct {
 	key    []byte
-	jwtKey []byte
+	signed *signedTokens // the session tokens' (sessionBinding)
 	issuer string
 	secure bool
 	now    func() time.Time
 }
 
-func newCSRFGuard(cfg Config) *csrfGuard {
+func newCSRFGuard(cfg Config, signed *signedTokens) *csrfGuard {
 	h := hmac.New(sha256.New, cfg.JWTSecret)
 	h.Write([]byte("mypinterest csrf v1"))
-	return &csrfGuard{key: h.Sum(nil), jwtKey: cfg.JWTSecret, issuer: cfg.Issuer, secure: cfg.CookieSecure, now: time.Now}
+	return &csrfGuard{key: h.Sum(nil), signed: signed, issuer: cfg.Issuer, secure: cfg.CookieSecure, now: time.Now}
 }
 
 // csrfMiddleware must run before every route that changes state. It
@@ -171,7 +171,7 @@ func (g *csrfGuard) binding(c *fiber.Ctx) string {
 // revoked alike: the request's authentication decides what it may do; a
 // binding only has to be unforgeable and differ per session), else "".
 func (g *csrfGuard) sessionBinding(c *fiber.Ctx) string {
-	claims, ok := signedCookie(c, g.jwtKey)
+	claims, ok := signedCookie(c, g.signed)
 	if !ok || claims.ID == "" || claims.Issuer != g.issuer {
 		return ""
 	}

@@ -46,7 +46,7 @@ func NewSessions(cfg Config, deps Deps) (*Sessions, error) {
 		}
 		rv = stored
 	}
-	t := &tokens{secret: cfg.JWTSecret, issuer: cfg.Issuer, ttl: cfg.TokenTTL, revoked: rv, now: time.Now}
+	t := newTokens(cfg.JWTSecret, cfg.Issuer, cfg.TokenTTL, rv)
 	return &Sessions{tokens: t, store: s}, nil
 }
 

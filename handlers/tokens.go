@@ -21,10 +21,15 @@ import (
 // that token until it would have expired anyway.
 type tokens struct {
 	secret  []byte
+	signed  *signedTokens
 	issuer  string
 	ttl     time.Duration
 	revoked revoker
 	now     func() time.Time
+}
+
+func newTokens(secret []byte, issuer string, ttl time.Duration, revoked revoker) *tokens {
+	return &tokens{secret: secret, signed: newSignedTokens(secret), issuer: issuer, ttl: ttl, revoked: revoked, now: time.Now}
 }
 
 // session is what a verified token tells: whose it is, and which token
@@ -61,7 +66,7 @@ func (t *tokens) issue(userID string) (string, error) {
 // revocation. Every failure of the token itself is EUnauthorized; only a
 // revocation store that cannot answer is something else.
 func (t *tokens) verify(ctx context.Context, raw string) (session, error) {
-	claims, err := parseSigned(t.secret, raw)
+	claims, err := t.signed.parse(raw)
 	if err != nil {
 		return session{}, errSignedOut
 	}
@@ -69,7 +74,7 @@ func (t *tokens) verify(ctx context.Context, raw string) (session, error) {
 }
 
 // check is verify after the signature: the claims of a token signed with
-// our key (parseSigned) are validated and looked up in the revocations.
+// our key (signedTokens) are validated and looked up in the revocations.
 func (t *tokens) check(ctx context.Context, claims jwt.RegisteredClaims) (session, error) {
 	v := jwt.NewValidator(
 		jwt.WithIssuer(t.issuer),
@@ -89,30 +94,18 @@ func (t *tokens) check(ctx context.Context, claims jwt.RegisteredClaims) (sessio
 	return session{UserID: claims.Subject, JTI: claims.ID, Expires: claims.ExpiresAt.Time}, nil
 }
 
-// parseSigned returns the claims of raw if it is an HS256 token signed
-// with key, without validating them (expired tokens parse too).
-func parseSigned(key []byte, raw string) (jwt.RegisteredClaims, error) {
-	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(raw, &claims,
-		func(*jwt.Token) (any, error) { return key, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithoutClaimsValidation(),
-	)
-	return claims, err
-}
-
 // signedCookie is the request's session cookie parsed once: the CSRF
 // guard binds its tokens to it and authenticate verifies it, and each
 // parse is an HMAC and a JSON decode (5–11 % of a signed-in page's CPU
 // when both did it). ok is false without a cookie or for a bad signature.
-func signedCookie(c *fiber.Ctx, key []byte) (claims jwt.RegisteredClaims, ok bool) {
+func signedCookie(c *fiber.Ctx, signed *signedTokens) (claims jwt.RegisteredClaims, ok bool) {
 	if p, done := c.Locals(signedCookieKey{}).(*parsedCookie); done {
 		return p.claims, p.ok
 	}
 	p := &parsedCookie{}
 	if raw := c.Cookies(sessionCookie); raw != "" {
 		var err error
-		p.claims, err = parseSigned(key, raw)
+		p.claims, err = signed.parse(raw)
 		p.ok = err == nil
 	}
 	c.Locals(signedCookieKey{}, p)

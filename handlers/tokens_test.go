@@ -134,20 +134,20 @@ func TestSessionsAuthenticateForTheHub(t *testing.T) {
 // The CSRF guard and authenticate both read the session cookie; it is
 // parsed once per request and a forged one is refused by both.
 func TestSessionCookieParsedOncePerRequest(t *testing.T) {
-	tk := &tokens{secret: []byte("k"), issuer: "mypinterest", ttl: time.Hour, revoked: newMemoryRevoker(time.Now), now: time.Now}
+	tk := newTokens([]byte("k"), "mypinterest", time.Hour, newMemoryRevoker(time.Now))
 	good, err := tk.issue(bson.NewObjectID().Hex())
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, err := (&tokens{secret: []byte("other"), issuer: "mypinterest", ttl: time.Hour, now: time.Now}).issue("x")
+	forged, err := newTokens([]byte("other"), "mypinterest", time.Hour, nil).issue("x")
 	if err != nil {
 		t.Fatal(err)
 	}
 	app := fiber.New()
 	app.Get("/", func(c *fiber.Ctx) error {
-		first, ok1 := signedCookie(c, tk.secret)
+		first, ok1 := signedCookie(c, tk.signed)
 		c.Request().Header.SetCookie(sessionCookie, "changed")
-		second, ok2 := signedCookie(c, tk.secret)
+		second, ok2 := signedCookie(c, tk.signed)
 		if ok1 != ok2 || first.ID != second.ID {
 			return c.SendString("parsed twice")
 		}
