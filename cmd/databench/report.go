@@ -24,7 +24,7 @@ func printResult(w io.Writer, r result, prep time.Duration) {
 		r.Name, r.Distinct, r.Requests(), r.Errors, r.RPS(), loadkit.Millis(l.P50), loadkit.Millis(l.P90),
 		loadkit.Millis(l.P99), loadkit.Millis(l.Max), prep.Seconds())
 	if r.CPUPerReq > 0 {
-		fmt.Fprintf(w, "%-14s server CPU %.3f ms per request\n", "", loadkit.Millis(r.CPUPerReq))
+		fmt.Fprintf(w, "%-14s server CPU %.3f ms and %.1f minor faults per request\n", "", loadkit.Millis(r.CPUPerReq), r.FaultsPerReq)
 	}
 	if r.Items > 0 {
 		fmt.Fprintf(w, "%-14s %.1f items per response\n", "", r.Items)
@@ -166,26 +166,33 @@ func readKB(path string, fields map[string]*int64) error {
 // every Linux this runs on).
 const clockTick = 10 * time.Millisecond
 
-// processCPU reads the CPU time (user + system) a process has used so far.
-func processCPU(pid int) (time.Duration, error) {
+// usage is what a process has used so far: CPU time (user + system) and
+// minor page faults. A minor fault maps a page the kernel already caches
+// (docs/SQLITE.md, "Memory"); unlike CPU time, their count does not
+// change with how busy the machine is.
+type usage struct {
+	cpu    time.Duration
+	faults int64
+}
+
+// processUsage reads a process's usage from /proc/PID/stat.
+func processUsage(pid int) (usage, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return usage{}, err
 	}
 	// The command name may hold spaces and parentheses: fields count from
 	// after its closing parenthesis, where state is field 3.
 	i := strings.LastIndexByte(string(data), ')')
 	fields := strings.Fields(string(data[i+1:]))
 	if i < 0 || len(fields) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return usage{}, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
-	var total int64
-	for _, f := range fields[11:13] { // utime, stime: fields 14 and 15
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	var n [3]int64
+	for k, f := range []string{fields[7], fields[11], fields[12]} { // minflt, utime, stime: fields 10, 14 and 15
+		if n[k], err = strconv.ParseInt(f, 10, 64); err != nil {
+			return usage{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 		}
-		total += n
 	}
-	return time.Duration(total) * clockTick, nil
+	return usage{cpu: time.Duration(n[1]+n[2]) * clockTick, faults: n[0]}, nil
 }

@@ -133,8 +133,11 @@ type result struct {
 	// CPUPerReq is the server's CPU time per request in the measured
 	// window (run -pid).
 	CPUPerReq time.Duration `json:"cpu_per_req,omitempty"`
-	Pins      int           `json:"pins"`
-	Distinct  int           `json:"distinct"`
+	// FaultsPerReq is the server's minor page faults per request in the
+	// same window: a figure the machine's load does not blur.
+	FaultsPerReq float64 `json:"faults_per_req,omitempty"`
+	Pins         int     `json:"pins"`
+	Distinct     int     `json:"distinct"`
 	// Items is how many items a request of the scenario returns, on
 	// average (itemsPerResponse); 0 for pages and writes.
 	Items  float64 `json:"items_per_response,omitempty"`
@@ -179,11 +182,12 @@ func runBench(ctx context.Context, o runOptions, chosen []scenario, out io.Write
 			return results, fmt.Errorf("sampling %s: %w", sc.name, err)
 		}
 		prep := time.Since(start)
-		cpu := serverCPU(o.pid, o.warmup)
+		used := serverUsage(o.pid, o.warmup)
 		r := loadkit.Run(ctx, cfg, loadkit.Scenario{Name: sc.name, Next: reqs.next})
 		res := result{Result: r, Pins: st.Params.Pins, Distinct: reqs.distinct, Items: items, What: sc.what, target: sc.target}
-		if used := cpu(); used > 0 && r.Requests() > 0 {
-			res.CPUPerReq = used / time.Duration(r.Requests())
+		if u := used(); u.cpu > 0 && r.Requests() > 0 {
+			res.CPUPerReq = u.cpu / time.Duration(r.Requests())
+			res.FaultsPerReq = float64(u.faults) / float64(r.Requests())
 		}
 		printResult(out, res, prep)
 		results = append(results, res)
@@ -198,35 +202,36 @@ func runBench(ctx context.Context, o runOptions, chosen []scenario, out io.Write
 	return results, nil
 }
 
-// serverCPU starts measuring the CPU time the server (pid; none if 0)
-// uses from the end of the warm-up; the function it returns ends the
-// measurement (0 if it failed). On a machine shared with other work the
-// server's CPU per request is a steadier figure than its req/s.
-func serverCPU(pid int, warmup time.Duration) func() time.Duration {
+// serverUsage starts measuring what the server (pid; none if 0) uses
+// from the end of the warm-up; the function it returns ends the
+// measurement (zero if it failed). On a machine shared with other work the
+// server's CPU per request is a steadier figure than its req/s, and its
+// faults per request steadier still.
+func serverUsage(pid int, warmup time.Duration) func() usage {
 	if pid <= 0 {
-		return func() time.Duration { return 0 }
+		return func() usage { return usage{} }
 	}
-	start := make(chan time.Duration, 1)
+	start := make(chan usage, 1)
 	t := time.AfterFunc(warmup, func() {
-		v, err := processCPU(pid)
+		v, err := processUsage(pid)
 		if err != nil {
-			v = -1
+			v.cpu = -1
 		}
 		start <- v
 	})
-	return func() time.Duration {
+	return func() usage {
 		t.Stop()
-		var from time.Duration
+		var from usage
 		select {
 		case from = <-start:
 		default:
-			return 0 // the warm-up never ended
+			return usage{} // the warm-up never ended
 		}
-		to, err := processCPU(pid)
-		if from < 0 || err != nil {
-			return 0
+		to, err := processUsage(pid)
+		if from.cpu < 0 || err != nil {
+			return usage{}
 		}
-		return to - from
+		return usage{cpu: to.cpu - from.cpu, faults: to.faults - from.faults}
 	}
 }
 
