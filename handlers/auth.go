@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -19,6 +20,9 @@ type authState struct {
 	user    *store.User
 	session session
 	err     error // why a presented token was refused; nil when none was sent
+	// unread is the user's unread count when the store read it along
+	// with the user (store.SessionUsers); -1 when it did not.
+	unread int64
 }
 
 type authKey struct{}
@@ -28,10 +32,10 @@ type authKey struct{}
 // request itself: public endpoints serve a refused token as anonymous, and
 // requireUser turns the refusal into a 401 where a user is needed.
 //
-// The user is loaded on every request (FindUserByID is cached), so that
-// the tokens of a deleted account stop working at once.
+// The user is loaded on every request, so that the tokens of a deleted
+// account stop working at once.
 func (s *server) authenticate(c *fiber.Ctx) error {
-	st := &authState{}
+	st := &authState{unread: -1}
 	c.Locals(authKey{}, st)
 	// A cookie rides along on cross-site requests too; refuseCrossSite
 	// and the CSRF token have already turned those away.
@@ -55,16 +59,27 @@ func (s *server) authenticate(c *fiber.Ctx) error {
 		st.err = errSignedOut
 		return c.Next()
 	}
-	u, err := s.store.FindUserByID(c.UserContext(), id)
+	u, unread, err := findSessionUser(c.UserContext(), s.store, id)
 	switch {
 	case store.ErrorCode(err) == store.ENotFound:
 		st.err = errSignedOut
 	case err != nil:
 		return err
 	default:
-		st.user, st.session = u, sess
+		st.user, st.session, st.unread = u, sess, unread
 	}
 	return c.Next()
+}
+
+// findSessionUser reads the user behind a request, with their unread
+// count when the store reads both at once (-1 when it does not: a page
+// asks for it then, an API request never needs it).
+func findSessionUser(ctx context.Context, st store.Store, id bson.ObjectID) (*store.User, int64, error) {
+	if su, ok := st.(store.SessionUsers); ok {
+		return su.FindSessionUser(ctx, id)
+	}
+	u, err := st.FindUserByID(ctx, id)
+	return u, -1, err
 }
 
 func auth(c *fiber.Ctx) *authState {

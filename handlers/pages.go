@@ -152,11 +152,14 @@ func (w *web) newView(c *fiber.Ctx) (*view, error) {
 	}
 	if v.Me != nil {
 		v.Topics = append(v.Topics, userTopic(v.Me.ID))
-		unread, err := w.store.UnreadCount(c.UserContext(), v.Me.ID)
-		if err != nil {
-			return nil, err
+		v.Unread = auth(c).unread
+		if v.Unread < 0 { // not read along with the user
+			unread, err := w.store.UnreadCount(c.UserContext(), v.Me.ID)
+			if err != nil {
+				return nil, err
+			}
+			v.Unread = unread
 		}
-		v.Unread = unread
 	}
 	return v, nil
 }

@@ -70,3 +70,35 @@ func TestPagesAskCardsForNobody(t *testing.T) {
 		t.Errorf("the API asked FindPins for %v, want Bob %s", vs, bob.id)
 	}
 }
+
+// The badge shows the unread count whether the store reads it along with
+// the session's user (store.SessionUsers, as the SQLite store does) or
+// the page asks for it (a store without it).
+func TestBadgeWithAndWithoutSessionUsers(t *testing.T) {
+	for name, hide := range map[string]bool{"read with the user": false, "asked by the page": true} {
+		t.Run(name, func(t *testing.T) {
+			var served store.Store
+			e := newEnvDeps(t, func(d *Deps) {
+				if hide {
+					d.Store = struct{ store.Store }{d.Store}
+				}
+				served = d.Store
+			})
+			if _, ok := served.(store.SessionUsers); ok == hide {
+				t.Fatalf("the store implements store.SessionUsers: %v", ok)
+			}
+			alice, bob, carol := e.signup(), e.signup(), e.signup()
+			a := e.newBrowser(&alice)
+			expect(t, a.get("/"), http.StatusOK, `data-unread hidden>0<`)
+			aliceID, _ := bson.ObjectIDFromHex(alice.id)
+			for _, actor := range []user{bob, carol} {
+				id, _ := bson.ObjectIDFromHex(actor.id)
+				if _, err := e.store.Notify(t.Context(), store.NotifyFollow, id, nil, []bson.ObjectID{aliceID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			expect(t, a.get("/"), http.StatusOK, `data-unread>2<`)
+			expect(t, a.get("/users/"+bob.id), http.StatusOK, `data-unread>2<`)
+		})
+	}
+}

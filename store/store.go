@@ -133,6 +133,16 @@ type Notifications interface {
 	MarkNotificationsRead(ctx context.Context, recipient bson.ObjectID) error
 }
 
+// SessionUsers is what a store may add to Store: the user behind a
+// request read together with their unread count (UnreadCount). The SQLite
+// store keeps both in the user's row, so a signed-in page reads them with
+// one query where it made two; handlers fall back to FindUserByID and
+// UnreadCount for a store without it.
+type SessionUsers interface {
+	// FindSessionUser is FindUserByID and UnreadCount in one read.
+	FindSessionUser(ctx context.Context, id bson.ObjectID) (*User, int64, error)
+}
+
 // Images are uploaded image files, named by their content.
 type Images interface {
 	PutImage(ctx context.Context, files []ImageFile) error

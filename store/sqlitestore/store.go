@@ -44,8 +44,9 @@ type Store struct {
 }
 
 var (
-	_ store.Store    = (*Store)(nil)
-	_ store.Transfer = (*Store)(nil)
+	_ store.Store        = (*Store)(nil)
+	_ store.SessionUsers = (*Store)(nil)
+	_ store.Transfer     = (*Store)(nil)
 )
 
 // Options are store.Options and what only the SQLite store has.

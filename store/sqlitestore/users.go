@@ -10,12 +10,18 @@ import (
 	"mypinterest/store"
 )
 
-// userCols is a user's row packed into one value (packed.go): the user
+// userFields are a user's row packed into one value (packed.go): the user
 // behind every signed-in request is read with one driver value, not twelve.
-var userCols = packed(packID("u.id"), packStr("u.email"), packStr("u.nickname"), packStr("u.nickname_key"),
+var userFields = []string{packID("u.id"), packStr("u.email"), packStr("u.nickname"), packStr("u.nickname_key"),
 	packStr("u.password_hash"), packStr("u.avatar_key"), packStr("u.avatar_ext"),
 	packInt("u.avatar_w"), packInt("u.avatar_h"), packInt("u.avatar_alpha"), packInt("u.created_at"),
-	"u.message")
+	"u.message"}
+
+var (
+	userCols = packed(userFields...)
+	// sessionUserCols are the unread count, then userFields.
+	sessionUserCols = packed(append([]string{packInt("u.unread_count")}, userFields...)...)
+)
 
 // scanUser reads a row of userCols.
 func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
@@ -23,7 +29,11 @@ func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
 	if err := row.Scan(&raw); err != nil {
 		return nil, mapErr(err)
 	}
-	p := unpacker{s: raw}
+	return unpackUser(&unpacker{s: raw})
+}
+
+// unpackUser reads userFields, the last fields of p.
+func unpackUser(p *unpacker) (*store.User, error) {
 	u := &store.User{ID: p.id(), Email: p.str(), Nickname: p.str(), NicknameKey: p.str(),
 		PasswordHash: []byte(p.str())}
 	u.Avatar = store.ImageRef{Key: p.str(), Ext: p.str(), Width: int(p.int()), Height: int(p.int()), Alpha: p.bool()}
@@ -104,6 +114,22 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (*stor
 // FindUserByID returns the user.
 func (s *Store) FindUserByID(ctx context.Context, id bson.ObjectID) (*store.User, error) {
 	return scanUser(s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, id[:]))
+}
+
+// FindSessionUser implements store.SessionUsers: the unread count is a
+// column of the user's row (kept by the notifications' triggers).
+func (s *Store) FindSessionUser(ctx context.Context, id bson.ObjectID) (*store.User, int64, error) {
+	var raw string
+	if err := s.r.QueryRowContext(ctx, `SELECT `+sessionUserCols+` FROM users u WHERE u.id = ?`, id[:]).Scan(&raw); err != nil {
+		return nil, 0, mapErr(err)
+	}
+	p := &unpacker{s: raw}
+	unread := p.int()
+	u, err := unpackUser(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	return u, unread, nil
 }
 
 // FindCards returns the cards of the given users with one query; unknown

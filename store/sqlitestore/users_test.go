@@ -42,8 +42,9 @@ func TestUserRowRoundTrips(t *testing.T) {
 	}
 }
 
-// BenchmarkFindUserByID is the lookup behind every signed-in request, and
-// FindProfile the one behind every profile.
+// BenchmarkFindUserByID is the lookup behind every signed-in request,
+// FindProfile the one behind every profile, and a signed-in page's user
+// and badge read apart ("user+unread") or together ("session").
 func BenchmarkFindUserByID(b *testing.B) {
 	ctx := context.Background()
 	st := storetest.SQLite(b, store.Options{})
@@ -57,6 +58,23 @@ func BenchmarkFindUserByID(b *testing.B) {
 	b.Run("user", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := st.FindUserByID(ctx, u.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("user+unread", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.FindUserByID(ctx, u.ID); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := st.UnreadCount(ctx, u.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("session", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := st.FindSessionUser(ctx, u.ID); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -50,14 +50,10 @@ func testNotifyBatch(t *testing.T, s *suite) {
 		if err != nil || len(items) != 2 || unread != 2 || next != nil {
 			t.Errorf("%s: %d items, %d unread, %v; want 2 and 2", r.Nickname, len(items), unread, err)
 		}
-		if n, err := st.UnreadCount(ctx, r.ID); err != nil || n != 2 {
-			t.Errorf("%s: UnreadCount = %d, %v; want 2", r.Nickname, n, err)
-		}
+		wantUnread(t, st, r.ID, 2)
 	}
 	for _, id := range []bson.ObjectID{actor.ID, bson.NewObjectID()} {
-		if n, err := st.UnreadCount(ctx, id); err != nil || n != 0 {
-			t.Errorf("UnreadCount(%s) = %d, %v; want 0", id.Hex(), n, err)
-		}
+		wantUnread(t, st, id, 0)
 	}
 	if np, err := st.FindNotifications(ctx, actor.ID, store.Page{}); err != nil || len(np.Items) != 0 || np.Unread != 0 {
 		t.Errorf("actor has %d notifications, %d unread, %v", len(np.Items), np.Unread, err)
@@ -176,11 +172,32 @@ func testNotificationPages(t *testing.T, s *suite) {
 	if err := st.MarkNotificationsRead(ctx, me); err != nil { // again: nothing left to mark
 		t.Fatal(err)
 	}
-	if n, err := st.UnreadCount(ctx, me); err != nil || n != 0 {
-		t.Errorf("UnreadCount after marking read = %d, %v; want 0", n, err)
+	wantUnread(t, st, me, 0)
+	wantUnread(t, st, other, 4)
+}
+
+// wantUnread checks id's unread count, and, where the store reads it
+// along with the user (store.SessionUsers), that it reads the same count
+// and the user, or ENotFound for no user.
+func wantUnread(t *testing.T, st store.Store, id bson.ObjectID, want int64) {
+	t.Helper()
+	ctx := t.Context()
+	if n, err := st.UnreadCount(ctx, id); err != nil || n != want {
+		t.Errorf("UnreadCount(%s) = %d, %v; want %d", id.Hex(), n, err, want)
 	}
-	if n, err := st.UnreadCount(ctx, other); err != nil || n != 4 {
-		t.Errorf("other's UnreadCount = %d, %v; want 4", n, err)
+	su, ok := st.(store.SessionUsers)
+	if !ok {
+		return
+	}
+	u, n, err := su.FindSessionUser(ctx, id)
+	if _, known := st.FindUserByID(ctx, id); known != nil {
+		if store.ErrorCode(err) != store.ENotFound {
+			t.Errorf("FindSessionUser(%s) of no user: %v, want ENotFound", id.Hex(), err)
+		}
+		return
+	}
+	if err != nil || u.ID != id || n != want {
+		t.Errorf("FindSessionUser(%s) = %d unread, %v; want the user and %d", id.Hex(), n, err, want)
 	}
 }
 
