@@ -124,8 +124,7 @@ func (s *Store) SearchGroups(ctx context.Context, q string, p store.Page) ([]sto
 // packed into one value (packed.go) for lists of groups: a profile page
 // spent 13 % of its CPU reading its groups column by column.
 var groupListCols = packed(packID("g.id"), packID("g.owner_id"), packStr("g.title"), packStr("g.content"),
-	packInt("g.secret"), packStr("g.image_key"), packStr("g.image_ext"), packInt("g.image_w"),
-	packInt("g.image_h"), packInt("g.image_alpha"), packInt("g.created_at"), packInt("g.updated_at"),
+	packInt("g.secret"), packImage("g.image"), packInt("g.created_at"), packInt("g.updated_at"),
 	packInt("g.pin_count"), "g.previews")
 
 // queryGroups runs a query selecting groupListCols.
@@ -154,8 +153,7 @@ func (s *Store) queryGroups(ctx context.Context, query string, args ...any) ([]s
 func unpackGroupView(raw string) (store.GroupView, error) {
 	p := unpacker{s: raw}
 	var g store.GroupView
-	g.ID, g.OwnerID, g.Title, g.Content, g.Secret = p.id(), p.id(), p.str(), p.str(), p.bool()
-	g.Image = store.ImageRef{Key: p.str(), Ext: p.str(), Width: int(p.int()), Height: int(p.int()), Alpha: p.bool()}
+	g.ID, g.OwnerID, g.Title, g.Content, g.Secret, g.Image = p.id(), p.id(), p.str(), p.str(), p.bool(), p.image()
 	g.CreatedAt, g.UpdatedAt, g.PinCount = fromMS(p.int()), fromMS(p.int()), p.int()
 	previews := p.rest()
 	if err := p.done(); err != nil {

@@ -197,11 +197,9 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 // without a pin.
 var noteViewCols = packed(
 	packID("n.id"), packID("n.actor_id"), packInt("n.read"), packInt("n.created_at"), packStr("n.kind"),
-	packInt("a.avatar_w"), packInt("a.avatar_h"), packInt("a.avatar_alpha"),
-	packStr("a.nickname"), packStr("a.avatar_key"), packStr("a.avatar_ext"),
+	packStr("a.nickname"), packImage("a.avatar"),
 	packInt("n.pin_id IS NOT NULL"), packInt("p.id IS NOT NULL"),
-	`iif(p.id IS NULL, '', `+packed(packID("p.id"), packInt("p.image_w"), packInt("p.image_h"), packInt("p.image_alpha"),
-		packStr("p.title"), packStr("p.image_key"), packStr("p.image_ext"))+`)`,
+	`iif(p.id IS NULL, '', `+packed(packID("p.id"), packStr("p.title"), packImage("p.image"))+`)`,
 	"n.pin_id")
 
 // unpackNoteView reads a row of noteViewCols (all but the recipient).
@@ -211,14 +209,10 @@ func unpackNoteView(row string) (store.NotificationView, error) {
 	v.ID, v.ActorID = u.id(), u.id()
 	v.Read, v.CreatedAt, v.Kind = u.bool(), fromMS(u.int()), u.str()
 	v.Actor.ID = v.ActorID
-	v.Actor.Avatar.Width, v.Actor.Avatar.Height, v.Actor.Avatar.Alpha = int(u.int()), int(u.int()), u.bool()
-	v.Actor.Nickname, v.Actor.Avatar.Key, v.Actor.Avatar.Ext = u.str(), u.str(), u.str()
+	v.Actor.Nickname, v.Actor.Avatar = u.str(), u.image()
 	hasPinID, hasPin := u.bool(), u.bool()
 	if hasPin {
-		st := &store.PinStub{ID: u.id()}
-		st.Image.Width, st.Image.Height, st.Image.Alpha = int(u.int()), int(u.int()), u.bool()
-		st.Title, st.Image.Key, st.Image.Ext = u.str(), u.str(), u.str()
-		v.Pin = st
+		v.Pin = &store.PinStub{ID: u.id(), Title: u.str(), Image: u.image()}
 	}
 	if hasPinID {
 		id := u.id()

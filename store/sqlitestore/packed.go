@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"mypinterest/store"
 )
 
 // A list of pins (or notifications) reads each row as one value that SQLite
@@ -28,6 +30,14 @@ import (
 func packID(expr string) string  { return expr }
 func packInt(expr string) string { return expr + ", ','" }
 func packStr(expr string) string { return "octet_length(" + expr + "), ':', " + expr }
+
+// packImage is SQL for the five fields of an image ref whose columns are
+// prefix_key, prefix_ext, prefix_w, prefix_h and prefix_alpha, in the
+// order unpacker.image reads them.
+func packImage(prefix string) string {
+	return packStr(prefix+"_key") + ", " + packStr(prefix+"_ext") + ", " +
+		packInt(prefix+"_w") + ", " + packInt(prefix+"_h") + ", " + packInt(prefix+"_alpha")
+}
 
 // packed returns the SQL expression packing fields into one value.
 func packed(fields ...string) string {
@@ -98,6 +108,11 @@ func (u *unpacker) str() string {
 	v := u.s[:n]
 	u.s = u.s[n:]
 	return v
+}
+
+// image reads the fields of packImage.
+func (u *unpacker) image() store.ImageRef {
+	return store.ImageRef{Key: u.str(), Ext: u.str(), Width: int(u.int()), Height: int(u.int()), Alpha: u.bool()}
 }
 
 // rest returns what is left of the row.

@@ -20,13 +20,10 @@ import (
 // comma-separated, the rest of the row). Every page of pins is one query
 // whatever its length.
 var pinViewCols = packed(
-	packID("p.id"), packID("p.author_id"), packID("p.group_id"),
-	packInt("p.image_w"), packInt("p.image_h"), packInt("p.image_alpha"),
+	packID("p.id"), packID("p.author_id"), packID("p.group_id"), packImage("p.image"),
 	packInt("p.created_at"), packInt("p.updated_at"),
 	packInt("p.like_count"), packInt("p.bookmark_count"), packInt("p.comment_count"), packInt("p.save_count"),
-	packInt("u.avatar_w"), packInt("u.avatar_h"), packInt("u.avatar_alpha"),
-	packStr("p.title"), packStr("p.content"), packStr("p.image_key"), packStr("p.image_ext"),
-	packStr("u.nickname"), packStr("u.avatar_key"), packStr("u.avatar_ext"),
+	packStr("p.title"), packStr("p.content"), packStr("u.nickname"), packImage("u.avatar"),
 	viewerCols)
 
 // viewerCols end pinViewCols: the viewer's like, bookmark and saves, an
@@ -53,13 +50,10 @@ const pinViewFrom = ` FROM pins p JOIN users u ON u.id = p.author_id `
 func unpackPinView(row string) (store.PinView, error) {
 	var v store.PinView
 	u := unpacker{s: row}
-	v.ID, v.AuthorID, v.GroupID = u.id(), u.id(), u.id()
-	v.Image.Width, v.Image.Height, v.Image.Alpha = int(u.int()), int(u.int()), u.bool()
+	v.ID, v.AuthorID, v.GroupID, v.Image = u.id(), u.id(), u.id(), u.image()
 	v.CreatedAt, v.UpdatedAt = fromMS(u.int()), fromMS(u.int())
 	v.Counts = store.PinCounts{Likes: u.int(), Bookmarks: u.int(), Comments: u.int(), Saves: u.int()}
-	v.Author.Avatar.Width, v.Author.Avatar.Height, v.Author.Avatar.Alpha = int(u.int()), int(u.int()), u.bool()
-	v.Title, v.Content, v.Image.Key, v.Image.Ext = u.str(), u.str(), u.str(), u.str()
-	v.Author.Nickname, v.Author.Avatar.Key, v.Author.Avatar.Ext = u.str(), u.str(), u.str()
+	v.Title, v.Content, v.Author.Nickname, v.Author.Avatar = u.str(), u.str(), u.str(), u.image()
 	v.LikedByMe, v.BookmarkedByMe = u.bool(), u.bool()
 	v.SavedGroupIDs = parseHexIDs(u.rest())
 	v.Author.ID = v.AuthorID

@@ -13,9 +13,7 @@ import (
 // userFields are a user's row packed into one value (packed.go): the user
 // behind every signed-in request is read with one driver value, not twelve.
 var userFields = []string{packID("u.id"), packStr("u.email"), packStr("u.nickname"), packStr("u.nickname_key"),
-	packStr("u.password_hash"), packStr("u.avatar_key"), packStr("u.avatar_ext"),
-	packInt("u.avatar_w"), packInt("u.avatar_h"), packInt("u.avatar_alpha"), packInt("u.created_at"),
-	"u.message"}
+	packStr("u.password_hash"), packImage("u.avatar"), packInt("u.created_at"), "u.message"}
 
 var (
 	userCols = packed(userFields...)
@@ -36,8 +34,7 @@ func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
 func unpackUser(p *unpacker) (*store.User, error) {
 	u := &store.User{ID: p.id(), Email: p.str(), Nickname: p.str(), NicknameKey: p.str(),
 		PasswordHash: []byte(p.str())}
-	u.Avatar = store.ImageRef{Key: p.str(), Ext: p.str(), Width: int(p.int()), Height: int(p.int()), Alpha: p.bool()}
-	u.CreatedAt = fromMS(p.int())
+	u.Avatar, u.CreatedAt = p.image(), fromMS(p.int())
 	u.Message = p.rest()
 	if err := p.done(); err != nil {
 		return nil, err
@@ -158,8 +155,7 @@ func (s *Store) FindCards(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 
 // profileCols are a user as others see them, with whether the viewer (the
 // first argument) follows them, packed into one value (packed.go).
-var profileCols = packed(packID("id"), packStr("nickname"), packStr("avatar_key"), packStr("avatar_ext"),
-	packInt("avatar_w"), packInt("avatar_h"), packInt("avatar_alpha"), packInt("pin_count"),
+var profileCols = packed(packID("id"), packStr("nickname"), packImage("avatar"), packInt("pin_count"),
 	packInt("follower_count"), packInt("following_count"),
 	packInt("EXISTS (SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = users.id)"), "message")
 
@@ -172,8 +168,7 @@ func (s *Store) FindProfile(ctx context.Context, id, viewer bson.ObjectID) (*sto
 	}
 	u := unpacker{s: raw}
 	p := &store.Profile{}
-	p.ID, p.Nickname = u.id(), u.str()
-	p.Avatar = store.ImageRef{Key: u.str(), Ext: u.str(), Width: int(u.int()), Height: int(u.int()), Alpha: u.bool()}
+	p.ID, p.Nickname, p.Avatar = u.id(), u.str(), u.image()
 	p.PinCount, p.FollowerCount, p.FollowingCount, p.IsFollowing = u.int(), u.int(), u.int(), u.bool()
 	p.Message = u.rest()
 	if err := u.done(); err != nil {
