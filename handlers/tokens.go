@@ -26,10 +26,14 @@ type tokens struct {
 	ttl     time.Duration
 	revoked revoker
 	now     func() time.Time
+	claims  *jwt.Validator // issuer and expiry, made once (check runs on every request)
 }
 
 func newTokens(secret []byte, issuer string, ttl time.Duration, revoked revoker) *tokens {
-	return &tokens{secret: secret, signed: newSignedTokens(secret), issuer: issuer, ttl: ttl, revoked: revoked, now: time.Now}
+	t := &tokens{secret: secret, signed: newSignedTokens(secret), issuer: issuer, ttl: ttl, revoked: revoked, now: time.Now}
+	t.claims = jwt.NewValidator(jwt.WithIssuer(issuer), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(func() time.Time { return t.now() }))
+	return t
 }
 
 // session is what a verified token tells: whose it is, and which token
@@ -76,12 +80,7 @@ func (t *tokens) verify(ctx context.Context, raw string) (session, error) {
 // check is verify after the signature: the claims of a token signed with
 // our key (signedTokens) are validated and looked up in the revocations.
 func (t *tokens) check(ctx context.Context, claims jwt.RegisteredClaims) (session, error) {
-	v := jwt.NewValidator(
-		jwt.WithIssuer(t.issuer),
-		jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(t.now),
-	)
-	if err := v.Validate(claims); err != nil || claims.Subject == "" || claims.ID == "" {
+	if err := t.claims.Validate(claims); err != nil || claims.Subject == "" || claims.ID == "" {
 		return session{}, errSignedOut
 	}
 	revoked, err := t.revoked.IsRevoked(ctx, claims.ID)
