@@ -38,6 +38,7 @@ const MaxMapBytes = 0x7fff0000
 // Store is the SQLite implementation of store.Store and store.Transfer.
 type Store struct {
 	w, r      *sql.DB // one writer connection, a pool of readers
+	ckpt      *checkpointer
 	bound     *mapBound
 	opts      store.Options
 	cursorKey []byte
@@ -112,6 +113,12 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 		_ = w.Close()
 		return nil, err
 	}
+	c, err := openDB(common, nil)
+	if err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	ckpt := newCheckpointer(c)
 	var bound *mapBound
 	if resident := cmp.Or(o.MapResident, DefaultMapResident); mapped > 0 && resident > 0 {
 		bound = newMapBound(resident, mapped)
@@ -120,6 +127,7 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 		fmt.Sprintf("&_pragma=mmap_size(%d)", mapped), bound)
 	if err != nil {
 		bound.close()
+		_ = ckpt.close()
 		_ = w.Close()
 		return nil, err
 	}
@@ -131,7 +139,7 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 	if len(key) == 0 {
 		key = store.NewCursorKey()
 	}
-	s := &Store{w: w, r: r, bound: bound, opts: opts, cursorKey: key}
+	s := &Store{w: w, r: r, ckpt: ckpt, bound: bound, opts: opts, cursorKey: key}
 	if bound != nil {
 		bound.start(s.cycleIdleReaders)
 	}
@@ -173,9 +181,10 @@ func openDB(dsn string, bound *mapBound) (*sql.DB, error) {
 // Close closes both pools, after a checkpoint that folds the WAL back into
 // the database file.
 func (s *Store) Close(ctx context.Context) error {
+	cerr := s.ckpt.close()
 	_, _ = s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	s.bound.close()
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(cerr, s.r.Close(), s.w.Close())
 }
 
 // Ping reports whether the database answers.
@@ -202,7 +211,11 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		_ = tx.Rollback()
 		return mapErr(err)
 	}
-	return mapErr(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	s.ckpt.committed()
+	return nil
 }
 
 // isConstraint reports whether err is a violated UNIQUE or PRIMARY KEY
