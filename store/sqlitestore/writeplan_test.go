@@ -131,3 +131,22 @@ func TestViewerSavesFromTheIndex(t *testing.T) {
 		t.Errorf("plan %q: want the viewer's saves from saves_user_groups alone", got)
 	}
 }
+
+// TestUserPinsFromOneIndexRange: a page of a user's pins (FindPins by
+// author, signed in or not) reads everything it shows from
+// pins_author_cards (schema step 12), no row of pins.
+func TestUserPinsFromOneIndexRange(t *testing.T) {
+	s := openPlanStore(t)
+	viewer := bson.NewObjectID()
+	query := `SELECT ` + pinViewCols + pinViewFrom + `WHERE p.author_id = ? AND p.id < ? ORDER BY p.id DESC LIMIT ?`
+	for name, q := range map[string]string{"signed in": query, "signed out": strings.Replace(query, viewerCols, anonCols, 1)} {
+		args := []any{[]byte("a"), maxID, 25}
+		if name == "signed in" {
+			args = append([]any{viewer[:], viewer[:], viewer[:]}, args...)
+		}
+		got := queryPlan(t, s, q, args...)
+		if !strings.Contains(got, "SEARCH p USING COVERING INDEX pins_author_cards (author_id=? AND id<?)") {
+			t.Errorf("%s: plan %q: want the pins from pins_author_cards alone", name, got)
+		}
+	}
+}
