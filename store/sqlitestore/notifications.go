@@ -23,46 +23,47 @@ func (s *Store) Notify(ctx context.Context, kind string, actor bson.ObjectID, pi
 	if len(notes) == 0 {
 		return nil, nil
 	}
-	var out []store.Delivery
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		var pinArg any
-		if pin != nil {
-			pinArg = pin[:]
-			var one int
-			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM pins WHERE id = ?`, pinArg).Scan(&one); err != nil {
-				return err
-			}
+	return s.notes.write(ctx, &noteWrite{kind: kind, pin: pin, notes: notes})
+}
+
+// writeNotes is one Notify's writes in tx: nothing when the pin is gone.
+func writeNotes(ctx context.Context, tx *sql.Tx, kind string, pin *bson.ObjectID, notes []store.Notification) ([]store.Delivery, error) {
+	if pin != nil {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM pins WHERE id = ?`, pin[:]).Scan(&one)
+		if err == sql.ErrNoRows {
+			return nil, nil
 		}
-		if store.Deduplicated(kind) {
-			var err error
-			if notes, err = dropRecent(ctx, tx, notes); err != nil || len(notes) == 0 {
-				return err
-			}
-		}
-		if err := insertNotifications(ctx, tx, notes); err != nil {
-			return err
-		}
-		ids := make([]bson.ObjectID, len(notes))
-		for i, n := range notes {
-			ids[i] = n.RecipientID
-		}
-		unread, err := unreadCounts(ctx, tx, ids)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		views, err := hydrateNotifications(ctx, tx, notes)
-		if err != nil {
-			return err
-		}
-		for _, v := range views {
-			out = append(out, store.Delivery{View: v, UnreadCount: unread[v.RecipientID]})
-		}
-		return nil
-	})
-	if err == store.ErrNotFound {
-		return nil, nil
 	}
-	return out, err
+	if store.Deduplicated(kind) {
+		var err error
+		if notes, err = dropRecent(ctx, tx, notes); err != nil || len(notes) == 0 {
+			return nil, err
+		}
+	}
+	if err := insertNotifications(ctx, tx, notes); err != nil {
+		return nil, err
+	}
+	ids := make([]bson.ObjectID, len(notes))
+	for i, n := range notes {
+		ids[i] = n.RecipientID
+	}
+	unread, err := unreadCounts(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	views, err := hydrateNotifications(ctx, tx, notes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Delivery, 0, len(views))
+	for _, v := range views {
+		out = append(out, store.Delivery{View: v, UnreadCount: unread[v.RecipientID]})
+	}
+	return out, nil
 }
 
 // insertChunk is the most notifications one INSERT writes (7 arguments

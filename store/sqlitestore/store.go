@@ -39,6 +39,7 @@ const MaxMapBytes = 0x7fff0000
 type Store struct {
 	w, r      *sql.DB // one writer connection, a pool of readers
 	ckpt      *checkpointer
+	notes     *noteWriter
 	bound     *mapBound
 	opts      store.Options
 	cursorKey []byte
@@ -140,6 +141,7 @@ func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
 		key = store.NewCursorKey()
 	}
 	s := &Store{w: w, r: r, ckpt: ckpt, bound: bound, opts: opts, cursorKey: key}
+	s.notes = newNoteWriter(s)
 	if bound != nil {
 		bound.start(s.cycleIdleReaders)
 	}
@@ -181,6 +183,7 @@ func openDB(dsn string, bound *mapBound) (*sql.DB, error) {
 // Close closes both pools, after a checkpoint that folds the WAL back into
 // the database file.
 func (s *Store) Close(ctx context.Context) error {
+	s.notes.close()
 	cerr := s.ckpt.close()
 	_, _ = s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	s.bound.close()
