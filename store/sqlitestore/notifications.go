@@ -161,11 +161,7 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 	// One statement, so the page and the count agree: the recipient's row
 	// (none for an unknown user) joined to the page, hydrated, packed. An
 	// empty page is one row without a notification.
-	rows, err := s.r.QueryContext(ctx, `SELECT r.unread_count, x.v FROM users r LEFT JOIN (
-			SELECT n.id AS k, `+noteViewCols+` AS v
-			FROM (SELECT * FROM notifications WHERE recipient_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3) n
-			JOIN users a ON a.id = n.actor_id LEFT JOIN pins p ON p.id = n.pin_id
-		) x WHERE r.id = ?1 ORDER BY x.k DESC`, recipient[:], below, limit+1)
+	rows, err := s.r.QueryContext(ctx, notificationsPage, recipient[:], below, limit+1)
 	if err != nil {
 		return store.NotificationPage{}, mapErr(err)
 	}
@@ -193,15 +189,40 @@ func (s *Store) FindNotifications(ctx context.Context, recipient bson.ObjectID, 
 	return page, nil
 }
 
-// noteViewCols are a notification n with its actor a's card and its pin p's
-// stub, packed (packed.go); the pin's part is empty for a notification
-// without a pin.
+// notificationsPage is FindNotifications' query: ?1 the recipient, ?2 the
+// cursor, ?3 the page's length and a row. Each stub is made in the page's
+// own subquery, once per notification of the page (a LIMIT keeps SQLite
+// from moving it into the outer query, which copied it into both of its
+// uses).
+var notificationsPage = `SELECT r.unread_count, x.v FROM users r LEFT JOIN (
+		SELECT n.id AS k, ` + noteViewCols + ` AS v
+		FROM (SELECT *, ` + noteStubCol + ` AS stub
+			FROM notifications n WHERE recipient_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3) n
+		JOIN users a ON a.id = n.actor_id
+	) x WHERE r.id = ?1 ORDER BY x.k DESC`
+
+// noteViewCols are a notification n with its actor a's card and its pin's
+// stub (n.stub, noteStubCol), packed (packed.go); the pin's part is empty
+// for a notification without a pin.
 var noteViewCols = packed(
 	packID("n.id"), packID("n.actor_id"), packInt("n.read"), packInt("n.created_at"), packStr("n.kind"),
 	packStr("a.nickname"), packImage("a.avatar"),
-	packInt("n.pin_id IS NOT NULL"), packInt("p.id IS NOT NULL"),
-	`iif(p.id IS NULL, '', `+packed(packID("p.id"), packStr("p.title"), packImage("p.image"))+`)`,
+	packInt("n.pin_id IS NOT NULL"), packInt("n.stub IS NOT NULL"), `coalesce(n.stub, '')`,
 	"n.pin_id")
+
+// noteStubCol is the packed stub of notification n's pin, NULL when it has
+// none or the pin is gone. The pin is first looked for among its author's
+// in pins_author_cards (schema step 12), which holds what a stub shows:
+// a like, comment or save notifies the pin's author and a new pin is the
+// actor's, so the recipient's notifications read from one range of it,
+// where a lookup by id would read a row anywhere in the table (SQLite
+// prefers the unique index on id unless told). Any other pin is looked up
+// by id.
+var noteStubCol = `iif(n.pin_id IS NULL, NULL, coalesce(
+	(SELECT ` + noteStub + ` FROM pins p INDEXED BY pins_author_cards WHERE p.author_id = iif(n.kind = '` + store.NotifyNewPin + `', n.actor_id, n.recipient_id) AND p.id = n.pin_id),
+	(SELECT ` + noteStub + ` FROM pins p WHERE p.id = n.pin_id)))`
+
+var noteStub = packed(packID("p.id"), packStr("p.title"), packImage("p.image"))
 
 // unpackNoteView reads a row of noteViewCols (all but the recipient).
 func unpackNoteView(row string) (store.NotificationView, error) {

@@ -150,3 +150,17 @@ func TestUserPinsFromOneIndexRange(t *testing.T) {
 		}
 	}
 }
+
+// TestNotificationStubsFromTheAuthorsRange: a page of notifications looks
+// each pin up among its author's in pins_author_cards (schema step 12),
+// once per notification.
+func TestNotificationStubsFromTheAuthorsRange(t *testing.T) {
+	s := openPlanStore(t)
+	got := queryPlan(t, s, notificationsPage, []byte("r"), maxID, 25)
+	if !strings.Contains(got, "SEARCH p USING COVERING INDEX pins_author_cards (author_id=? AND id=?)") {
+		t.Errorf("plan %q: want the stub from pins_author_cards", got)
+	}
+	if n := strings.Count(got, "CORRELATED SCALAR SUBQUERY"); n != 2 {
+		t.Errorf("plan %q: %d subqueries for the stub, want 2 (by author, then by id)", got, n)
+	}
+}
