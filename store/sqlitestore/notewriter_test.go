@@ -1,11 +1,8 @@
 package sqlitestore
 
 import (
-	"context"
-	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -21,27 +18,8 @@ import (
 // with unread counts that count the notes before them.
 func TestNotifyCallsThatWaitShareOneTransaction(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(context.Background()) })
-	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var users []store.User
-	for i := range 6 {
-		users = append(users, store.User{ID: bson.NewObjectID(), Email: fmt.Sprintf("u%d@x.test", i),
-			Nickname: fmt.Sprintf("user%d", i), PasswordHash: []byte("x"), CreatedAt: at})
-	}
-	recipient, a, b := users[0].ID, users[1].ID, users[2].ID
-	g := store.Group{ID: bson.NewObjectID(), OwnerID: recipient, Title: "g", CreatedAt: at, UpdatedAt: at}
-	p := store.Pin{ID: bson.NewObjectID(), AuthorID: recipient, GroupID: g.ID, Title: "t",
-		Image: store.ImageRef{Key: "k", Ext: "jpg", Width: 1, Height: 1}, CreatedAt: at, UpdatedAt: at}
-	for _, bt := range []store.Batch{{Kind: store.KindUsers, Users: users}, {Kind: store.KindGroups, Groups: []store.Group{g}},
-		{Kind: store.KindPins, Pins: []store.Pin{p}}} {
-		if err := s.Import(ctx, bt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, users, p := openWithPin(t, 6)
+	recipient, a, b := users[0], users[1], users[2]
 	pin, gone := &p.ID, new(bson.ObjectID(bson.NewObjectID()))
 	type call struct {
 		kind      string
@@ -59,7 +37,7 @@ func TestNotifyCallsThatWaitShareOneTransaction(t *testing.T) {
 		{store.NotifyComment, b, pin, recipient, 3},
 	}
 	for _, u := range users[3:] {
-		calls = append(calls, call{store.NotifyFollow, u.ID, nil, recipient, int64(len(calls) - 2)})
+		calls = append(calls, call{store.NotifyFollow, u, nil, recipient, int64(len(calls) - 2)})
 	}
 
 	held, err := s.w.Conn(ctx) // the writer is busy

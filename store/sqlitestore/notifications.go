@@ -222,6 +222,7 @@ var noteStubCol = `iif(n.pin_id IS NULL, NULL, coalesce(
 	(SELECT ` + noteStub + ` FROM pins p INDEXED BY pins_author_cards WHERE p.author_id = iif(n.kind = '` + store.NotifyNewPin + `', n.actor_id, n.recipient_id) AND p.id = n.pin_id),
 	(SELECT ` + noteStub + ` FROM pins p WHERE p.id = n.pin_id)))`
 
+// noteStub packs pin p as a notification shows it: id, title, image.
 var noteStub = packed(packID("p.id"), packStr("p.title"), packImage("p.image"))
 
 // unpackNoteView reads a row of noteViewCols (all but the recipient).

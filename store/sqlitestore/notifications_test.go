@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -16,27 +17,8 @@ import (
 // notified to someone else than the pin's author still shows the pin.
 func TestNotificationShowsAPinOfAnyAuthor(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(ctx) })
-	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var users []store.User
-	for i := range 3 {
-		users = append(users, store.User{ID: bson.NewObjectID(), Email: fmt.Sprintf("u%d@x.test", i),
-			Nickname: fmt.Sprintf("user%d", i), PasswordHash: []byte("x"), CreatedAt: at})
-	}
-	author, actor, other := users[0].ID, users[1].ID, users[2].ID
-	g := store.Group{ID: bson.NewObjectID(), OwnerID: author, Title: "g", CreatedAt: at, UpdatedAt: at}
-	p := store.Pin{ID: bson.NewObjectID(), AuthorID: author, GroupID: g.ID, Title: "the pin",
-		Image: store.ImageRef{Key: "k", Ext: "jpg", Width: 3, Height: 4}, CreatedAt: at, UpdatedAt: at}
-	for _, bt := range []store.Batch{{Kind: store.KindUsers, Users: users}, {Kind: store.KindGroups, Groups: []store.Group{g}},
-		{Kind: store.KindPins, Pins: []store.Pin{p}}} {
-		if err := s.Import(ctx, bt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, users, p := openWithPin(t, 3)
+	author, actor, other := users[0], users[1], users[2]
 	for _, c := range []struct {
 		name             string
 		kind             string
@@ -58,4 +40,35 @@ func TestNotificationShowsAPinOfAnyAuthor(t *testing.T) {
 			t.Errorf("%s: newest notification %+v (pin %+v), want a %s showing %q", c.name, n, n.Pin, c.kind, p.Title)
 		}
 	}
+}
+
+// openWithPin opens a store in a temporary directory, closed when the test
+// ends, holding n users and one pin posted by the first into a group of
+// theirs; it returns the users' ids and the pin.
+func openWithPin(t *testing.T, n int) (*Store, []bson.ObjectID, store.Pin) {
+	t.Helper()
+	ctx := t.Context()
+	s, err := Open(ctx, t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	users := make([]store.User, n)
+	ids := make([]bson.ObjectID, n)
+	for i := range users {
+		ids[i] = bson.NewObjectID()
+		users[i] = store.User{ID: ids[i], Email: fmt.Sprintf("u%d@x.test", i),
+			Nickname: fmt.Sprintf("user%d", i), PasswordHash: []byte("x"), CreatedAt: at}
+	}
+	g := store.Group{ID: bson.NewObjectID(), OwnerID: ids[0], Title: "g", CreatedAt: at, UpdatedAt: at}
+	p := store.Pin{ID: bson.NewObjectID(), AuthorID: ids[0], GroupID: g.ID, Title: "the pin",
+		Image: store.ImageRef{Key: "k", Ext: "jpg", Width: 3, Height: 4}, CreatedAt: at, UpdatedAt: at}
+	for _, b := range []store.Batch{{Kind: store.KindUsers, Users: users}, {Kind: store.KindGroups, Groups: []store.Group{g}},
+		{Kind: store.KindPins, Pins: []store.Pin{p}}} {
+		if err := s.Import(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, ids, p
 }
