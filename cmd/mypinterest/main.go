@@ -21,6 +21,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
 		os.Exit(healthcheck())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "compact" {
+		os.Exit(compactCommand(os.Args[2:])) // compact.go
+	}
 	if len(os.Args) > 1 && isMoveCommand(os.Args[1]) {
 		os.Exit(moveHouse(os.Args[1], os.Args[2:])) // migrate.go
 	}

@@ -41,6 +41,7 @@ type Store struct {
 	ckpt      *checkpointer
 	notes     *noteWriter
 	bound     *mapBound
+	lock      *os.File // the data directory's, held shared (nil without flock)
 	opts      store.Options
 	cursorKey []byte
 }
@@ -78,8 +79,28 @@ func Open(ctx context.Context, dir string, opts store.Options) (*Store, error) {
 	return OpenWith(ctx, dir, Options{Options: opts})
 }
 
-// OpenWith is Open with the SQLite store's own options.
+// OpenWith is Open with the SQLite store's own options. The store holds
+// the directory's lock shared until Close (dirlock.go), so that Compact
+// cannot replace the file under it.
 func OpenWith(ctx context.Context, dir string, o Options) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("sqlitestore: data dir: %w", err)
+	}
+	lock, err := lockDir(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(ctx, dir, o)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// open opens the store in dir without taking the directory's lock.
+func open(ctx context.Context, dir string, o Options) (*Store, error) {
 	opts := o.Options
 	mapped := int64(MaxMapBytes)
 	switch {
@@ -187,7 +208,11 @@ func (s *Store) Close(ctx context.Context) error {
 	cerr := s.ckpt.close()
 	_, _ = s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	s.bound.close()
-	return errors.Join(cerr, s.r.Close(), s.w.Close())
+	err := errors.Join(cerr, s.r.Close(), s.w.Close())
+	if s.lock != nil {
+		err = errors.Join(err, s.lock.Close())
+	}
+	return err
 }
 
 // Ping reports whether the database answers.
