@@ -69,6 +69,18 @@ func TestCompactShrinksTheFileAndKeepsEveryRow(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, FileName+".compact")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the compacted copy is left behind: %v", err)
 	}
+	// Still in WAL mode (the header's read and write versions are 2), so
+	// that the next start does not switch it.
+	f, err := os.Open(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := make([]byte, 20)
+	_, err = f.ReadAt(header, 0)
+	f.Close()
+	if err != nil || header[18] != 2 || header[19] != 2 {
+		t.Fatalf("compacted file's header bytes 18–19: %v (err %v), want 2 2 (WAL)", header[18:20], err)
+	}
 	s, err := Open(ctx, dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
