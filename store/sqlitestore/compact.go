@@ -65,8 +65,9 @@ func Compact(ctx context.Context, dir string) (CompactResult, error) {
 	if err == nil {
 		err = replaceWith(path, tmp)
 	}
+	removeAll(tmp+"-wal", tmp+"-shm") // walMode's, were its close to leave them
 	if err != nil {
-		_ = os.Remove(tmp)
+		removeAll(tmp)
 		return CompactResult{}, fmt.Errorf("sqlitestore: compact: %w", mapErr(err))
 	}
 	after, err := os.Stat(path)
@@ -125,4 +126,11 @@ func replaceWith(path, tmp string) error {
 	}
 	err = d.Sync()
 	return errors.Join(err, d.Close())
+}
+
+// removeAll removes the files that exist of paths, as a clean-up.
+func removeAll(paths ...string) {
+	for _, p := range paths {
+		_ = os.Remove(p)
+	}
 }

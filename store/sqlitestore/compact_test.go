@@ -66,8 +66,10 @@ func TestCompactShrinksTheFileAndKeepsEveryRow(t *testing.T) {
 	if res.After >= res.Before {
 		t.Fatalf("file %d bytes before, %d after: nothing reclaimed", res.Before, res.After)
 	}
-	if _, err := os.Stat(filepath.Join(dir, FileName+".compact")); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the compacted copy is left behind: %v", err)
+	for _, left := range []string{".compact", ".compact-wal", ".compact-shm"} {
+		if _, err := os.Stat(filepath.Join(dir, FileName+left)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s is left behind: %v", FileName+left, err)
+		}
 	}
 	// Still in WAL mode (the header's read and write versions are 2), so
 	// that the next start does not switch it.
