@@ -201,14 +201,13 @@ var notificationsPage = `SELECT r.unread_count, x.v FROM users r LEFT JOIN (
 		JOIN users a ON a.id = n.actor_id
 	) x WHERE r.id = ?1 ORDER BY x.k DESC`
 
-// noteViewCols are a notification n with its actor a's card and its pin's
-// stub (n.stub, noteStubCol), packed (packed.go); the pin's part is empty
-// for a notification without a pin.
+// noteViewCols are a notification n with its actor a's card, then its pin's
+// id and stub (n.stub, noteStubCol), packed (packed.go). Both end the row
+// and are empty when absent (concat reads NULL as nothing), so no flag says
+// whether they are there: a stub is only found by the pin's id.
 var noteViewCols = packed(
 	packID("n.id"), packID("n.actor_id"), packInt("n.read"), packInt("n.created_at"), packStr("n.kind"),
-	packStr("a.nickname"), packImage("a.avatar"),
-	packInt("n.pin_id IS NOT NULL"), packInt("n.stub IS NOT NULL"), `coalesce(n.stub, '')`,
-	"n.pin_id")
+	packStr("a.nickname"), packImage("a.avatar"), "n.pin_id", "n.stub")
 
 // noteStubCol is the packed stub of notification n's pin, NULL when it has
 // none or the pin is gone. The pin is first looked for among its author's
@@ -222,8 +221,9 @@ var noteStubCol = `iif(n.pin_id IS NULL, NULL, coalesce(
 	(SELECT ` + noteStub + ` FROM pins p INDEXED BY pins_author_cards WHERE p.author_id = iif(n.kind = '` + store.NotifyNewPin + `', n.actor_id, n.recipient_id) AND p.id = n.pin_id),
 	(SELECT ` + noteStub + ` FROM pins p WHERE p.id = n.pin_id)))`
 
-// noteStub packs pin p as a notification shows it: id, title, image.
-var noteStub = packed(packID("p.id"), packStr("p.title"), packImage("p.image"))
+// noteStub packs pin p as a notification shows it beside its id: title,
+// image.
+var noteStub = packed(packStr("p.title"), packImage("p.image"))
 
 // unpackNoteView reads a row of noteViewCols (all but the recipient).
 func unpackNoteView(row string) (store.NotificationView, error) {
@@ -233,13 +233,12 @@ func unpackNoteView(row string) (store.NotificationView, error) {
 	v.Read, v.CreatedAt, v.Kind = u.bool(), fromMS(u.int()), u.str()
 	v.Actor.ID = v.ActorID
 	v.Actor.Nickname, v.Actor.Avatar = u.str(), u.image()
-	hasPinID, hasPin := u.bool(), u.bool()
-	if hasPin {
-		v.Pin = &store.PinStub{ID: u.id(), Title: u.str(), Image: u.image()}
-	}
-	if hasPinID {
+	if u.more() { // the pin's id, then its stub unless the pin is gone
 		id := u.id()
 		v.PinID = &id
+		if u.more() {
+			v.Pin = &store.PinStub{ID: id, Title: u.str(), Image: u.image()}
+		}
 	}
 	return v, u.done()
 }

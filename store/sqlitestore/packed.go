@@ -115,6 +115,9 @@ func (u *unpacker) image() store.ImageRef {
 	return store.ImageRef{Key: u.str(), Ext: u.str(), Width: int(u.int()), Height: int(u.int()), Alpha: u.bool()}
 }
 
+// more reports whether fields are left to read.
+func (u *unpacker) more() bool { return u.s != "" }
+
 // rest returns what is left of the row.
 func (u *unpacker) rest() string {
 	v := u.s
