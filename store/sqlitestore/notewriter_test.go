@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -93,6 +94,27 @@ func TestNotifyCallsThatWaitShareOneTransaction(t *testing.T) {
 	}
 	if want := calls[len(calls)-1].unread; stored != want {
 		t.Errorf("%d notifications stored, want %d", stored, want)
+	}
+	// The batch's savepoints share one name, so the writer's statement
+	// cache holds one text for each kind of savepoint statement.
+	w, err := s.w.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var savepoints []string
+	if err := w.Raw(func(dc any) error {
+		for q := range dc.(*cachingConn).byKey {
+			if strings.HasPrefix(q, "SAVEPOINT") {
+				savepoints = append(savepoints, q)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(savepoints) != 1 {
+		t.Errorf("the writer's statement cache holds %d SAVEPOINT texts after one batch, want 1: %q", len(savepoints), savepoints)
 	}
 }
 
