@@ -98,6 +98,10 @@ func startServer(o coldOptions) (*server, error) {
 	return s, nil
 }
 
+// removeLog deletes the server's log once its run went well: a log is
+// kept only where an error names it.
+func (s *server) removeLog() { _ = os.Remove(s.logPath) }
+
 // stop asks the server to shut down and waits for it.
 func (s *server) stop() error {
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
@@ -179,20 +183,24 @@ func coldstart(ctx context.Context, o coldOptions, out io.Writer) (bool, error) 
 			ok = ok && m.Pss <= rssTarget
 		}
 	}
-	if stopErr := srv.stop(); err == nil && stopErr != nil {
-		fmt.Fprintln(out, "first run:", stopErr)
+	stopErr := srv.stop()
+	if err == nil && stopErr != nil {
+		fmt.Fprintf(out, "first run: %v (server log: %s)\n", stopErr, srv.logPath)
 	}
 	if err != nil {
 		return false, err
+	}
+	if stopErr == nil {
+		srv.removeLog()
 	}
 
 	srv, err = startServer(o)
 	if err != nil {
 		return false, err
 	}
-	defer srv.stop()
 	listening, err := srv.untilListening(o.timeout)
 	if err != nil {
+		_ = srv.stop()
 		return false, err
 	}
 	b := burst(ctx, srv.base, burstPages(st, o.burst))
@@ -200,6 +208,11 @@ func coldstart(ctx context.Context, o coldOptions, out io.Writer) (bool, error) 
 		ms(listening), o.burst, b.Errors, ms(b.Latency.P50), ms(b.Latency.P99), ms(b.Latency.Max), burstP99Target)
 	if b.FirstErr != "" {
 		fmt.Fprintln(out, "  first error:", b.FirstErr)
+	}
+	if stopErr := srv.stop(); stopErr != nil || b.Errors > 0 {
+		fmt.Fprintf(out, "  server log: %s (stopped: %v)\n", srv.logPath, stopErr)
+	} else {
+		srv.removeLog()
 	}
 	ok = ok && b.Errors == 0 && b.Latency.P99 <= burstP99Target
 	if ok {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -61,6 +62,8 @@ func serveForTest() {
 func TestColdstartAgainstARealServer(t *testing.T) {
 	dir, _ := seededDir(t)
 	t.Setenv(serveEnv, "1")
+	logs := t.TempDir()
+	t.Setenv("TMPDIR", logs) // where startServer puts the servers' logs
 	var out bytes.Buffer
 	o := coldOptions{bin: os.Args[0], dir: dir, burst: 64, warm: 300 * time.Millisecond, timeout: 30 * time.Second}
 	if _, err := coldstart(context.Background(), o, &out); err != nil {
@@ -71,6 +74,9 @@ func TestColdstartAgainstARealServer(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(logs, "*")); len(left) > 0 {
+		t.Errorf("a run that went well left %v", left)
 	}
 }
 

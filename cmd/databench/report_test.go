@@ -36,8 +36,10 @@ func TestVerdict(t *testing.T) {
 }
 
 func TestTableAndScaleRatio(t *testing.T) {
-	results := []result{res("grid", 3000, time.Millisecond, 0, readTarget), res("feed", 1000, time.Millisecond, 0, slowTarget)}
-	base := map[string]float64{"grid": 4000, "feed": 1500}
+	results := []result{res("grid", 3000, time.Millisecond, 0, readTarget), res("feed", 1000, time.Millisecond, 0, slowTarget),
+		res("search-rare", 2000, time.Millisecond, 0, slowTarget), res("comments", 3600, time.Millisecond, 0, readTarget)}
+	results[0].Items, results[2].Items, results[3].Items = 24, 20, 24
+	base := map[string]baseFigure{"grid": {rps: 4000, items: 23}, "feed": {rps: 1500}, "search-rare": {rps: 4000, items: 1}, "comments": {rps: 4000, items: 16}}
 	var out bytes.Buffer
 	if printTable(&out, results, true, base) {
 		t.Error("a table with a miss reported success")
@@ -46,6 +48,10 @@ func TestTableAndScaleRatio(t *testing.T) {
 	for _, want := range []string{
 		"| grid | `GET /x` | 1000 | 5 | 3000 | 0.00 | 1.00 | 0 | ≥ 3000/s, p99 ≤ 25 ms: PASS | 0.75× |",
 		"| feed | `GET /x` | 1000 | 5 | 1000 | 0.00 | 1.00 | 0 | ≥ 1500/s, p99 ≤ 25 ms: MISS (1000 < 1500 req/s) | 0.67× MISS |",
+		// Longer pages than the baseline's: the per-item ratio is told,
+		// the verdict stays on req/s.
+		"| search-rare | `GET /x` | 1000 | 5 | 2000 | 0.00 | 1.00 | 0 | ≥ 1500/s, p99 ≤ 25 ms: PASS | 0.50× MISS (1.0 → 20.0 items: 10.00× per item) |",
+		"| comments | `GET /x` | 1000 | 5 | 3600 | 0.00 | 1.00 | 0 | ≥ 3000/s, p99 ≤ 25 ms: PASS | 0.90× (16.0 → 24.0 items: 1.35× per item) |",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("table lacks\n%s\ngot\n%s", want, text)

@@ -73,7 +73,7 @@ func runCommand(ctx context.Context, args []string, out, errOut io.Writer) int {
 			return 1
 		}
 	}
-	var base map[string]float64
+	var base map[string]baseFigure
 	if o.baseline != "" {
 		if base, err = loadBaseline(o.baseline); err != nil {
 			fmt.Fprintln(errOut, "databench run:", err)
@@ -276,8 +276,14 @@ func saveResults(path string, results []result) error {
 	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
-// loadBaseline reads saved results as req/s by scenario.
-func loadBaseline(path string) (map[string]float64, error) {
+// baseFigure is a scenario's figure in a baseline: its req/s and how many
+// items each of its responses held (0 for pages and writes).
+type baseFigure struct {
+	rps, items float64
+}
+
+// loadBaseline reads saved results by scenario.
+func loadBaseline(path string) (map[string]baseFigure, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -286,13 +292,14 @@ func loadBaseline(path string) (map[string]float64, error) {
 		Name    string
 		OK      int
 		Elapsed time.Duration
+		Items   float64 `json:"items_per_response"`
 	}
 	if err := json.Unmarshal(data, &saved); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	out := map[string]float64{}
+	out := map[string]baseFigure{}
 	for _, s := range saved {
-		out[s.Name] = loadkit.Result{OK: s.OK, Elapsed: s.Elapsed}.RPS()
+		out[s.Name] = baseFigure{rps: loadkit.Result{OK: s.OK, Elapsed: s.Elapsed}.RPS(), items: s.Items}
 	}
 	return out, nil
 }

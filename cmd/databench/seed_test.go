@@ -199,7 +199,7 @@ func TestRunEveryScenario(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, name := range strings.Split(run.only, ",") {
-			if base[name] <= 0 {
+			if base[name].rps <= 0 {
 				t.Errorf("scenario %s: no successful request", name)
 			}
 			if !strings.Contains(out.String(), "| "+name+" | ") {
