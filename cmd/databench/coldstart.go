@@ -209,9 +209,12 @@ func coldstart(ctx context.Context, o coldOptions, out io.Writer) (bool, error) 
 	if b.FirstErr != "" {
 		fmt.Fprintln(out, "  first error:", b.FirstErr)
 	}
-	if stopErr := srv.stop(); stopErr != nil || b.Errors > 0 {
-		fmt.Fprintf(out, "  server log: %s (stopped: %v)\n", srv.logPath, stopErr)
-	} else {
+	switch stopErr = srv.stop(); {
+	case stopErr != nil:
+		fmt.Fprintf(out, "  stopping the server: %v (server log: %s)\n", stopErr, srv.logPath)
+	case b.Errors > 0:
+		fmt.Fprintf(out, "  server log: %s\n", srv.logPath)
+	default:
 		srv.removeLog()
 	}
 	ok = ok && b.Errors == 0 && b.Latency.P99 <= burstP99Target
